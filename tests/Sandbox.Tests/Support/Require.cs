@@ -1,0 +1,51 @@
+namespace Sandbox.Tests.Support;
+
+/// <summary>
+/// Gates for privileged or engine-dependent tests. Locally a missing requirement skips with its reason;
+/// under CI=true it fails, because CI installs every requirement and a skip there would hide a gap.
+/// </summary>
+public static class Require
+{
+    public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static void Root()
+    {
+        if (Tmds.Linux.LibC.geteuid() != 0)
+        {
+            Missing("this test needs root (it creates namespaces, cgroups and ID-mapped containers)");
+        }
+    }
+
+    public static string Tool(string name)
+    {
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin").Split(':'))
+        {
+            string candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        Missing($"this test needs '{name}' on PATH (make deps installs it)");
+        return name;
+    }
+
+    public static void That(bool condition, string reason)
+    {
+        if (!condition)
+        {
+            Missing(reason);
+        }
+    }
+
+    private static void Missing(string reason)
+    {
+        if (InCi)
+        {
+            Assert.Fail($"CI=true and a requirement is missing: {reason}");
+        }
+
+        Assert.Skip(reason);
+    }
+}
