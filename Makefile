@@ -1,0 +1,49 @@
+# sandbox: one launcher, two isolation kinds. `make` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BIN          := bin/sandbox
+CLI_PROJECT  := src/Sandbox.Cli/Sandbox.Cli.csproj
+TEST_PROJECT := tests/Sandbox.Tests/Sandbox.Tests.csproj
+PUBLISH_DIR  := artifacts/publish
+# Engines and tools, all from Debian: OCI runtimes, the busybox the built-in image is made of,
+# a C toolchain for the test probe, clang+zlib for NativeAOT linking, podman/hyperfine/jq for benchmarks.
+DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs gcc libc6-dev clang zlib1g-dev podman uidmap hyperfine jq
+DOTNET       ?= dotnet
+SOURCES      := $(shell find src -name '*.cs' -o -name '*.csproj') $(wildcard profiles/seccomp/*.yaml) Directory.Build.props Directory.Packages.props
+
+.PHONY: help deps build test demo bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 16
+
+deps: ## Install the Debian packages the project needs (only those missing)
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing from Debian: $$missing"; \
+	  [ "$$(id -u)" = 0 ] || { echo "deps: need root to apt-get install: $$missing" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "deps: all Debian packages present"; fi
+	@command -v $(DOTNET) >/dev/null || { echo "deps: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+
+build: $(BIN) ## Build the NativeAOT CLI at bin/sandbox
+
+$(BIN): $(SOURCES)
+	@echo "build: publishing NativeAOT $(BIN)"
+	$(DOTNET) publish $(CLI_PROJECT) -c Release -r linux-x64 -o $(PUBLISH_DIR) --nologo -v quiet
+	@mkdir -p bin && cp $(PUBLISH_DIR)/Sandbox.Cli $(BIN)
+
+test: build ## Run the whole test suite (root and the engines for integration tests)
+	@mkdir -p artifacts
+	$(DOTNET) test $(TEST_PROJECT) -c Release --nologo 2>&1 | tee artifacts/test.log
+	@sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/tests: \2 passed, \1 failed, \3 skipped/p' artifacts/test.log | tail -1
+
+demo: deps build ## Build, then run real sandboxed workloads
+	tests/demo.sh $(BIN)
+
+bench: deps build ## Benchmarks: sandbox vs the bare OCI runtime vs podman, same run
+	tests/Performance/bench.sh $(BIN)
+
+clean: ## Remove build outputs
+	rm -rf bin artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj tests/probe/bin

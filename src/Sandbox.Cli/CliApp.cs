@@ -1,0 +1,17 @@
+using System.CommandLine;
+using Sandbox.Cli.Commands;
+
+namespace Sandbox.Cli;
+
+/// <summary>The command tree. Each verb lives in Commands/ and only maps flags to library calls.</summary>
+internal static class CliApp
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("sandbox: run workloads in a hardened container or a microVM, chosen by policy");
+        root.Options.Add(GlobalOptions.Root);
+        root.Options.Add(GlobalOptions.Json);
+        root.Subcommands.Add(RunCommand.Build());
+        return root;
+    }
+}

@@ -1,0 +1,11 @@
+using Sandbox.Profiles;
+using Sandbox.Runtime;
+
+namespace Sandbox.Cli;
+
+/// <summary>Wires the library's parts together: the one place that knows the concrete implementations.</summary>
+internal static class Composition
+{
+    public static Launcher Launcher(StateRoot root) =>
+        new(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)));
+}

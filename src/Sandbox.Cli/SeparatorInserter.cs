@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Sandbox.Runtime;
+
+namespace Sandbox.Cli;
+
+/// <summary>
+/// Docker's rule for `run IMAGE CMD...`: options end at the first positional argument (the image),
+/// so `run busybox sh -c 'x'` passes `-c` to the workload. System.CommandLine needs an explicit
+/// `--` for that; this inserts one after the image when the user did not.
+/// </summary>
+internal static class SeparatorInserter
+{
+    public static string[] Insert(Command root, string[] args)
+    {
+        var rootValueOptions = Names(root.Options.Where(TakesValue));
+        int verb = 0;
+        while (verb < args.Length && args[verb].StartsWith('-'))
+        {
+            verb += rootValueOptions.Contains(args[verb]) ? 2 : 1;
+        }
+
+        if (verb >= args.Length || root.Subcommands.FirstOrDefault(c => c.Name == args[verb]) is not { } command
+            || command.Subcommands.Count > 0)
+        {
+            return args;
+        }
+
+        var options = command.Options.Concat(root.Options).ToList();
+        var valueOptions = Names(options.Where(TakesValue));
+        var allOptions = Names(options);
+        for (int i = verb + 1; i < args.Length; i++)
+        {
+            string a = args[i];
+            if (a == "--")
+            {
+                return args;
+            }
+
+            if (a.StartsWith('-') && a.Length > 1)
+            {
+                string name = a.Split('=', 2)[0];
+                if (!allOptions.Contains(name))
+                {
+                    throw new SandboxException(ErrorKind.InvalidArgument, $"{command.Name}: unknown option '{name}'",
+                        $"sandbox {command.Name} --help lists the options");
+                }
+
+                if (valueOptions.Contains(a))
+                {
+                    i++; // skip the option's value
+                }
+
+                continue;
+            }
+
+            // a is the image: everything after it belongs to the workload
+            return i + 1 < args.Length && args[i + 1] == "--" ? args : [.. args[..(i + 1)], "--", .. args[(i + 1)..]];
+        }
+
+        return args;
+    }
+
+    // Boolean flags accept an optional value in System.CommandLine, but users never give one here.
+    private static bool TakesValue(Option o) => o.Arity.MaximumNumberOfValues > 0 && o.ValueType != typeof(bool);
+
+    private static HashSet<string> Names(IEnumerable<Option> options) =>
+        options.SelectMany(o => o.Aliases.Append(o.Name)).Concat(["-h", "--help", "-?"]).ToHashSet(StringComparer.Ordinal);
+}

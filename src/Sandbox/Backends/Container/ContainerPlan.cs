@@ -1,0 +1,18 @@
+using Sandbox.Policy;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.Container;
+
+/// <summary>Everything the container backend needs to render an OCI bundle. Decided upstream; no policy here.</summary>
+public sealed record ContainerPlan(
+    string Id,
+    string RootfsPath,
+    IReadOnlyList<string> Args,
+    IReadOnlyList<string> Env,
+    string WorkingDir,
+    uint Uid,
+    uint Gid,
+    IdRange Ids,
+    string Hostname,
+    ResourceLimits Limits,
+    OciSeccomp Seccomp);

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.Container;
+
+/// <summary>How a container run ended.</summary>
+public sealed record ContainerOutcome(int ExitCode, bool TimedOut, string? EngineError);
+
+/// <summary>
+/// Supervises one foreground `runtime run`: pipes stdio live (the workload never gets the host's
+/// terminal), forwards SIGINT/SIGTERM/SIGHUP/SIGQUIT, enforces --timeout, and escalates to SIGKILL
+/// when a workload ignores a forwarded signal (PID 1 in a PID namespace ignores default-action
+/// signals).
+/// </summary>
+public static class ContainerRunner
+{
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
+    private const int SigKill = 9;
+
+    public static async Task<ContainerOutcome> RunAsync(
+        OciRuntime runtime, string bundleDir, string id, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
+    {
+        string logPath = Path.Combine(bundleDir, "runtime.log");
+        var psi = new ProcessStartInfo(runtime.BinaryPath)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in runtime.RunArgs(bundleDir, logPath, id))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)
+            ?? throw new SandboxException(ErrorKind.EngineFailed, $"could not start {runtime.BinaryPath}");
+        Task stdout = PumpAsync(process.StandardOutput.BaseStream, io.Stdout);
+        Task stderr = PumpAsync(process.StandardError.BaseStream, io.Stderr);
+        _ = FeedStdinAsync(io.Stdin, process.StandardInput.BaseStream);
+
+        bool timedOut = false;
+        var forwarded = new List<PosixSignalRegistration>();
+        try
+        {
+            if (io.ForwardSignals)
+            {
+                foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+                {
+                    forwarded.Add(PosixSignalRegistration.Create(signal, ctx =>
+                    {
+                        ctx.Cancel = true; // the launcher stays up to tear down
+                        Forward(process, ctx.Signal, runtime, id);
+                    }));
+                }
+            }
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            if (timeout is { } t)
+            {
+                deadline.CancelAfter(t);
+            }
+
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                timedOut = !ct.IsCancellationRequested;
+                await runtime.KillAsync(id, SigKill).ConfigureAwait(false);
+                await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            forwarded.ForEach(r => r.Dispose());
+        }
+
+        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        string? engineError = process.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null;
+        return new ContainerOutcome(timedOut ? ExitCodes.FromSignal(SigKill) : process.ExitCode, timedOut, engineError);
+    }
+
+    private static void Forward(Process process, PosixSignal signal, OciRuntime runtime, string id)
+    {
+        int signo = signal switch
+        {
+            PosixSignal.SIGINT => 2,
+            PosixSignal.SIGTERM => 15,
+            PosixSignal.SIGHUP => 1,
+            PosixSignal.SIGQUIT => 3,
+            _ => 15,
+        };
+
+        // The runtime in foreground mode relays signals it receives to the workload's init.
+        _ = Tmds.Linux.LibC.kill(process.Id, signo);
+        _ = Task.Delay(KillGrace).ContinueWith(
+            _ => process.HasExited ? Task.CompletedTask : runtime.KillAsync(id, SigKill),
+            TaskScheduler.Default);
+    }
+
+    private static async Task PumpAsync(Stream from, Stream to)
+    {
+        var buffer = new byte[64 * 1024];
+        int n;
+        while ((n = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        {
+            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+            await to.FlushAsync().ConfigureAwait(false); // live output, not batched
+        }
+    }
+
+    private static async Task FeedStdinAsync(Stream? from, Stream to)
+    {
+        try
+        {
+            if (from is not null)
+            {
+                await from.CopyToAsync(to).ConfigureAwait(false);
+            }
+        }
+        catch (IOException)
+        {
+            // the workload closed its stdin or exited: nothing more to deliver
+        }
+        finally
+        {
+            await to.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

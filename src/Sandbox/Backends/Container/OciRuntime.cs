@@ -1,0 +1,36 @@
+using System.Globalization;
+using Sandbox.Host;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.Container;
+
+/// <summary>
+/// One OCI runtime binary (runc or crun) with a state directory private to this state root.
+/// The command-line surface used here (run/kill/delete with --root, --log, --log-format json)
+/// is common to both runtimes.
+/// </summary>
+public sealed record OciRuntime(string Name, string BinaryPath, string StateDir)
+{
+    public static readonly string[] Known = ["crun", "runc"];
+
+    public static OciRuntime? Find(string name, StateRoot root) =>
+        ExternalCommand.Which(name) is { } path ? new OciRuntime(name, path, root.RuntimeState(name)) : null;
+
+    /// <summary>Arguments for `run` in the foreground: the runtime hands its stdio to the workload and forwards signals.</summary>
+    public IReadOnlyList<string> RunArgs(string bundleDir, string logPath, string id) =>
+        ["--root", StateDir, "--log", logPath, "--log-format", "json", "run", "--bundle", bundleDir, id];
+
+    public bool HasState(string id) => Directory.Exists(Path.Combine(StateDir, id));
+
+    public Task<ExternalCommand.Result> KillAsync(string id, int signal) =>
+        ExternalCommand.RunAsync(BinaryPath, ["--root", StateDir, "kill", id, signal.ToString(CultureInfo.InvariantCulture)]);
+
+    /// <summary>Stops and removes the container, its cgroups and runtime state.</summary>
+    public async Task DeleteAsync(string id)
+    {
+        if (HasState(id))
+        {
+            await ExternalCommand.RunAsync(BinaryPath, ["--root", StateDir, "delete", "--force", id]).ConfigureAwait(false);
+        }
+    }
+}

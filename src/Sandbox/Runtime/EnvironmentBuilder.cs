@@ -1,0 +1,47 @@
+namespace Sandbox.Runtime;
+
+/// <summary>Builds the workload's environment: image defaults, then sandbox basics, then -e flags.</summary>
+public static class EnvironmentBuilder
+{
+    public static IReadOnlyList<string> Build(IEnumerable<string> imageEnv, uint uid, string hostname, IEnumerable<string> flags)
+    {
+        var env = new List<KeyValuePair<string, string>>();
+        foreach (string entry in imageEnv)
+        {
+            Set(env, entry);
+        }
+
+        Set(env, $"HOSTNAME={hostname}");
+        Set(env, uid == 0 ? "HOME=/root" : "HOME=/");
+        foreach (string flag in flags)
+        {
+            if (flag.Contains('=', StringComparison.Ordinal))
+            {
+                Set(env, flag);
+            }
+            else if (Environment.GetEnvironmentVariable(flag) is { } inherited)
+            {
+                Set(env, $"{flag}={inherited}"); // docker's -e NAME: pass the launcher's value through
+            }
+        }
+
+        return [.. env.Select(kv => $"{kv.Key}={kv.Value}")];
+    }
+
+    public static void Validate(string flag)
+    {
+        string name = flag.Split('=', 2)[0];
+        if (name.Length == 0 || name.Any(c => c == '\0' || char.IsWhiteSpace(c)) || flag.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"-e: '{flag}' is not NAME=VALUE or NAME",
+                "names cannot be empty or contain spaces or NUL");
+        }
+    }
+
+    private static void Set(List<KeyValuePair<string, string>> env, string entry)
+    {
+        string[] kv = entry.Split('=', 2);
+        env.RemoveAll(e => e.Key == kv[0]);
+        env.Add(new(kv[0], kv.Length > 1 ? kv[1] : string.Empty));
+    }
+}

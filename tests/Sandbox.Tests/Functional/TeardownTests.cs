@@ -1,0 +1,87 @@
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>Nothing outlives a sandbox: not its container, cgroups, runtime state, run directory or ID lease.</summary>
+public sealed class TeardownTests : IDisposable
+{
+    private readonly SandboxCli _cli = SandboxCli.ForContainers();
+
+    [Fact]
+    public void A_finished_run_leaves_nothing_behind()
+    {
+        using var launcher = _cli.Start(["run", "--trust", "trusted", "busybox", "sleep", "2"]);
+        string id = WaitForRunId();
+        string[] cgroups = CgroupDirs(id).ToArray();
+        Assert.Contains(cgroups, Directory.Exists);
+
+        Assert.Equal(0, SandboxCli.Wait(launcher, TimeSpan.FromSeconds(60)).ExitCode);
+        AssertGone(id, cgroups);
+    }
+
+    [Fact]
+    public void A_killed_launcher_is_cleaned_up_by_the_next_run()
+    {
+        using var launcher = _cli.Start(["run", "--trust", "trusted", "busybox", "sleep", "300"]);
+        string id = WaitForRunId();
+        string[] cgroups = CgroupDirs(id).ToArray();
+        launcher.Kill(entireProcessTree: false); // SIGKILL: no chance to tear down
+        launcher.WaitForExit();
+        Assert.True(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "the orphan should still be there before reaping");
+
+        Assert.Equal(0, _cli.Run("run", "--trust", "trusted", "busybox", "true").ExitCode);
+        AssertGone(id, cgroups);
+    }
+
+    private void AssertGone(string id, string[] cgroups)
+    {
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "runtime", "runc", id)), "runtime state left behind");
+        foreach (string cgroup in cgroups)
+        {
+            Assert.False(Directory.Exists(cgroup), $"cgroup {cgroup} left behind");
+        }
+
+        foreach (string lease in Directory.EnumerateFiles("/run/sandbox/leases"))
+        {
+            Assert.DoesNotContain(id, ReadShared(lease), StringComparison.Ordinal);
+        }
+    }
+
+    private string WaitForRunId()
+    {
+        string runs = Path.Combine(_cli.StateRoot, "run");
+        for (int i = 0; i < 300; i++)
+        {
+            if (Directory.Exists(runs) && Directory.GetDirectories(runs) is [var dir]
+                && CgroupDirs(Path.GetFileName(dir)).Any(Directory.Exists))
+            {
+                return Path.GetFileName(dir);
+            }
+
+            Thread.Sleep(50);
+        }
+
+        throw new TimeoutException("no sandbox started within 15 s");
+    }
+
+    // cgroup v1 has one hierarchy per controller; v2 one tree. Either way the sandbox lives under /sandbox/<id>.
+    private static IEnumerable<string> CgroupDirs(string id) =>
+        new[] { "/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/cpu", "/sys/fs/cgroup" }
+            .Select(c => Path.Combine(c, "sandbox", id));
+
+    private static string ReadShared(string path)
+    {
+        try
+        {
+            using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            return new StreamReader(fs).ReadToEnd();
+        }
+        catch (IOException)
+        {
+            return string.Empty; // held by another live sandbox: not ours
+        }
+    }
+
+    public void Dispose() => _cli.Dispose();
+}

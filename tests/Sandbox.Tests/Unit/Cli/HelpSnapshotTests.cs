@@ -1,0 +1,21 @@
+using System.CommandLine;
+using Sandbox.Cli;
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Unit.Cli;
+
+/// <summary>The CLI's public surface is pinned: a change to a flag shows up as a snapshot diff.</summary>
+public sealed class HelpSnapshotTests
+{
+    [Theory]
+    [InlineData("root", new string[0])]
+    [InlineData("run", new[] { "run" })]
+    public void Help_is_stable(string name, string[] verb)
+    {
+        var output = new StringWriter();
+        CliApp.Build().Parse([.. verb, "--help"]).Invoke(new InvocationConfiguration { Output = output });
+        // Usage lines name the running executable: the test host here, bin/sandbox for users.
+        string help = output.ToString().Replace(RootCommand.ExecutableName, "sandbox", StringComparison.Ordinal);
+        Snapshot.Match($"help-{name}.txt", help);
+    }
+}
