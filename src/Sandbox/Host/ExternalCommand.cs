@@ -10,7 +10,12 @@ public static class ExternalCommand
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
-    public static async Task<Result> RunAsync(string file, IEnumerable<string> args, CancellationToken ct = default)
+    public static Task<Result> RunAsync(string file, IEnumerable<string> args, CancellationToken ct = default) =>
+        RunAsync(file, args, env: null, workingDirectory: null, ct);
+
+    /// <summary>Runs with extra environment variables and a working directory.</summary>
+    public static async Task<Result> RunAsync(
+        string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env, string? workingDirectory, CancellationToken ct)
     {
         var psi = new ProcessStartInfo(file)
         {
@@ -18,7 +23,13 @@ public static class ExternalCommand
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? string.Empty,
         };
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
         foreach (string a in args)
         {
             psi.ArgumentList.Add(a);
