@@ -37,9 +37,9 @@ cd /
 
 out=$(port sandbox.stdout); err=$(port sandbox.stderr); in=/dev/null
 [ "$stdin" = 1 ] && in=$(port sandbox.stdin)
-echo ready >&3
+echo ready >&3; echo sandbox-init: ready >/dev/console
 chroot /newroot /.sandbox/busybox sh /.sandbox/spec <"$in" >"$out" 2>"$err" 3>&- &
 wait $!
 echo "exit $?" >&3
 sync
-reboot -f
+echo sandbox-init: rebooting >/dev/console; reboot -f

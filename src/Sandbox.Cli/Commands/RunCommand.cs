@@ -20,7 +20,7 @@ internal static class RunCommand
         DefaultValueFactory = _ => "auto",
     };
 
-    private static readonly Option<string?> Kernel = new("--kernel") { Description = "Guest kernel for the microVM backend" };
+    private static readonly Option<string?> Kernel = new("--kernel") { Description = "Guest kernel for the microVM backend (sandbox kernel ls), default debian-6.1" };
     private static readonly Option<string[]> Volume = new("--volume", "-v") { Description = "Mount a named volume: NAME:/path[:ro]" };
     private static readonly Option<string[]> Env = new("--env", "-e") { Description = "Set an environment variable: K=V (or K to pass the launcher's)" };
     private static readonly Option<string?> Workdir = new("--workdir", "-w") { Description = "Working directory inside the sandbox" };
@@ -82,6 +82,7 @@ internal static class RunCommand
             SeccompProfile = r.GetValue(Seccomp)!,
             Runtime = r.GetValue(Runtime),
             Name = ValidateName(r.GetValue(Name)),
+            Kernel = r.GetValue(Kernel),
         };
         return Composition.Launcher(GlobalOptions.StateRootFrom(r)).RunAsync(request, WorkloadIo.Console(), ct);
     }
@@ -103,11 +104,6 @@ internal static class RunCommand
         if (r.GetValue(PolicyFile) is not null)
         {
             throw new SandboxException(ErrorKind.Refused, "refused: --policy: policy files are not available yet; the built-in policy applies");
-        }
-
-        if (r.GetValue(Kernel) is not null)
-        {
-            throw new SandboxException(ErrorKind.Refused, "refused: --kernel selects a microVM guest kernel, and the microVM backend is not available yet");
         }
     }
 

@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using Sandbox.Backends.Container;
+using Sandbox.Backends.MicroVm;
+using Sandbox.Backends.MicroVm.Qemu;
 using Sandbox.Images;
 using Sandbox.Policy;
 
@@ -17,6 +19,24 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
     {
         var limits = Limits(request);
         Decision decision = BuiltinPolicy.Decide(request.Trust, request.Backend, request.SeccompProfile, limits);
+        if (decision.Backend == BackendKind.MicroVm)
+        {
+            var microVm = new MicroVmBackend(root, new TcgOnlyProbe());
+            microVm.Preflight(request.Kernel); // fail closed before anything starts: no QEMU or no kernel is exit 125
+            Image vmImage = ImageResolver.Resolve(root, request.Image);
+            var vm = Plan(request, vmImage, decision, seccompFor(MicroVmBackend.VmmSeccompProfile)); // the VMM's jail is a container
+            await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+            var vmmRuntime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
+            return await microVm.RunAsync(new MicroVmWorkload(vm.Id, vmImage, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, request.Kernel,
+                decision.Limits, request.Timeout), vmmRuntime, vm.Seccomp, io, ct).ConfigureAwait(false);
+        }
+
+        if (request.Kernel is not null)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"--kernel {request.Kernel}: guest kernels apply to the microVM backend only",
+                "drop --kernel, or run with --backend microvm");
+        }
+
         var seccomp = seccompFor(decision.SeccompProfile);
         Image image = ImageResolver.Resolve(root, request.Image);
         var plan = Plan(request, image, decision, seccomp);

@@ -20,4 +20,6 @@ public sealed record RunRequest
     public string SeccompProfile { get; init; } = "default";
     public string? Runtime { get; init; }
     public string? Name { get; init; }
+    /// <summary>Guest kernel (catalog name) for the microVM backend; null means the catalog's default.</summary>
+    public string? Kernel { get; init; }
 }

@@ -1,0 +1,16 @@
+namespace Sandbox.Backends.MicroVm.Guest;
+
+/// <summary>The guest console (ttyS0), logged to a file in the run directory, for failure reports.</summary>
+public static class ConsoleLog
+{
+    public static string Tail(string path, int lines = 15)
+    {
+        if (!File.Exists(path))
+        {
+            return "(no console output)";
+        }
+
+        string[] all = File.ReadAllText(path).Replace("\r", "", StringComparison.Ordinal).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        return all.Length == 0 ? "(no console output)" : string.Join('\n', all.TakeLast(lines).Select(l => "  | " + l));
+    }
+}
