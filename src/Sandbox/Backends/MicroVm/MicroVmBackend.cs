@@ -135,7 +135,10 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             return code;
         }
 
-        string why = o.BootTimedOut
+        string? panic = ConsoleLog.Panic(consoleLog);
+        string why = panic is not null
+            ? $"the guest kernel panicked: {panic}"
+            : o.BootTimedOut
             ? $"the guest (kernel {kernel.Manifest.KernelRelease}) did not start the workload within {VmRunner.BootTimeout.TotalSeconds:0}s"
             : o.RuntimeError is { } engine
                 ? $"the jailed VMM could not start: {engine}"

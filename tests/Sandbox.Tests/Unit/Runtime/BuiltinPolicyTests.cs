@@ -13,13 +13,22 @@ public sealed class BuiltinPolicyTests
 
     [Theory]
     [InlineData(TrustLevel.Untrusted, BackendKind.Auto)]
-    [InlineData(TrustLevel.Untrusted, BackendKind.Container)] // asking for weaker isolation does not get it
     [InlineData(TrustLevel.Untrusted, BackendKind.MicroVm)]
     [InlineData(TrustLevel.Trusted, BackendKind.MicroVm)]
-    public void Everything_needing_a_microvm_is_refused_fail_closed(TrustLevel trust, BackendKind requested)
+    public void Untrusted_workloads_and_explicit_requests_get_the_microvm(TrustLevel trust, BackendKind requested)
     {
-        var e = Assert.Throws<SandboxException>(() => BuiltinPolicy.Decide(trust, requested, "default", ResourceLimits.Default));
+        var decision = BuiltinPolicy.Decide(trust, requested, "default", ResourceLimits.Default);
+        Assert.Equal(BackendKind.MicroVm, decision.Backend);
+        Assert.NotEmpty(decision.Reason);
+    }
+
+    [Fact]
+    public void Asking_for_weaker_isolation_than_untrusted_needs_is_refused_fail_closed()
+    {
+        var e = Assert.Throws<SandboxException>(() =>
+            BuiltinPolicy.Decide(TrustLevel.Untrusted, BackendKind.Container, "default", ResourceLimits.Default));
         Assert.Equal(ErrorKind.Refused, e.Kind);
         Assert.Equal(125, e.ExitCode);
+        Assert.Contains("--trust trusted", e.Hint, StringComparison.Ordinal);
     }
 }

@@ -13,4 +13,10 @@ public static class ConsoleLog
         string[] all = File.ReadAllText(path).Replace("\r", "", StringComparison.Ordinal).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         return all.Length == 0 ? "(no console output)" : string.Join('\n', all.TakeLast(lines).Select(l => "  | " + l));
     }
+
+    /// <summary>The "Kernel panic - not syncing: ..." line, if the guest kernel panicked.</summary>
+    public static string? Panic(string path) =>
+        File.Exists(path)
+            ? File.ReadLines(path).Select(l => l.Trim()).FirstOrDefault(l => l.Contains("Kernel panic", StringComparison.Ordinal))
+            : null;
 }
