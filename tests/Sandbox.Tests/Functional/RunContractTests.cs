@@ -134,7 +134,6 @@ public sealed class RunContractTests : IDisposable
 
     [Theory]
     [InlineData("-v", "data:/data")]
-    [InlineData("--kernel", "debian-5.10")]
     [InlineData("--policy", "/etc/hostname")]
     [InlineData("-d")]
     public void Features_not_built_yet_are_refused_not_ignored(params string[] flag)

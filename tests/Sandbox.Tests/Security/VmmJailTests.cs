@@ -42,8 +42,13 @@ public sealed class VmmJailTests : IDisposable
         Assert.Equal(0, Tmds.Linux.LibC.kill(launcher.Id, 15));
         var result = SandboxCli.Wait(launcher, TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 143, result.ToString());
-        Assert.False(Directory.Exists($"/proc/{qemu}") && File.ReadAllText($"/proc/{qemu}/status").Contains("qemu", StringComparison.Ordinal),
-            "QEMU outlived the launcher");
+        var gone = Stopwatch.StartNew(); // the kernel may still be tearing down the guest's memory
+        while (QemuState(qemu) is { } state && state[0] != 'Z' && gone.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(100);
+        }
+
+        Assert.True(QemuState(qemu) is null or ['Z', ..], $"QEMU outlived the launcher (state {QemuState(qemu)})");
     }
 
     // The QEMU whose cgroup is a sandbox run of this test's state root (its /proc/PID/root reads "/" from here).
@@ -83,6 +88,21 @@ public sealed class VmmJailTests : IDisposable
     private bool OwnRun(string cgroups) =>
         cgroups.Split('\n').Select(l => l.Split("/sandbox/", 2)).Where(p => p.Length == 2)
             .Any(p => Directory.Exists(Path.Combine(_cli.StateRoot, "run", p[1].Split('/')[0].Trim())));
+
+    private static string? QemuState(int pid)
+    {
+        try
+        {
+            string status = File.ReadAllText($"/proc/{pid}/status");
+            return status.Contains("qemu", StringComparison.Ordinal)
+                ? status.Split('\n').First(l => l.StartsWith("State:", StringComparison.Ordinal))[6..].Trim()
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 
     private static string Readlink(string path) => new FileInfo(path).LinkTarget ?? "";
 
