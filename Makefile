@@ -35,6 +35,7 @@ $(BIN): $(SOURCES)
 	@mkdir -p bin && cp $(PUBLISH_DIR)/Sandbox.Cli $(BIN)
 
 test: build ## Run the whole test suite (root and the engines for integration tests)
+	@# microVM tests fetch the guest kernels once into $${SANDBOX_TEST_CACHE:-/var/cache/sandbox-tests} and reuse them.
 	@mkdir -p artifacts
 	$(DOTNET) test $(TEST_PROJECT) -c Release --nologo 2>&1 | tee artifacts/test.log
 	@sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/tests: \2 passed, \1 failed, \3 skipped/p' artifacts/test.log | tail -1

@@ -51,6 +51,19 @@ public sealed class VmmJailTests : IDisposable
         Assert.True(QemuState(qemu) is null or ['Z', ..], $"QEMU outlived the launcher (state {QemuState(qemu)})");
     }
 
+    [Fact]
+    public void A_vmm_that_dies_is_125_with_the_reason_not_a_workload_exit_code()
+    {
+        using var launcher = _cli.Start(["run", "--backend", "microvm", "busybox", "sleep", "120"], redirectStdin: true);
+        launcher.StandardInput.Close();
+        int qemu = WaitForQemu(TimeSpan.FromSeconds(90));
+        Assert.Equal(0, Tmds.Linux.LibC.kill(qemu, 9)); // a VMM crash, from the launcher's point of view
+        var result = SandboxCli.Wait(launcher, TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 125, result.ToString());
+        Assert.Contains("without reporting the workload's exit status", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("last lines of the guest console", result.Stderr, StringComparison.Ordinal);
+    }
+
     // The QEMU whose cgroup is a sandbox run of this test's state root (its /proc/PID/root reads "/" from here).
     private int WaitForQemu(TimeSpan timeout)
     {
