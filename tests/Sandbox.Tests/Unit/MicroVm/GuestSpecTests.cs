@@ -63,5 +63,6 @@ public sealed class GuestSpecTests
     {
         Assert.Equal(2_299_989L, HostTsc.ParseCpuinfo("processor\t: 0\ncpu MHz\t\t: 2299.989\n"));
         Assert.Null(HostTsc.ParseCpuinfo("processor\t: 0\n"));
+        Assert.Equal(2_600_000L, HostTsc.ParseCpuinfo("model name\t: Intel(R) Core(TM) i7 CPU @ 2.60GHz\ncpu MHz\t\t: 800.000\n"));
     }
 }
