@@ -24,7 +24,8 @@ mkdir -p /lower /rw /newroot
 mount -t ext4 -o ro,noload /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
 mount -t tmpfs -o mode=0755 rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the writable layer"
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot || fail "cannot mount the overlay"
-cd /newroot && mkdir -p proc sys dev tmp .sandbox || fail "cannot create mount points"
+# The image's own /proc, /sys, /dev, /tmp never count: a symlink there would redirect our mounts.
+cd /newroot && for d in proc sys dev tmp .sandbox; do [ -L "$d" ] && rm -f "$d"; mkdir -p "$d" || fail "cannot create /$d"; done
 mount -t proc -o nosuid,nodev,noexec proc proc && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs sys || fail "cannot mount /proc or /sys"
 mount -t tmpfs -o nosuid,nodev,mode=1777 tmp tmp && mount -t tmpfs -o nosuid,mode=0755 dev dev || fail "cannot mount /tmp or /dev"
 mknod -m 666 dev/null c 1 3 && mknod -m 666 dev/zero c 1 5 && mknod -m 666 dev/full c 1 7 &&

@@ -17,7 +17,7 @@ public sealed class VmmJailTests : IDisposable
     {
         using var launcher = _cli.Start(["run", "--backend", "microvm", "busybox", "sleep", "120"], redirectStdin: true);
         launcher.StandardInput.Close();
-        int qemu = WaitForQemu(TimeSpan.FromSeconds(90));
+        int qemu = WaitForQemu(launcher.Id, TimeSpan.FromSeconds(90));
         var status = File.ReadAllLines($"/proc/{qemu}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
             .ToDictionary(p => p[0], p => p[1].Trim());
         Assert.Equal("2", status["Seccomp"]);
@@ -56,7 +56,7 @@ public sealed class VmmJailTests : IDisposable
     {
         using var launcher = _cli.Start(["run", "--backend", "microvm", "busybox", "sleep", "120"], redirectStdin: true);
         launcher.StandardInput.Close();
-        int qemu = WaitForQemu(TimeSpan.FromSeconds(90));
+        int qemu = WaitForQemu(launcher.Id, TimeSpan.FromSeconds(90));
         Assert.Equal(0, Tmds.Linux.LibC.kill(qemu, 9)); // a VMM crash, from the launcher's point of view
         var result = SandboxCli.Wait(launcher, TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 125, result.ToString());
@@ -64,8 +64,8 @@ public sealed class VmmJailTests : IDisposable
         Assert.Contains("last lines of the guest console", result.Stderr, StringComparison.Ordinal);
     }
 
-    // The QEMU whose cgroup is a sandbox run of this test's state root (its /proc/PID/root reads "/" from here).
-    private int WaitForQemu(TimeSpan timeout)
+    // The QEMU started by this test's launcher (other tests boot VMs from the same shared state root).
+    private static int WaitForQemu(int launcher, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < timeout)
@@ -80,7 +80,7 @@ public sealed class VmmJailTests : IDisposable
                 try
                 {
                     if (Readlink($"{dir}/exe").EndsWith("/qemu-system-x86_64", StringComparison.Ordinal)
-                        && OwnRun(File.ReadAllText($"{dir}/cgroup"))
+                        && DescendsFrom(pid, launcher)
                         && Directory.GetFileSystemEntries($"{dir}/fd").Select(Readlink).Contains("/vm/rootfs.ext4"))
                     {
                         return pid;
@@ -98,9 +98,20 @@ public sealed class VmmJailTests : IDisposable
         throw new TimeoutException("no jailed QEMU appeared");
     }
 
-    private bool OwnRun(string cgroups) =>
-        cgroups.Split('\n').Select(l => l.Split("/sandbox/", 2)).Where(p => p.Length == 2)
-            .Any(p => Directory.Exists(Path.Combine(_cli.StateRoot, "run", p[1].Split('/')[0].Trim())));
+    private static bool DescendsFrom(int pid, int ancestor)
+    {
+        for (int hops = 0; hops < 10 && pid > 1; hops++)
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            pid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            if (pid == ancestor)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static string? QemuState(int pid)
     {

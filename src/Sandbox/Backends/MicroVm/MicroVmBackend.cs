@@ -47,9 +47,12 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
 
     public async Task<int> RunAsync(MicroVmWorkload w, OciRuntime runtime, OciSeccomp vmmSeccomp, WorkloadIo io, CancellationToken ct)
     {
+        var trace = new PhaseTrace();
         FetchedKernel kernel = Preflight(w.Kernel);
+        trace.Mark("kernel verified");
         string initramfs = InitramfsBuilder.Ensure(root, kernel);
         string disk = RootDisk.Ensure(root, w.Image, ct);
+        trace.Mark("initramfs and root disk ready");
         Accelerator accel = accelerators.Detect();
         if (accel == Accelerator.Tcg)
         {
@@ -101,7 +104,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             try
             {
                 var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket),
-                    spec, io, w.Timeout, ct).ConfigureAwait(false);
+                    spec, io, w.Timeout, trace, ct).ConfigureAwait(false);
                 return await ExitCodeAsync(outcome, Path.Combine(ioDir, "console.log"), w, kernel, io.Stderr).ConfigureAwait(false);
             }
             finally
@@ -112,6 +115,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         finally
         {
             Directory.Delete(bundle, recursive: true);
+            trace.Mark("torn down");
         }
     }
 

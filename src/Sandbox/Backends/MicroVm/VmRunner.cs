@@ -25,7 +25,7 @@ public sealed class VmRunner
     public sealed record Sockets(Socket Control, Socket Stdout, Socket Stderr, Socket? Stdin);
 
     public static async Task<VmOutcome> RunAsync(
-        OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
+        OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, WorkloadIo io, TimeSpan? timeout, PhaseTrace trace, CancellationToken ct)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
         var psi = new ProcessStartInfo(runtime.BinaryPath)
@@ -40,6 +40,7 @@ public sealed class VmRunner
             psi.ArgumentList.Add(a);
         }
 
+        trace.Mark("jail rendered");
         using var vmm = Process.Start(psi) ?? throw new SandboxException(ErrorKind.EngineFailed, $"could not start {runtime.BinaryPath}");
         vmm.StandardInput.Close();
         var vmmOutput = new StringBuilder();
@@ -77,10 +78,16 @@ public sealed class VmRunner
             Socket[]? conns = await AcceptAllAsync(listeners, vmm, stop.Token).ConfigureAwait(false);
             if (conns is not null)
             {
+                trace.Mark("VMM started (QEMU connected its ports)");
                 await conns[0].SendAsync(spec, SocketFlags.None, stop.Token).ConfigureAwait(false);
                 pumps.Add(PumpAsync(conns[1], io.Stdout));
                 pumps.Add(PumpAsync(conns[2], io.Stderr));
-                Task control = ReadControlAsync(conns[0], ready, code => exitCode ??= code);
+                Task control = ReadControlAsync(conns[0], ready, code =>
+                {
+                    exitCode ??= code;
+                    trace.Mark("workload exited");
+                });
+                _ = ready.Task.ContinueWith(_ => trace.Mark("guest ready (kernel booted, init built the root)"), TaskScheduler.Default);
                 pumps.Add(control);
                 if (conns.Length > 3)
                 {
@@ -110,6 +117,7 @@ public sealed class VmRunner
             }
         }
 
+        trace.Mark("VMM exited");
         // QEMU is gone, so every socket has reached EOF once its buffered data is read.
         await Task.WhenAny(Task.WhenAll(pumps), Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None)).ConfigureAwait(false);
         await Task.WhenAll(drainOut, drainErr).ConfigureAwait(false);
