@@ -36,9 +36,9 @@ public static class ContainerRunner
 
         using var process = Process.Start(psi)
             ?? throw new SandboxException(ErrorKind.EngineFailed, $"could not start {runtime.BinaryPath}");
-        Task stdout = PumpAsync(process.StandardOutput.BaseStream, io.Stdout);
-        Task stderr = PumpAsync(process.StandardError.BaseStream, io.Stderr);
-        _ = FeedStdinAsync(io.Stdin, process.StandardInput.BaseStream);
+        Task stdout = Pump(process.StandardOutput.BaseStream, io.Stdout, closeSink: false);
+        Task stderr = Pump(process.StandardError.BaseStream, io.Stderr, closeSink: false);
+        _ = Pump(io.Stdin, process.StandardInput.BaseStream, closeSink: true); // EOF reaches the workload
 
         bool timedOut = false;
         var forwarded = new List<PosixSignalRegistration>();
@@ -101,33 +101,42 @@ public static class ContainerRunner
             TaskScheduler.Default);
     }
 
-    private static async Task PumpAsync(Stream from, Stream to)
+    /// <summary>
+    /// Copies a stream on a dedicated thread with blocking reads, flushing each chunk so output is live.
+    /// Blocking threads instead of async I/O keep the thread pool (and its spinning) out of the hot path:
+    /// on a small host that spinning competes with the OCI runtime for CPU.
+    /// </summary>
+    private static Task Pump(Stream? from, Stream to, bool closeSink)
     {
-        var buffer = new byte[64 * 1024];
-        int n;
-        while ((n = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-            await to.FlushAsync().ConfigureAwait(false); // live output, not batched
-        }
-    }
-
-    private static async Task FeedStdinAsync(Stream? from, Stream to)
-    {
-        try
-        {
-            if (from is not null)
+            try
             {
-                await from.CopyToAsync(to).ConfigureAwait(false);
+                var buffer = new byte[64 * 1024];
+                int n;
+                while (from is not null && (n = from.Read(buffer)) > 0)
+                {
+                    to.Write(buffer, 0, n);
+                    to.Flush();
+                }
             }
-        }
-        catch (IOException)
-        {
-            // the workload closed its stdin or exited: nothing more to deliver
-        }
-        finally
-        {
-            await to.DisposeAsync().ConfigureAwait(false);
-        }
+            catch (IOException)
+            {
+                // the other end went away (the workload exited, or our stdout closed): nothing more to copy
+            }
+            finally
+            {
+                if (closeSink)
+                {
+                    to.Dispose();
+                }
+
+                done.SetResult();
+            }
+        })
+        { IsBackground = true, Name = "sandbox-pump" };
+        thread.Start();
+        return done.Task;
     }
 }
