@@ -36,8 +36,9 @@ $(BIN): $(SOURCES)
 
 test: build ## Run the whole test suite (root and the engines for integration tests)
 	@mkdir -p artifacts
-	$(DOTNET) test $(TEST_PROJECT) -c Release --nologo 2>&1 | tee artifacts/test.log
-	@sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/tests: \2 passed, \1 failed, \3 skipped/p' artifacts/test.log | tail -1
+	@set +e; $(DOTNET) test $(TEST_PROJECT) -c Release --nologo 2>&1 | tee artifacts/test.log; status=$${PIPESTATUS[0]}; \
+	sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/tests: \2 passed, \1 failed, \3 skipped/p' artifacts/test.log | tail -1; \
+	exit $$status
 
 demo: deps build ## Build, then run real sandboxed workloads
 	tests/demo.sh $(BIN)
