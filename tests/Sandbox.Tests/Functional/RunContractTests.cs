@@ -164,5 +164,17 @@ public sealed class RunContractTests : IDisposable
         Assert.Equal("got-term\n", rest);
     }
 
+    [Fact]
+    public void A_workload_ignoring_sigterm_is_killed_after_the_grace_period()
+    {
+        using var launcher = _cli.Start(["run", "--trust", "trusted", "busybox", "sh", "-c", "trap '' TERM INT; echo ready; sleep 120"]);
+        Assert.Equal("ready", launcher.StandardOutput.ReadLine());
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, Tmds.Linux.LibC.kill(launcher.Id, 15));
+        Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(60)), "the launcher did not give up on an ignored SIGTERM");
+        Assert.Equal(137, launcher.ExitCode);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60));
+    }
+
     public void Dispose() => _cli.Dispose();
 }

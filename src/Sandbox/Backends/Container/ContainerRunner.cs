@@ -42,6 +42,7 @@ public static class ContainerRunner
 
         bool timedOut = false;
         var forwarded = new List<PosixSignalRegistration>();
+        using var exited = new CancellationTokenSource(); // cancels pending SIGKILL escalations
         try
         {
             if (io.ForwardSignals)
@@ -51,7 +52,7 @@ public static class ContainerRunner
                     forwarded.Add(PosixSignalRegistration.Create(signal, ctx =>
                     {
                         ctx.Cancel = true; // the launcher stays up to tear down
-                        Forward(process, ctx.Signal, runtime, id);
+                        Forward(process.Id, ctx.Signal, runtime, id, exited.Token);
                     }));
                 }
             }
@@ -76,6 +77,7 @@ public static class ContainerRunner
         finally
         {
             forwarded.ForEach(r => r.Dispose());
+            exited.Cancel();
         }
 
         await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
@@ -83,22 +85,21 @@ public static class ContainerRunner
         return new ContainerOutcome(timedOut ? ExitCodes.FromSignal(SigKill) : process.ExitCode, timedOut, engineError);
     }
 
-    private static void Forward(Process process, PosixSignal signal, OciRuntime runtime, string id)
+    private static void Forward(int runtimePid, PosixSignal signal, OciRuntime runtime, string id, CancellationToken exited)
     {
         int signo = signal switch
         {
             PosixSignal.SIGINT => 2,
-            PosixSignal.SIGTERM => 15,
             PosixSignal.SIGHUP => 1,
             PosixSignal.SIGQUIT => 3,
             _ => 15,
         };
 
         // The runtime in foreground mode relays signals it receives to the workload's init.
-        _ = Tmds.Linux.LibC.kill(process.Id, signo);
-        _ = Task.Delay(KillGrace).ContinueWith(
-            _ => process.HasExited ? Task.CompletedTask : runtime.KillAsync(id, SigKill),
-            TaskScheduler.Default);
+        _ = Tmds.Linux.LibC.kill(runtimePid, signo);
+        _ = Task.Delay(KillGrace, exited).ContinueWith(
+            t => t.IsCanceled ? Task.CompletedTask : runtime.KillAsync(id, SigKill),
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
     /// <summary>
