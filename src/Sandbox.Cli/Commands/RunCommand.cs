@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Sandbox.Policy;
 using Sandbox.Runtime;
+using Sandbox.Volumes;
 
 namespace Sandbox.Cli.Commands;
 
@@ -82,6 +83,7 @@ internal static class RunCommand
             SeccompProfile = r.GetValue(Seccomp)!,
             Runtime = r.GetValue(Runtime),
             Name = ValidateName(r.GetValue(Name)),
+            Volumes = ParseVolumes(r.GetValue(Volume) ?? []),
         };
         return Composition.Launcher(GlobalOptions.StateRootFrom(r)).RunAsync(request, WorkloadIo.Console(), ct);
     }
@@ -89,11 +91,6 @@ internal static class RunCommand
     // Contract flags whose features land in later work: refuse loudly rather than ignore them.
     private static void RefuseNotYetAvailable(ParseResult r)
     {
-        if (r.GetValue(Volume) is { Length: > 0 })
-        {
-            throw new SandboxException(ErrorKind.Refused, "refused: -v/--volume: named volumes are not available yet");
-        }
-
         if (r.GetValue(Detach))
         {
             throw new SandboxException(ErrorKind.Refused, "refused: -d/--detach: detached sandboxes are not available yet",
@@ -109,6 +106,13 @@ internal static class RunCommand
         {
             throw new SandboxException(ErrorKind.Refused, "refused: --kernel selects a microVM guest kernel, and the microVM backend is not available yet");
         }
+    }
+
+    private static VolumeSpec[] ParseVolumes(string[] flags)
+    {
+        VolumeSpec[] specs = [.. flags.Select(VolumeSpec.Parse)];
+        VolumeSpec.CheckDisjoint(specs);
+        return specs;
     }
 
     private static (uint Uid, uint Gid) ParseUser(string? text)

@@ -1,6 +1,8 @@
 using Sandbox.Backends.Container;
+using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Policy;
+using Sandbox.Volumes;
 
 namespace Sandbox.Runtime;
 
@@ -22,7 +24,31 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
 
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
-        var outcome = await RunContainerAsync(runtime, plan, io, request.Timeout, ct).ConfigureAwait(false);
+        var volumes = new List<VolumeLease>();
+        ContainerOutcome outcome;
+        try
+        {
+            var binds = new List<VolumeBind>();
+            foreach (var spec in request.Volumes)
+            {
+                var store = new VolumeStore(root);
+                var use = await store.AcquireAsync(spec.Name, createIfMissing: true, ct).ConfigureAwait(false);
+                volumes.Add(use);
+                if (request.Trust == TrustLevel.Untrusted && !spec.ReadOnly)
+                {
+                    store.MarkWrittenByUntrusted(spec.Name); // policy can keep trusted sandboxes from mounting it read-write later
+                }
+
+                binds.Add(new VolumeBind(use.Info.DataPath, spec.Target, spec.ReadOnly));
+            }
+
+            outcome = await RunContainerAsync(runtime, plan, binds, io, request.Timeout, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            volumes.ForEach(v => v.Dispose());
+        }
+
         if (outcome.EngineError is { } error)
         {
             var (kind, message) = RuntimeLog.Classify(error);
@@ -40,7 +66,7 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
 
     /// <summary>Runs one plan with a fresh ID lease and run directory, and removes both afterwards.</summary>
     private async Task<ContainerOutcome> RunContainerAsync(
-        OciRuntime runtime, ContainerPlanDraft draft, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
+        OciRuntime runtime, ContainerPlanDraft draft, IReadOnlyList<VolumeBind> binds, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
     {
         string id = draft.Id;
         string record = OrphanReaper.Record(runtime, id);
@@ -50,16 +76,25 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
             await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false); // its container may still hold these IDs
         }
 
-        string runDir = Path.Combine(root.Ensure(root.Runs), id);
-        Directory.CreateDirectory(runDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string runDir = Path.Combine(root.Ensure(root.Runs, traversable: true), id);
+        Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
         try
         {
             using (var owner = new FileStream(Path.Combine(runDir, OrphanReaper.OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
                 owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
                 owner.Flush();
-                var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range));
-                File.WriteAllBytes(Path.Combine(runDir, "config.json"), OciSpecBuilder.ToUtf8Json(spec));
+                var (rootfs, mounts) = VolumeMounts.Prepare(runDir, draft.Rootfs, lease.Range, binds);
+                var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
+                // 0600: the config holds the workload's environment, which may carry secrets.
+                using (var config = new FileStream(Path.Combine(runDir, "config.json"), new FileStreamOptions
+                {
+                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                }))
+                {
+                    config.Write(OciSpecBuilder.ToUtf8Json(spec));
+                }
+
                 try
                 {
                     return await ContainerRunner.RunAsync(runtime, runDir, id, io, timeout, ct).ConfigureAwait(false);
@@ -72,9 +107,12 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         }
         finally
         {
-            Directory.Delete(runDir, recursive: true);
+            SafeRemove.Directory(runDir); // detaches the overlay and volume binds before deleting
         }
     }
+
+    private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image.</summary>
     private async Task<bool> TrialAsync(OciRuntime candidate)
@@ -83,7 +121,7 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         var request = new RunRequest { Image = busybox.Reference, Command = ["/bin/true"], Trust = TrustLevel.Trusted };
         var decision = BuiltinPolicy.Decide(TrustLevel.Trusted, BackendKind.Container, "default", ResourceLimits.Default);
         var plan = Plan(request, busybox, decision, seccompFor("default"));
-        var outcome = await RunContainerAsync(candidate, plan, WorkloadIo.Null, TimeSpan.FromSeconds(30), CancellationToken.None)
+        var outcome = await RunContainerAsync(candidate, plan, [], WorkloadIo.Null, TimeSpan.FromSeconds(30), CancellationToken.None)
             .ConfigureAwait(false);
         return outcome.ExitCode == 0 && outcome.EngineError is null;
     }
@@ -93,8 +131,9 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         IReadOnlyList<string> args = request.Command.Count > 0 ? request.Command : image.DefaultCommand;
         var env = EnvironmentBuilder.Build(image.DefaultEnv, request.Uid, Hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
-        WorkloadChecks.Command(image, args[0], env);
-        WorkloadChecks.WorkingDir(image, cwd);
+        var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
+        WorkloadChecks.Command(image, args[0], env, volumeTargets);
+        WorkloadChecks.WorkingDir(image, cwd, volumeTargets);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, request.Uid, request.Gid,
             Hostname, decision.Limits, seccomp);
     }

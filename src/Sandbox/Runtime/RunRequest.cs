@@ -1,4 +1,5 @@
 using Sandbox.Policy;
+using Sandbox.Volumes;
 
 namespace Sandbox.Runtime;
 
@@ -20,4 +21,5 @@ public sealed record RunRequest
     public string SeccompProfile { get; init; } = "default";
     public string? Runtime { get; init; }
     public string? Name { get; init; }
+    public IReadOnlyList<VolumeSpec> Volumes { get; init; } = [];
 }

@@ -123,7 +123,6 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Theory]
-    [InlineData("-v", "data:/data")]
     [InlineData("--kernel", "debian-5.10")]
     [InlineData("--policy", "/etc/hostname")]
     [InlineData("-d")]

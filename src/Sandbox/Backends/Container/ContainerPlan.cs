@@ -15,4 +15,5 @@ public sealed record ContainerPlan(
     IdRange Ids,
     string Hostname,
     ResourceLimits Limits,
-    OciSeccomp Seccomp);
+    OciSeccomp Seccomp,
+    IReadOnlyList<OciMount>? ExtraMounts = null);
