@@ -12,6 +12,8 @@ internal static class CliApp
         root.Options.Add(GlobalOptions.Root);
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(PolicyCommand.Build());
+        root.Subcommands.Add(AuditCommand.Build());
         return root;
     }
 }

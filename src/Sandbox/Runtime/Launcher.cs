@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Sandbox.Audit;
 using Sandbox.Backends.Container;
 using Sandbox.Images;
 using Sandbox.Policy;
@@ -6,42 +7,85 @@ using Sandbox.Policy;
 namespace Sandbox.Runtime;
 
 /// <summary>
-/// `sandbox run`: decide, resolve the image, render the bundle, run it, and tear everything down
-/// whatever happens (exit, error, timeout, signal).
+/// `sandbox run`: decide by policy, resolve the image, render the bundle, run it, and tear everything
+/// down whatever happens (exit, error, timeout, signal). Every run and every refusal is audited.
 /// </summary>
-public sealed class Launcher(StateRoot root, Func<string, Backends.Container.OciSeccomp> seccompFor)
+public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine)
 {
     private const string Hostname = "sandbox";
 
+    /// <summary>What policy would decide for <paramref name="request"/>, without running anything.</summary>
+    public PolicyEvaluation Explain(RunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PolicyDocument policy = PolicyLoader.Resolve(request.PolicyFile);
+        Image image = ImageResolver.Resolve(root, request.Image);
+        return engine.Evaluate(policy, WorkloadFactsBuilder.From(request, image));
+    }
+
     public async Task<int> RunAsync(RunRequest request, WorkloadIo io, CancellationToken ct = default)
     {
-        var limits = Limits(request);
-        Decision decision = BuiltinPolicy.Decide(request.Trust, request.Backend, request.SeccompProfile, limits);
-        var seccomp = seccompFor(decision.SeccompProfile);
-        Image image = ImageResolver.Resolve(root, request.Image);
-        var plan = Plan(request, image, decision, seccomp);
-
-        await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
-        var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
-        var outcome = await RunContainerAsync(runtime, plan, io, request.Timeout, ct).ConfigureAwait(false);
-        if (outcome.EngineError is { } error)
+        ArgumentNullException.ThrowIfNull(request);
+        var audit = new RunAudit(AuditLog.For(root), request);
+        try
         {
-            var (kind, message) = RuntimeLog.Classify(error);
-            throw new SandboxException(kind, $"{runtime.Name} could not start the workload: {message}");
+            audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
+            Image image = ImageResolver.Resolve(root, request.Image);
+            audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image));
+            Decision decision = audit.Evaluation.Require();
+            RefuseWhatTheBackendCannotApply(decision);
+            var seccomp = seccompFor(decision.SeccompProfile);
+            var plan = Plan(request, image, decision, seccomp);
+
+            await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+            var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
+            audit.SandboxId = plan.Id;
+            var outcome = await RunContainerAsync(runtime, plan, io, request.Timeout, audit, ct).ConfigureAwait(false);
+            if (outcome.EngineError is { } error)
+            {
+                var (kind, message) = RuntimeLog.Classify(error);
+                throw new SandboxException(kind, $"{runtime.Name} could not start the workload: {message}");
+            }
+
+            if (outcome.TimedOut)
+            {
+                await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
+                    $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
+            }
+
+            audit.Finished(outcome.ExitCode, outcome.TimedOut);
+            return outcome.ExitCode;
+        }
+        catch (SandboxException e)
+        {
+            audit.Failed(e);
+            throw;
+        }
+    }
+
+    // Fail closed: grants the container backend cannot honour yet are refused, never dropped.
+    private static void RefuseWhatTheBackendCannotApply(Decision decision)
+    {
+        if (decision.Backend == BackendKind.MicroVm)
+        {
+            throw new SandboxException(ErrorKind.Refused, $"refused: {HostBackendAvailability.NoMicroVm} (decided by {decision.Rule})",
+                "the decision is never weakened to a container; if you trust this workload, run it with --trust trusted");
         }
 
-        if (outcome.TimedOut)
+        if (!decision.Volumes.IsEmpty || !decision.Binds.IsEmpty)
         {
-            await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
-                $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
+            throw new SandboxException(ErrorKind.Refused, "refused: -v/--volume: named volumes and bind mounts are not available yet");
         }
 
-        return outcome.ExitCode;
+        if (!decision.Capabilities.IsEmpty || !decision.Devices.IsEmpty)
+        {
+            throw new SandboxException(ErrorKind.Refused, "refused: the container backend cannot grant capabilities or devices yet");
+        }
     }
 
     /// <summary>Runs one plan with a fresh ID lease and run directory, and removes both afterwards.</summary>
     private async Task<ContainerOutcome> RunContainerAsync(
-        OciRuntime runtime, ContainerPlanDraft draft, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
+        OciRuntime runtime, ContainerPlanDraft draft, WorkloadIo io, TimeSpan? timeout, RunAudit? audit, CancellationToken ct)
     {
         string id = draft.Id;
         string record = OrphanReaper.Record(runtime, id);
@@ -60,7 +104,13 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
                 owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
                 owner.Flush();
                 var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range));
-                await File.WriteAllTextAsync(Path.Combine(runDir, "config.json"), OciSpecBuilder.ToJson(spec), ct).ConfigureAwait(false);
+                string config = Path.Combine(runDir, "config.json");
+                await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(spec), ct).ConfigureAwait(false);
+                if (audit is not null)
+                {
+                    audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
+                }
+
                 try
                 {
                     return await ContainerRunner.RunAsync(runtime, runDir, id, io, timeout, ct).ConfigureAwait(false);
@@ -77,14 +127,14 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         }
     }
 
-    /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image.</summary>
+    /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image. Not audited.</summary>
     private async Task<bool> TrialAsync(OciRuntime candidate)
     {
         Image busybox = BusyboxImage.Get(root);
         var request = new RunRequest { Image = busybox.Reference, Command = ["/bin/true"], Trust = TrustLevel.Trusted };
-        var decision = BuiltinPolicy.Decide(TrustLevel.Trusted, BackendKind.Container, "default", ResourceLimits.Default);
+        var decision = new Decision(BackendKind.Container, "default", ResourceLimits.Default, "internal: OCI runtime trial run");
         var plan = Plan(request, busybox, decision, seccompFor("default"));
-        var outcome = await RunContainerAsync(candidate, plan, WorkloadIo.Null, TimeSpan.FromSeconds(30), CancellationToken.None)
+        var outcome = await RunContainerAsync(candidate, plan, WorkloadIo.Null, TimeSpan.FromSeconds(30), null, CancellationToken.None)
             .ConfigureAwait(false);
         return outcome.ExitCode == 0 && outcome.EngineError is null;
     }
@@ -97,18 +147,7 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         WorkloadChecks.Command(image, args[0], env);
         WorkloadChecks.WorkingDir(image, cwd);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, request.Uid, request.Gid,
-            Hostname, decision.Limits, seccomp);
-    }
-
-    private static ResourceLimits Limits(RunRequest request)
-    {
-        var d = ResourceLimits.Default;
-        return d with
-        {
-            MemoryBytes = request.MemoryBytes ?? d.MemoryBytes,
-            Cpus = request.Cpus ?? d.Cpus,
-            PidsLimit = request.PidsLimit ?? d.PidsLimit,
-        };
+            Hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }
 
     private static string NewId() => "sb-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
@@ -116,7 +155,7 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
     /// <summary>A plan before its ID range is known (the lease is taken just before the run).</summary>
     private sealed record ContainerPlanDraft(
         string Id, string Rootfs, IReadOnlyList<string> Args, IReadOnlyList<string> Env, string Cwd,
-        uint Uid, uint Gid, string Hostname, ResourceLimits Limits, OciSeccomp Seccomp)
+        uint Uid, uint Gid, string Hostname, ResourceLimits Limits, OciSeccomp Seccomp, string SeccompProfile)
     {
         public ContainerPlan ToPlan(IdRange ids) =>
             new(Id, Rootfs, Args, Env, Cwd, Uid, Gid, ids, Hostname, Limits, Seccomp);

@@ -17,7 +17,43 @@ public sealed record RunRequest
     public double? Cpus { get; init; }
     public long? PidsLimit { get; init; }
     public TimeSpan? Timeout { get; init; }
-    public string SeccompProfile { get; init; } = "default";
+
+    /// <summary>--seccomp-profile; null lets the deciding policy rule choose.</summary>
+    public string? SeccompProfile { get; init; }
+
     public string? Runtime { get; init; }
     public string? Name { get; init; }
+
+    /// <summary>-v specs: NAME:/path[:ro] (a named volume) or /host/path:/path[:ro] (a bind mount).</summary>
+    public IReadOnlyList<VolumeSpec> Volumes { get; init; } = [];
+
+    /// <summary>--kernel: a guest kernel name.</summary>
+    public string? Kernel { get; init; }
+
+    /// <summary>--network; "none" is the only mode.</summary>
+    public string Network { get; init; } = "none";
+
+    /// <summary>--policy FILE; null means the built-in policy.</summary>
+    public string? PolicyFile { get; init; }
+}
+
+/// <summary>One -v flag. A source starting with '/' is a host path (bind mount); otherwise a volume name.</summary>
+public sealed record VolumeSpec(string Source, string Target, bool ReadOnly)
+{
+    public bool IsBind => Source.StartsWith('/');
+
+    public static VolumeSpec Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        string[] parts = text.Split(':');
+        bool ro = parts.Length == 3 && parts[2] == "ro";
+        if (parts.Length is < 2 or > 3 || (parts.Length == 3 && parts[2] is not ("ro" or "rw"))
+            || parts[0].Length == 0 || !parts[1].StartsWith('/'))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"-v/--volume: '{text}' is not valid",
+                "use NAME:/path[:ro] for a named volume or /host/path:/path[:ro] for a bind mount");
+        }
+
+        return new VolumeSpec(parts[0], parts[1], ro);
+    }
 }
