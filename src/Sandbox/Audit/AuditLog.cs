@@ -36,8 +36,8 @@ public sealed class AuditLog(string path)
         return AuditChain.TryParse(line, out _)!;
     }
 
-    /// <summary>Every line of the log, exactly as stored ("" when the log does not exist yet).</summary>
-    public byte[] ReadAll() => File.Exists(Path) ? File.ReadAllBytes(Path) : [];
+    /// <summary>Every line of the log, exactly as stored (empty when there is no log yet), between appends.</summary>
+    public byte[] ReadAll() => AppendOnlyFile.ReadShared(Path);
 
     /// <summary>Lines (records or not), the last one possibly without a newline.</summary>
     public static IReadOnlyList<ReadOnlyMemory<byte>> SplitLines(byte[] content, out bool tornTail)

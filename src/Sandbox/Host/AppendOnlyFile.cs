@@ -54,6 +54,38 @@ public sealed unsafe class AppendOnlyFile : IDisposable
         return file;
     }
 
+    /// <summary>
+    /// The whole file, read under a shared flock: waits for an append in progress, so the snapshot
+    /// never holds half a line that is still being written. Empty when the file does not exist.
+    /// </summary>
+    public static byte[] ReadShared(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] name = [.. System.Text.Encoding.UTF8.GetBytes(path), 0];
+        int fd;
+        fixed (byte* p = name)
+        {
+            // SAFETY: p points at a NUL-terminated copy of the path that outlives the call.
+            fd = open(p, O_RDONLY | O_CLOEXEC);
+        }
+
+        if (fd < 0)
+        {
+            return errno == ENOENT ? [] : throw Fail($"cannot open the audit log {path}", "check the state root and its permissions");
+        }
+
+        using var file = new AppendOnlyFile(fd);
+        while (FileLock.Flock(fd, FileLock.Shared) < 0)
+        {
+            if (Marshal.GetLastPInvokeError() != EINTR)
+            {
+                throw new SandboxException(ErrorKind.StateConflict, $"cannot lock the audit log {path}");
+            }
+        }
+
+        return file.ReadTail(file.Length);
+    }
+
     public long Length
     {
         get
@@ -69,6 +101,11 @@ public sealed unsafe class AppendOnlyFile : IDisposable
     {
         long size = Length;
         var buffer = new byte[count];
+        if (count == 0)
+        {
+            return buffer;
+        }
+
         long done = 0;
         fixed (byte* b = buffer)
         {
