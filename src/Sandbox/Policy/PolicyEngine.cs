@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Sandbox.Profiles;
+using Sandbox.Telemetry;
 
 namespace Sandbox.Policy;
 
@@ -15,6 +16,7 @@ public sealed class PolicyEngine(IBackendAvailability host, Func<string, Seccomp
     {
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(facts);
+        using var activity = SandboxDiagnostics.StartDecision(facts, policy);
         var trace = policy.Rules.Select(rule => Trace(rule, facts)).ToImmutableArray();
 
         PolicyRule? allow = policy.Rules.Zip(trace).FirstOrDefault(p => p.First.Effect == RuleEffect.Allow && p.Second.Matched).First;
@@ -44,7 +46,9 @@ public sealed class PolicyEngine(IBackendAvailability host, Func<string, Seccomp
                 null);
         }
 
-        return new PolicyEvaluation(policy.Source, policy.Sha256, facts, trace, decision, refusal);
+        var evaluation = new PolicyEvaluation(policy.Source, policy.Sha256, facts, trace, decision, refusal);
+        SandboxDiagnostics.Decided(activity, evaluation);
+        return evaluation;
     }
 
     private RuleTrace Trace(PolicyRule rule, WorkloadFacts facts)
