@@ -30,7 +30,17 @@ public sealed class AuditChainTests : IDisposable
         ExitCode = 0,
     };
 
-    private static List<string> Lines(AuditLog log) => [.. File.ReadAllText(log.Path).Split('\n')[..^1]];
+    // Read like the CLI does (shared flock, blocking): .NET's File APIs take a non-blocking flock and
+    // fail while a process forked by a concurrent test still holds an inherited descriptor of the log.
+    private static List<string> Lines(AuditLog log) => [.. Encoding.UTF8.GetString(log.ReadAll()).Split('\n')[..^1]];
+
+    // Tampering by rename, so no .NET file lock is involved (see Lines).
+    private static void Rewrite(AuditLog log, byte[] bytes)
+    {
+        string temp = log.Path + ".tamper";
+        File.WriteAllBytes(temp, bytes);
+        File.Move(temp, log.Path, overwrite: true);
+    }
 
     private static AuditVerification Verify(AuditLog log) => AuditVerifier.Verify(log.ReadAll());
 
@@ -56,7 +66,7 @@ public sealed class AuditChainTests : IDisposable
         var log = NewLog(5);
         var lines = Lines(log);
         lines[2] = lines[2].Replace("echo 2", "echo X", StringComparison.Ordinal);
-        File.WriteAllText(log.Path, string.Join('\n', lines) + "\n");
+        Rewrite(log, Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
         var v = Verify(log);
         Assert.Equal(3, v.BadRecord);
         Assert.Contains("record 3 was edited", v.Problem, StringComparison.Ordinal);
@@ -69,7 +79,7 @@ public sealed class AuditChainTests : IDisposable
         byte[] bytes = log.ReadAll();
         int at = Encoding.UTF8.GetString(bytes).LastIndexOf("\"exitCode\":0", StringComparison.Ordinal) + "\"exitCode\":".Length;
         bytes[at] = (byte)'1';
-        File.WriteAllBytes(log.Path, bytes);
+        Rewrite(log, bytes);
         Assert.Equal(3, Verify(log).BadRecord);
     }
 
@@ -79,7 +89,7 @@ public sealed class AuditChainTests : IDisposable
         var log = NewLog(4);
         var lines = Lines(log);
         lines[1] = lines[1].Replace("\"seq\":2", "\"seq\": 2", StringComparison.Ordinal); // same content, other bytes
-        File.WriteAllText(log.Path, string.Join('\n', lines) + "\n");
+        Rewrite(log, Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
         var v = Verify(log);
         Assert.Equal(3, v.BadRecord);
         Assert.Contains("record 3 does not chain to record 2", v.Problem, StringComparison.Ordinal);
@@ -91,7 +101,7 @@ public sealed class AuditChainTests : IDisposable
         var log = NewLog(5);
         var lines = Lines(log);
         lines.RemoveAt(1);
-        File.WriteAllText(log.Path, string.Join('\n', lines) + "\n");
+        Rewrite(log, Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
         var v = Verify(log);
         Assert.Equal(2, v.BadRecord);
         Assert.Contains("record 2 is missing", v.Problem, StringComparison.Ordinal);
@@ -103,7 +113,7 @@ public sealed class AuditChainTests : IDisposable
         var log = NewLog(5);
         var lines = Lines(log);
         (lines[2], lines[3]) = (lines[3], lines[2]);
-        File.WriteAllText(log.Path, string.Join('\n', lines) + "\n");
+        Rewrite(log, Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n"));
         var v = Verify(log);
         Assert.Equal(3, v.BadRecord);
         Assert.Contains("out of order", v.Problem, StringComparison.Ordinal);
@@ -114,7 +124,7 @@ public sealed class AuditChainTests : IDisposable
     {
         var log = NewLog(4);
         byte[] bytes = log.ReadAll();
-        File.WriteAllBytes(log.Path, bytes[..^20]);
+        Rewrite(log, bytes[..^20]);
         var v = Verify(log);
         Assert.Equal(4, v.BadRecord);
         Assert.Contains("record 4 is truncated", v.Problem, StringComparison.Ordinal);
@@ -128,7 +138,7 @@ public sealed class AuditChainTests : IDisposable
     public void Appended_garbage_is_detected(string garbage)
     {
         var log = NewLog(3);
-        File.AppendAllText(log.Path, garbage);
+        Rewrite(log, [.. log.ReadAll(), .. Encoding.UTF8.GetBytes(garbage)]);
         var v = Verify(log);
         Assert.False(v.Intact);
         Assert.Equal(4, v.BadRecord);
@@ -138,7 +148,7 @@ public sealed class AuditChainTests : IDisposable
     public void A_forged_record_with_a_wrong_chain_is_detected()
     {
         var log = NewLog(2);
-        File.AppendAllText(log.Path, Encoding.UTF8.GetString(AuditChain.Seal(Record(3, AuditChain.Genesis, "forged"))) + "\n");
+        Rewrite(log, [.. log.ReadAll(), .. AuditChain.Seal(Record(3, AuditChain.Genesis, "forged")), (byte)'\n']);
         var v = Verify(log);
         Assert.Equal(3, v.BadRecord);
         Assert.Contains("does not chain", v.Problem, StringComparison.Ordinal);
@@ -148,7 +158,7 @@ public sealed class AuditChainTests : IDisposable
     public void An_append_after_a_torn_line_keeps_the_torn_record_visible()
     {
         var log = NewLog(3);
-        File.WriteAllBytes(log.Path, log.ReadAll()[..^10]); // a crash mid-write of record 3
+        Rewrite(log, log.ReadAll()[..^10]); // a crash mid-write of record 3
         log.Append((seq, prev) => Record(seq, prev, "after the crash"));
         var lines = Lines(log);
         Assert.Equal(4, lines.Count);

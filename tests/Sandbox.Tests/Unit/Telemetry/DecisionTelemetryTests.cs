@@ -71,6 +71,6 @@ public sealed class DecisionTelemetryTests
         Builtin(Facts() with { ImageReference = image, Binds = ["/etc"] });
 
         Assert.True(counts.GetValueOrDefault(("container", "allowed")) >= 2);
-        Assert.True(counts.GetValueOrDefault(("microvm", "refused")) >= 1); // denied: what would have been decided is still tagged
+        Assert.True(counts.GetValueOrDefault(("none", "refused")) >= 1); // denied, and the allow rule grants no binds either
     }
 }
