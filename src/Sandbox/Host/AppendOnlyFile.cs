@@ -26,7 +26,7 @@ public sealed unsafe class AppendOnlyFile : IDisposable
             // SAFETY: p points at a NUL-terminated copy of the path that outlives the call.
             do
             {
-                fd = open(p, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0b110_000_000);
+                fd = open(p, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0b110_000_000);
             }
             while (fd < 0 && errno == EINTR);
         }
@@ -66,7 +66,7 @@ public sealed unsafe class AppendOnlyFile : IDisposable
         fixed (byte* p = name)
         {
             // SAFETY: p points at a NUL-terminated copy of the path that outlives the call.
-            fd = open(p, O_RDONLY | O_CLOEXEC);
+            fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         }
 
         if (fd < 0)

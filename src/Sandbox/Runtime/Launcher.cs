@@ -61,6 +61,11 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             audit.Failed(e);
             throw;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            audit.Failed(new SandboxException(ErrorKind.StateConflict, e.Message, inner: e));
+            throw;
+        }
     }
 
     // Fail closed: grants the container backend cannot honour yet are refused, never dropped.
