@@ -13,7 +13,7 @@ internal static class AuditView
         s.Append($"{"ID",-5} {"TIME",-24} {"UID",-5} {"IMAGE",-16} {"RULE",-28} {"BACKEND",-9} {"OUTCOME",-8} EXIT\n");
         foreach (AuditRecord r in records)
         {
-            s.Append($"{r.Seq,-5} {r.Time,-24} {r.Uid,-5} {Cut(r.Image.Reference, 16),-16} {Cut(r.Rule?.Name ?? "-", 28),-28} {r.Decision?.Backend ?? "-",-9} {r.Outcome,-8} {r.ExitCode}\n");
+            s.Append($"{r.Seq,-5} {r.Time,-24} {r.Uid,-5} {Cut(r.Image.Reference, 16),-16} {Cut(r.Rule?.Name ?? "-", 28),-28} {r.Decision?.Backend ?? "-",-9} {r.Outcome,-8} {(r.ExitCode is { } code ? code.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}\n");
         }
 
         return s.ToString();
@@ -46,7 +46,7 @@ internal static class AuditView
             }
         }
 
-        s.Append($"outcome:  {r.Outcome}, exit {r.ExitCode}\n");
+        s.Append($"outcome:  {r.Outcome}{(r.ExitCode is { } code ? $", exit {code}" : "")}\n");
         if (r.Error is { } e)
         {
             s.Append($"error:    {e}\n");

@@ -39,10 +39,14 @@ public sealed record AuditRecord
 
     public AppliedHardening? Applied { get; init; }
 
-    /// <summary>exited, timeout, refused or failed.</summary>
+    /// <summary>
+    /// started (written before the workload runs, so no workload runs unaudited), then one of
+    /// exited, timeout, refused or failed.
+    /// </summary>
     public required string Outcome { get; init; }
 
-    public int ExitCode { get; init; }
+    /// <summary>The exit code `sandbox run` returned; null for a started record.</summary>
+    public int? ExitCode { get; init; }
 
     /// <summary>The refusal or failure message, when there was one.</summary>
     public string? Error { get; init; }

@@ -114,6 +114,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
                 if (audit is not null)
                 {
                     audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
+                    audit.Started();
                 }
 
                 try

@@ -17,6 +17,13 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
 
     public AppliedHardening? Applied { get; set; }
 
+    /// <summary>
+    /// Written once the bundle is rendered and before the workload starts: if it cannot be written,
+    /// the run is refused (no unaudited workload), and if the launcher dies mid-run this record
+    /// still says what was started with which hardening.
+    /// </summary>
+    public AuditRecord Started() => Append("started", null, null);
+
     public AuditRecord Finished(int exitCode, bool timedOut) =>
         Append(timedOut ? "timeout" : "exited", exitCode, null);
 
@@ -26,7 +33,7 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
         return Append(e.Kind == ErrorKind.Refused ? "refused" : "failed", e.ExitCode, e.Message);
     }
 
-    private AuditRecord Append(string outcome, int exitCode, string? error) => log.Append((seq, prev) => new AuditRecord
+    private AuditRecord Append(string outcome, int? exitCode, string? error) => log.Append((seq, prev) => new AuditRecord
     {
         Seq = seq,
         Prev = prev,

@@ -20,7 +20,12 @@ public sealed class AuditTrailTests : IDisposable
         var run = _cli.Run("run", "--trust", "trusted", "busybox", "sh", "-c", "cat /proc/self/uid_map; grep ^Seccomp: /proc/self/status; exit 4");
         Assert.Equal(4, run.ExitCode);
 
-        JsonElement record = Show("1");
+        JsonElement started = Show("1"); // written before the workload ran
+        Assert.Equal("started", started.GetProperty("outcome").GetString());
+        Assert.False(started.TryGetProperty("exitCode", out _));
+        JsonElement record = Show("2");
+        Assert.Equal(started.GetProperty("sandbox").GetString(), record.GetProperty("sandbox").GetString());
+        Assert.Equal(started.GetProperty("applied").GetRawText(), record.GetProperty("applied").GetRawText());
         Assert.Equal("exited", record.GetProperty("outcome").GetString());
         Assert.Equal(4, record.GetProperty("exitCode").GetInt32());
         Assert.Equal("trusted-to-container", record.GetProperty("rule").GetProperty("name").GetString());
@@ -83,7 +88,7 @@ public sealed class AuditTrailTests : IDisposable
 
         var verify = _cli.Run("audit", "verify");
         Assert.Equal(1, verify.ExitCode);
-        Assert.Contains("record 1 was edited", verify.Stderr, StringComparison.Ordinal);
+        Assert.Contains("record 2 was edited", verify.Stderr, StringComparison.Ordinal); // record 1 is the run's "started"
 
         var ls = _cli.Run("audit", "ls");
         Assert.Equal(0, ls.ExitCode);
