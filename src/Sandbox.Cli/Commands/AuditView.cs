@@ -56,10 +56,15 @@ internal static class AuditView
         return s.ToString();
     }
 
-    public static string Json(AuditRecord r) => JsonSerializer.Serialize(r, AuditCliJsonContext.Default.AuditRecord) + "\n";
+    private static readonly AuditCliJsonContext Context = new(new JsonSerializerOptions(AuditCliJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // terminal text, not HTML
+    });
+
+    public static string Json(AuditRecord r) => JsonSerializer.Serialize(r, Context.AuditRecord) + "\n";
 
     public static string JsonArray(IReadOnlyList<AuditRecord> records) =>
-        JsonSerializer.Serialize(records, AuditCliJsonContext.Default.IReadOnlyListAuditRecord) + "\n";
+        JsonSerializer.Serialize(records, Context.IReadOnlyListAuditRecord) + "\n";
 
     private static string Shown(IEnumerable<string> items) => items.Any() ? string.Join(",", items) : "none";
 

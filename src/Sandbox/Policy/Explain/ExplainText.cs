@@ -6,8 +6,14 @@ namespace Sandbox.Policy.Explain;
 /// <summary>Renders an evaluation for people (`policy explain`) or as JSON (`--json`).</summary>
 public static class ExplainText
 {
+    // Text for terminals and files, not HTML: quotes and apostrophes in reasons stay readable.
+    private static readonly ExplainJsonContext Context = new(new JsonSerializerOptions(ExplainJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     public static string Json(PolicyEvaluation evaluation) =>
-        JsonSerializer.Serialize(ExplainReport.From(evaluation), ExplainJsonContext.Default.ExplainReport) + "\n";
+        JsonSerializer.Serialize(ExplainReport.From(evaluation), Context.ExplainReport) + "\n";
 
     public static string Human(PolicyEvaluation e)
     {
