@@ -11,7 +11,7 @@ PUBLISH_DIR  := artifacts/publish
 # a C toolchain for the test probe, clang+zlib for NativeAOT linking, podman/hyperfine/jq for benchmarks.
 DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs gcc libc6-dev clang zlib1g-dev podman uidmap hyperfine jq
 DOTNET       ?= dotnet
-SOURCES      := $(shell find src -name '*.cs' -o -name '*.csproj') $(wildcard profiles/seccomp/*.yaml) Directory.Build.props Directory.Packages.props
+SOURCES      := $(shell find src -name '*.cs' -o -name '*.csproj') $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml Directory.Build.props Directory.Packages.props
 
 .PHONY: help deps build test demo bench clean
 

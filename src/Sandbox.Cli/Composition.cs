@@ -1,3 +1,4 @@
+using Sandbox.Policy;
 using Sandbox.Profiles;
 using Sandbox.Runtime;
 
@@ -7,5 +8,7 @@ namespace Sandbox.Cli;
 internal static class Composition
 {
     public static Launcher Launcher(StateRoot root) =>
-        new(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)));
+        new(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)), Engine());
+
+    public static PolicyEngine Engine() => new(new HostBackendAvailability(), ProfileCatalog.Resolve);
 }

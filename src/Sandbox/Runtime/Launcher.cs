@@ -1,3 +1,4 @@
+using Sandbox.Audit;
 using Sandbox.Backends.Container;
 using Sandbox.Host;
 using Sandbox.Images;
@@ -7,66 +8,120 @@ using Sandbox.Volumes;
 namespace Sandbox.Runtime;
 
 /// <summary>
-/// `sandbox run`: decide, resolve the image, render the bundle, run it, and tear everything down
-/// whatever happens (exit, error, timeout, signal).
+/// `sandbox run`: decide by policy, resolve the image, render the bundle, run it, and tear everything
+/// down whatever happens (exit, error, timeout, signal). Every run and every refusal is audited.
 /// </summary>
-public sealed class Launcher(StateRoot root, Func<string, Backends.Container.OciSeccomp> seccompFor)
+public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine)
 {
     private const string Hostname = "sandbox";
 
+    /// <summary>What policy would decide for <paramref name="request"/>, without running anything.</summary>
+    public PolicyEvaluation Explain(RunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PolicyDocument policy = PolicyLoader.Resolve(request.PolicyFile);
+        Image image = ImageResolver.Resolve(root, request.Image);
+        return engine.Evaluate(policy, WorkloadFactsBuilder.From(request, image));
+    }
+
     public async Task<int> RunAsync(RunRequest request, WorkloadIo io, CancellationToken ct = default)
     {
-        var limits = Limits(request);
-        Decision decision = BuiltinPolicy.Decide(request.Trust, request.Backend, request.SeccompProfile, limits);
-        var seccomp = seccompFor(decision.SeccompProfile);
-        Image image = ImageResolver.Resolve(root, request.Image);
-        var plan = Plan(request, image, decision, seccomp);
+        ArgumentNullException.ThrowIfNull(request);
+        var audit = new RunAudit(AuditLog.For(root), request);
+        try
+        {
+            audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
+            Image image = ImageResolver.Resolve(root, request.Image);
+            audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image));
+            Decision decision = audit.Evaluation.Require();
+            RefuseWhatTheBackendCannotApply(decision);
+            var seccomp = seccompFor(decision.SeccompProfile);
+            var plan = Plan(request, image, decision, seccomp);
 
-        await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
-        var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
-        var volumes = new List<VolumeLease>();
-        ContainerOutcome outcome;
+            await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+            var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
+            audit.SandboxId = plan.Id;
+            var outcome = await RunWithVolumesAsync(runtime, plan, request, io, audit, ct).ConfigureAwait(false);
+            if (outcome.EngineError is { } error)
+            {
+                var (kind, message) = RuntimeLog.Classify(error);
+                throw new SandboxException(kind, $"{runtime.Name} could not start the workload: {message}");
+            }
+
+            if (outcome.TimedOut)
+            {
+                await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
+                    $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
+            }
+
+            audit.Finished(outcome.ExitCode, outcome.TimedOut);
+            return outcome.ExitCode;
+        }
+        catch (SandboxException e)
+        {
+            audit.Failed(e);
+            throw;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            audit.Failed(new SandboxException(ErrorKind.StateConflict, e.Message, inner: e));
+            throw;
+        }
+    }
+
+    // Fail closed: grants the container backend cannot honour yet are refused, never dropped.
+    private static void RefuseWhatTheBackendCannotApply(Decision decision)
+    {
+        if (decision.Backend == BackendKind.MicroVm)
+        {
+            throw new SandboxException(ErrorKind.Refused, $"refused: {HostBackendAvailability.NoMicroVm} (decided by {decision.Rule})",
+                "the decision is never weakened to a container; if you trust this workload, run it with --trust trusted");
+        }
+
+        if (!decision.Binds.IsEmpty)
+        {
+            throw new SandboxException(ErrorKind.Refused, $"refused: host bind mounts ({string.Join(", ", decision.Binds)}) are not available yet",
+                "use a named volume: -v NAME:/path");
+        }
+
+        if (!decision.Capabilities.IsEmpty || !decision.Devices.IsEmpty)
+        {
+            throw new SandboxException(ErrorKind.Refused, "refused: the container backend cannot grant capabilities or devices yet");
+        }
+    }
+
+    /// <summary>Holds each requested volume for the run (creating missing ones), then runs the plan.</summary>
+    private async Task<ContainerOutcome> RunWithVolumesAsync(
+        OciRuntime runtime, ContainerPlanDraft plan, RunRequest request, WorkloadIo io, RunAudit audit, CancellationToken ct)
+    {
+        var store = new VolumeStore(root);
+        var uses = new List<VolumeLease>();
         try
         {
             var binds = new List<VolumeBind>();
             foreach (var spec in request.Volumes)
             {
-                var store = new VolumeStore(root);
-                var use = await store.AcquireAsync(spec.Name, createIfMissing: true, ct).ConfigureAwait(false);
-                volumes.Add(use);
+                var use = await store.AcquireAsync(spec.Source, createIfMissing: true, ct).ConfigureAwait(false);
+                uses.Add(use);
+                binds.Add(new VolumeBind(use.Info.DataPath, spec.Target, spec.ReadOnly));
                 if (request.Trust == TrustLevel.Untrusted && !spec.ReadOnly)
                 {
-                    store.MarkWrittenByUntrusted(spec.Name); // policy can keep trusted sandboxes from mounting it read-write later
+                    store.MarkWrittenByUntrusted(spec.Source); // policy can keep trusted sandboxes from writing it later
                 }
-
-                binds.Add(new VolumeBind(use.Info.DataPath, spec.Target, spec.ReadOnly));
             }
 
-            outcome = await RunContainerAsync(runtime, plan, binds, io, request.Timeout, ct).ConfigureAwait(false);
+            return await RunContainerAsync(runtime, plan, binds, io, request.Timeout, audit, ct).ConfigureAwait(false);
         }
         finally
         {
-            volumes.ForEach(v => v.Dispose());
+            uses.ForEach(u => u.Dispose());
         }
-
-        if (outcome.EngineError is { } error)
-        {
-            var (kind, message) = RuntimeLog.Classify(error);
-            throw new SandboxException(kind, $"{runtime.Name} could not start the workload: {message}");
-        }
-
-        if (outcome.TimedOut)
-        {
-            await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
-                $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
-        }
-
-        return outcome.ExitCode;
     }
 
     /// <summary>Runs one plan with a fresh ID lease and run directory, and removes both afterwards.</summary>
     private async Task<ContainerOutcome> RunContainerAsync(
-        OciRuntime runtime, ContainerPlanDraft draft, IReadOnlyList<VolumeBind> binds, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
+        OciRuntime runtime, ContainerPlanDraft draft, IReadOnlyList<VolumeBind> binds, WorkloadIo io, TimeSpan? timeout,
+        RunAudit? audit, CancellationToken ct)
     {
         string id = draft.Id;
         string record = OrphanReaper.Record(runtime, id);
@@ -86,13 +141,12 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
                 owner.Flush();
                 var (rootfs, mounts) = VolumeMounts.Prepare(runDir, draft.Rootfs, lease.Range, binds);
                 var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
-                // 0600: the config holds the workload's environment, which may carry secrets.
-                using (var config = new FileStream(Path.Combine(runDir, "config.json"), new FileStreamOptions
+                string config = Path.Combine(runDir, "config.json");
+                WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
+                if (audit is not null)
                 {
-                    Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-                }))
-                {
-                    config.Write(OciSpecBuilder.ToUtf8Json(spec));
+                    audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
+                    audit.Started();
                 }
 
                 try
@@ -114,14 +168,26 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
     private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-    /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image.</summary>
+    // 0600: the config holds the workload's environment, which may carry secrets.
+    private static void WritePrivate(string path, byte[] content)
+    {
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        file.Write(content);
+    }
+
+    /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image. Not audited.</summary>
     private async Task<bool> TrialAsync(OciRuntime candidate)
     {
         Image busybox = BusyboxImage.Get(root);
         var request = new RunRequest { Image = busybox.Reference, Command = ["/bin/true"], Trust = TrustLevel.Trusted };
-        var decision = BuiltinPolicy.Decide(TrustLevel.Trusted, BackendKind.Container, "default", ResourceLimits.Default);
+        var decision = new Decision(BackendKind.Container, "default", ResourceLimits.Default, "internal: OCI runtime trial run");
         var plan = Plan(request, busybox, decision, seccompFor("default"));
-        var outcome = await RunContainerAsync(candidate, plan, [], WorkloadIo.Null, TimeSpan.FromSeconds(30), CancellationToken.None)
+        var outcome = await RunContainerAsync(candidate, plan, [], WorkloadIo.Null, TimeSpan.FromSeconds(30), null, CancellationToken.None)
             .ConfigureAwait(false);
         return outcome.ExitCode == 0 && outcome.EngineError is null;
     }
@@ -135,18 +201,7 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         WorkloadChecks.Command(image, args[0], env, volumeTargets);
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, request.Uid, request.Gid,
-            Hostname, decision.Limits, seccomp);
-    }
-
-    private static ResourceLimits Limits(RunRequest request)
-    {
-        var d = ResourceLimits.Default;
-        return d with
-        {
-            MemoryBytes = request.MemoryBytes ?? d.MemoryBytes,
-            Cpus = request.Cpus ?? d.Cpus,
-            PidsLimit = request.PidsLimit ?? d.PidsLimit,
-        };
+            Hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }
 
     // Guid.NewGuid reads the kernel's CSPRNG directly; RandomNumberGenerator would load OpenSSL (~4 ms per run).
@@ -155,7 +210,7 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
     /// <summary>A plan before its ID range is known (the lease is taken just before the run).</summary>
     private sealed record ContainerPlanDraft(
         string Id, string Rootfs, IReadOnlyList<string> Args, IReadOnlyList<string> Env, string Cwd,
-        uint Uid, uint Gid, string Hostname, ResourceLimits Limits, OciSeccomp Seccomp)
+        uint Uid, uint Gid, string Hostname, ResourceLimits Limits, OciSeccomp Seccomp, string SeccompProfile)
     {
         public ContainerPlan ToPlan(IdRange ids) =>
             new(Id, Rootfs, Args, Env, Cwd, Uid, Gid, ids, Hostname, Limits, Seccomp);

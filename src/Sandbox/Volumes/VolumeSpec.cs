@@ -2,9 +2,14 @@ using Sandbox.Runtime;
 
 namespace Sandbox.Volumes;
 
-/// <summary>One `-v NAME:/path[:ro|rw]` request.</summary>
-public sealed record VolumeSpec(string Name, string Target, bool ReadOnly)
+/// <summary>
+/// One `-v SOURCE:/path[:ro|rw]` request. SOURCE is a volume name, or an absolute host path for a
+/// bind mount (a separate feature that policy gates and the backends do not offer yet).
+/// </summary>
+public sealed record VolumeSpec(string Source, string Target, bool ReadOnly)
 {
+    public bool IsBind => Source.StartsWith('/');
+
     private static readonly string[] FreshTrees = ["/proc", "/sys", "/dev"];
 
     public static VolumeSpec Parse(string text)
@@ -15,14 +20,16 @@ public sealed record VolumeSpec(string Name, string Target, bool ReadOnly)
             throw Invalid(text, "use NAME:/path or NAME:/path:ro");
         }
 
-        if (parts[0].StartsWith('/') || parts[0].StartsWith('.'))
+        if (parts[0].StartsWith('.'))
         {
-            throw new SandboxException(ErrorKind.Refused,
-                $"-v {text}: host bind mounts are a separate, policy-gated feature and are not available",
-                "use a named volume: sandbox volume create NAME, then -v NAME:/path");
+            throw Invalid(text, "a host path must be absolute; a volume name starts with a letter or digit");
         }
 
-        VolumeName.Validate(parts[0]);
+        if (!parts[0].StartsWith('/'))
+        {
+            VolumeName.Validate(parts[0]);
+        }
+
         bool readOnly = parts.Length == 3 && parts[2] switch
         {
             "ro" => true,

@@ -123,14 +123,29 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Theory]
-    [InlineData("--kernel", "debian-5.10")]
-    [InlineData("--policy", "/etc/hostname")]
     [InlineData("-d")]
     public void Features_not_built_yet_are_refused_not_ignored(params string[] flag)
     {
         var run = _cli.Run(["run", "--trust", "trusted", .. flag, "busybox", "true"], stdin: null);
         Assert.Equal(125, run.ExitCode);
         Assert.Contains("not available yet", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_kernel_the_host_cannot_give_needs_the_microvm_and_is_refused_fail_closed()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--kernel", "debian-2.6", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("microVM backend not available on this build", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("kernel-the-host-cannot-give", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_policy_is_refused_with_its_position()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--policy", "/etc/hostname", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.StartsWith("sandbox: /etc/hostname:1:1: the policy must be a mapping", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

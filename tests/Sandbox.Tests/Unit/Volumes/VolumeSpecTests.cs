@@ -27,10 +27,11 @@ public sealed class VolumeSpecTests
     }
 
     [Fact]
-    public void Host_paths_are_refused_as_a_separate_feature()
+    public void Absolute_host_paths_parse_as_binds_for_policy_to_decide()
     {
-        var e = Assert.Throws<SandboxException>(() => VolumeSpec.Parse("/etc:/x"));
-        Assert.Equal(ErrorKind.Refused, e.Kind);
+        Assert.True(VolumeSpec.Parse("/etc:/x").IsBind);
+        Assert.False(VolumeSpec.Parse("etc:/x").IsBind);
+        Assert.Throws<SandboxException>(() => VolumeSpec.Parse("./etc:/x"));
     }
 
     [Fact]
