@@ -1,3 +1,4 @@
+using Sandbox.Backends.MicroVm.Qemu;
 using Sandbox.Policy;
 using Sandbox.Profiles;
 using Sandbox.Runtime;
@@ -8,7 +9,8 @@ namespace Sandbox.Cli;
 internal static class Composition
 {
     public static Launcher Launcher(StateRoot root) =>
-        new(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)), Engine());
+        new(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)), Engine(root), new TimedAcceleratorProbe(root));
 
-    public static PolicyEngine Engine() => new(new HostBackendAvailability(), ProfileCatalog.Resolve);
+    public static PolicyEngine Engine(StateRoot root) =>
+        new(new HostBackendAvailability(root, new TimedAcceleratorProbe(root)), ProfileCatalog.Resolve);
 }

@@ -172,7 +172,7 @@ internal sealed class RuleApplication(PolicyRule rule, WorkloadFacts facts, IBac
 
         if (host.GuestKernel(kernel!) is { Available: false } k)
         {
-            return (Accelerator.None, Unavailable($"refused: guest kernel {kernel} is not available: {k.Reason}", "sandbox kernel fetch NAME installs a catalog kernel"));
+            return (Accelerator.None, Unavailable($"refused: the microVM guest kernel {kernel} is not available: {k.Reason}", "sandbox kernel fetch NAME installs a catalog kernel"));
         }
 
         AcceleratorAvailability accel = host.Accelerator();

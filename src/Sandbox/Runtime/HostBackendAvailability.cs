@@ -1,17 +1,17 @@
+using Sandbox.Backends.MicroVm.Kernels;
+using Sandbox.Backends.MicroVm.Qemu;
 using Sandbox.Host;
 using Sandbox.Policy;
 
 namespace Sandbox.Runtime;
 
 /// <summary>
-/// The real host's answers to <see cref="IBackendAvailability"/>. The container backend needs an
-/// OCI runtime; the microVM backend is not part of this build, so every microVM decision is refused
-/// (fail closed) until it lands and replaces <see cref="Backend"/>'s and the kernel answers.
+/// The real host's answers to <see cref="IBackendAvailability"/>: the container backend needs an OCI
+/// runtime; the microVM backend needs QEMU, a fetched and intact guest kernel, and an accelerator
+/// (hardware KVM by a timed probe, else QEMU's TCG emulation, which a rule must accept).
 /// </summary>
-public sealed class HostBackendAvailability : IBackendAvailability
+public sealed class HostBackendAvailability(StateRoot root, IAcceleratorProbe accelerators) : IBackendAvailability
 {
-    public const string NoMicroVm = "microVM backend not available on this build";
-
     private readonly Lazy<string> hostRelease = new(() => File.ReadAllText("/proc/sys/kernel/osrelease").Trim());
 
     public Availability Backend(BackendKind backend) => backend switch
@@ -21,7 +21,9 @@ public sealed class HostBackendAvailability : IBackendAvailability
             : ExecutableLocator.Find("runc") is { } runc
                 ? Availability.Yes($"OCI runtime {runc}")
                 : Availability.No("container backend needs crun or runc, and neither is installed (make deps)"),
-        BackendKind.MicroVm => Availability.No(NoMicroVm),
+        BackendKind.MicroVm => ExecutableLocator.Find(QemuCommandLine.Binary) is { } qemu
+            ? Availability.Yes($"QEMU {qemu}")
+            : Availability.No($"the microVM backend needs {QemuCommandLine.Binary}, which is not installed (apt-get install qemu-system-x86)"),
         _ => Availability.No("'auto' is not a backend"),
     };
 
@@ -31,12 +33,26 @@ public sealed class HostBackendAvailability : IBackendAvailability
     /// </summary>
     public Availability HostKernel(string kernel) => KernelMatch.HostProvides(kernel, hostRelease.Value);
 
-    public Availability GuestKernel(string kernel) => Availability.No($"no guest kernel catalog on this build ({NoMicroVm})");
+    public Availability GuestKernel(string kernel)
+    {
+        KernelCatalog catalog = KernelCatalog.BuiltIn;
+        string name = kernel == "default" ? catalog.DefaultName : kernel;
+        if (catalog.Entries.All(e => e.Name != name))
+        {
+            return Availability.No($"'{name}' is not in the kernel catalog ({string.Join(", ", catalog.Entries.Select(e => e.Name))})");
+        }
+
+        return new KernelStore(root).ReadManifest(name) is { } manifest
+            ? Availability.Yes($"{name} {manifest.Version} is fetched")
+            : Availability.No($"guest kernel {name} is not fetched yet (sandbox kernel fetch {name})");
+    }
 
     public AcceleratorAvailability Accelerator() =>
-        File.Exists("/dev/kvm")
-            ? new AcceleratorAvailability(Policy.Accelerator.Kvm, "/dev/kvm is present")
-            : new AcceleratorAvailability(Policy.Accelerator.None, "/dev/kvm is absent");
+        accelerators.Detect() == Backends.MicroVm.Qemu.Accelerator.Kvm
+            ? new AcceleratorAvailability(Policy.Accelerator.Kvm, "a timed guest shows hardware virtualization")
+            : ExecutableLocator.Find(QemuCommandLine.Binary) is not null
+                ? new AcceleratorAvailability(Policy.Accelerator.Emulation, "no hardware virtualization (a timed KVM guest is absent or emulated); QEMU TCG emulates")
+                : new AcceleratorAvailability(Policy.Accelerator.None, "no hardware virtualization and no QEMU");
 }
 
 /// <summary>The naming rule behind <see cref="HostBackendAvailability.HostKernel"/>; pure, so it is unit-tested.</summary>

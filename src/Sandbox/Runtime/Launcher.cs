@@ -1,5 +1,7 @@
 using Sandbox.Audit;
 using Sandbox.Backends.Container;
+using Sandbox.Backends.MicroVm;
+using Sandbox.Backends.MicroVm.Qemu;
 using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Policy;
@@ -11,7 +13,7 @@ namespace Sandbox.Runtime;
 /// `sandbox run`: decide by policy, resolve the image, render the bundle, run it, and tear everything
 /// down whatever happens (exit, error, timeout, signal). Every run and every refusal is audited.
 /// </summary>
-public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine)
+public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, IAcceleratorProbe accelerators)
 {
     private const string Hostname = "sandbox";
 
@@ -35,6 +37,11 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image));
             Decision decision = audit.Evaluation.Require();
             RefuseWhatTheBackendCannotApply(decision);
+            if (decision.Backend == BackendKind.MicroVm)
+            {
+                return await RunMicroVmAsync(request, image, decision, io, audit, ct).ConfigureAwait(false);
+            }
+
             var seccomp = seccompFor(decision.SeccompProfile);
             var plan = Plan(request, image, decision, seccomp);
 
@@ -72,10 +79,10 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     // Fail closed: grants the container backend cannot honour yet are refused, never dropped.
     private static void RefuseWhatTheBackendCannotApply(Decision decision)
     {
-        if (decision.Backend == BackendKind.MicroVm)
+        if (decision.Backend == BackendKind.MicroVm && !decision.Volumes.IsEmpty)
         {
-            throw new SandboxException(ErrorKind.Refused, $"refused: {HostBackendAvailability.NoMicroVm} (decided by {decision.Rule})",
-                "the decision is never weakened to a container; if you trust this workload, run it with --trust trusted");
+            throw new SandboxException(ErrorKind.Refused, "refused: volumes in microVMs are not available yet",
+                "run a trusted workload with --trust trusted to use the volume in the hardened container");
         }
 
         if (!decision.Binds.IsEmpty)
@@ -88,6 +95,27 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         {
             throw new SandboxException(ErrorKind.Refused, "refused: the container backend cannot grant capabilities or devices yet");
         }
+    }
+
+    /// <summary>Boots the workload in a microVM whose VMM is jailed by the container backend.</summary>
+    private async Task<int> RunMicroVmAsync(RunRequest request, Image image, Decision decision, WorkloadIo io, RunAudit audit, CancellationToken ct)
+    {
+        string? kernel = decision.Kernel is null or "default" ? null : decision.Kernel;
+        var microVm = new MicroVmBackend(root, accelerators);
+        microVm.Preflight(kernel); // fail closed before anything starts: no QEMU or no intact kernel is exit 125
+        var vm = Plan(request, image, decision, seccompFor(MicroVmBackend.VmmSeccompProfile)); // the VMM's jail is a container
+        await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+        var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
+        audit.SandboxId = vm.Id;
+        int exit = await microVm.RunAsync(
+            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout),
+            runtime, vm.Seccomp, io, ct, applied =>
+            {
+                audit.Applied = applied;
+                audit.Started();
+            }).ConfigureAwait(false);
+        audit.Finished(exit, timedOut: false);
+        return exit;
     }
 
     /// <summary>Holds each requested volume for the run (creating missing ones), then runs the plan.</summary>

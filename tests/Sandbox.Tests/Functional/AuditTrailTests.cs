@@ -71,7 +71,7 @@ public sealed class AuditTrailTests : IDisposable
         JsonElement second = Show("2");
         Assert.Equal("untrusted-to-vm", second.GetProperty("rule").GetProperty("name").GetString());
         Assert.Equal("microvm", second.GetProperty("decision").GetProperty("backend").GetString());
-        Assert.Contains("microVM backend not available on this build", second.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("guest kernel debian-6.1 is not fetched yet", second.GetProperty("error").GetString(), StringComparison.Ordinal);
 
         var verify = _cli.Run("audit", "verify");
         Assert.Equal(0, verify.ExitCode);

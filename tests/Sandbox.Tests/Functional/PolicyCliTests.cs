@@ -14,9 +14,9 @@ public sealed class PolicyCliTests : IDisposable
     {
         var run = _cli.Run("policy", "explain", "--trust", "untrusted", "busybox", "--", "./sample");
         Assert.Equal(0, run.ExitCode);
-        Assert.Contains("backend: microvm (rule \"untrusted-to-vm\", builtin:profiles/policy.yaml:27)", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("backend: microvm (rule \"untrusted-to-vm\", builtin:profiles/policy.yaml:32)", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("verdict: refused", run.Stdout, StringComparison.Ordinal);
-        Assert.Contains("microVM backend not available on this build", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("is not fetched yet", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("trust=untrusted is in [untrusted]", run.Stdout, StringComparison.Ordinal);
     }
 

@@ -107,11 +107,21 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Fact]
-    public void Untrusted_is_the_default_and_is_refused_until_the_microvm_backend_exists()
+    public void Untrusted_is_the_default_and_fails_closed_without_a_fetched_guest_kernel()
     {
-        var run = _cli.Run("run", "busybox", "true");
+        var run = _cli.Run("run", "busybox", "true"); // a fresh state root: no kernel fetched
         Assert.Equal(125, run.ExitCode);
         Assert.Contains("microVM", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("sandbox kernel fetch debian-6.1", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("TCG", run.Stderr, StringComparison.Ordinal); // refused before any VM started
+    }
+
+    [Fact]
+    public void Kernel_flag_is_refused_for_the_container_backend()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--backend", "container", "--kernel", "debian-6.1", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("refused", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -136,8 +146,8 @@ public sealed class RunContractTests : IDisposable
     {
         var run = _cli.Run("run", "--trust", "trusted", "--kernel", "debian-2.6", "busybox", "true");
         Assert.Equal(125, run.ExitCode);
-        Assert.Contains("microVM backend not available on this build", run.Stderr, StringComparison.Ordinal);
-        Assert.Contains("kernel-the-host-cannot-give", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("not in the kernel catalog", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("microVM", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Sandbox.Policy;
+using Sandbox.Profiles;
 using Sandbox.Runtime;
 using Sandbox.Tests.Support;
 using static Sandbox.Tests.Unit.Policy.PolicyFixtures;
@@ -20,7 +21,7 @@ public sealed class DefaultPolicyTests
         Assert.Equal(Accelerator.Kvm, e.Decision.Accelerator);
         Assert.Empty(e.Decision.Capabilities);
         Assert.Equal("none", e.Decision.Network);
-        Assert.False(e.Decision.AllowEmulation);
+        Assert.True(e.Decision.AllowEmulation); // TCG is slower, not weaker: the guest still has its own kernel
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public sealed class DefaultPolicyTests
         Assert.False(e.Allowed);
         Assert.Equal(RefusalKind.Denied, e.Refusal!.Kind);
         Assert.Equal("no-host-binds-for-untrusted", e.Refusal.Rule!.Name);
-        Assert.Contains("builtin:profiles/policy.yaml:10", e.Refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("builtin:profiles/policy.yaml:14", e.Refusal.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -109,9 +110,19 @@ public sealed class DefaultPolicyTests
     }
 
     [Fact]
-    public void Emulation_only_hosts_are_refused_because_the_defaults_do_not_allow_emulation()
+    public void Emulation_only_hosts_run_untrusted_microvms_under_emulation()
     {
         var e = Builtin(Facts(), new FakeHost(Best: Accelerator.Emulation));
+        Assert.True(e.Allowed, e.Refusal?.Message);
+        Assert.Equal(Accelerator.Emulation, e.Decision!.Accelerator);
+    }
+
+    [Fact]
+    public void A_policy_that_does_not_allow_emulation_refuses_on_emulation_only_hosts()
+    {
+        string yaml = PolicyLoader.BuiltinText().Replace("allowEmulation: true", "allowEmulation: false", StringComparison.Ordinal);
+        var e = new PolicyEngine(new FakeHost(Best: Accelerator.Emulation), ProfileCatalog.Resolve)
+            .Evaluate(PolicyLoader.Parse(yaml, "strict.yaml"), Facts());
         Assert.Equal(RefusalKind.Unavailable, e.Refusal!.Kind);
         Assert.Contains("does not allow emulation", e.Refusal.Message, StringComparison.Ordinal);
     }
@@ -125,11 +136,21 @@ public sealed class DefaultPolicyTests
     }
 
     [Fact]
-    public void The_real_host_refuses_microvm_on_this_build()
+    public void The_real_host_refuses_a_microvm_whose_guest_kernel_is_not_fetched()
     {
-        var e = Builtin(Facts(), new HostBackendAvailability());
-        Assert.Equal(RefusalKind.Unavailable, e.Refusal!.Kind);
-        Assert.Contains(HostBackendAvailability.NoMicroVm, e.Refusal.Message, StringComparison.Ordinal);
+        Require.Tool("qemu-system-x86_64");
+        string empty = Directory.CreateTempSubdirectory("sandbox-no-kernels-").FullName;
+        try
+        {
+            var host = new HostBackendAvailability(new StateRoot(empty), new Sandbox.Backends.MicroVm.Qemu.TcgOnlyProbe());
+            var e = Builtin(Facts(), host);
+            Assert.Equal(RefusalKind.Unavailable, e.Refusal!.Kind);
+            Assert.Contains("is not fetched yet", e.Refusal.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class DecisionTelemetryTests
         var mine = spans.Where(s => (string?)s.GetTagItem("sandbox.image") == image).OrderBy(s => s.StartTimeUtc).ToList();
         Assert.Equal(2, mine.Count);
         Assert.All(mine, s => Assert.Equal("sandbox.policy.decide", s.OperationName));
-        Assert.Equal(("container", "allowed", "trusted-to-container", "builtin:profiles/policy.yaml:37"),
+        Assert.Equal(("container", "allowed", "trusted-to-container", "builtin:profiles/policy.yaml:43"),
             ((string?)mine[0].GetTagItem("sandbox.backend"), (string?)mine[0].GetTagItem("sandbox.outcome"), (string?)mine[0].GetTagItem("sandbox.policy.rule"), (string?)mine[0].GetTagItem("sandbox.policy.rule.location")));
         Assert.Equal(("microvm", "refused", "untrusted-to-vm", "Unavailable"),
             ((string?)mine[1].GetTagItem("sandbox.backend"), (string?)mine[1].GetTagItem("sandbox.outcome"), (string?)mine[1].GetTagItem("sandbox.policy.rule"), (string?)mine[1].GetTagItem("sandbox.refusal.kind")));
