@@ -66,13 +66,26 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         }
         catch (SandboxException e)
         {
-            audit.Failed(e);
+            Record(audit, e);
             throw;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            audit.Failed(new SandboxException(ErrorKind.StateConflict, e.Message, inner: e));
+            Record(audit, new SandboxException(ErrorKind.StateConflict, e.Message, inner: e));
             throw;
+        }
+    }
+
+    // A failure to audit a failure must not hide the failure: report both.
+    private static void Record(RunAudit audit, SandboxException e)
+    {
+        try
+        {
+            audit.Failed(e);
+        }
+        catch (SandboxException auditError) when (!ReferenceEquals(auditError, e))
+        {
+            throw new SandboxException(e.Kind, $"{e.Message}; and it could not be audited: {auditError.Message}", e.Hint, e);
         }
     }
 

@@ -3,6 +3,9 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Functional;
 
 /// <summary>Nothing outlives a sandbox: not its container, cgroups, runtime state, run directory or ID lease.</summary>
+/// <remarks>Serial: a reaped lease slot is only rewritten when the next run takes that same slot, which
+/// concurrent container tests would take first.</remarks>
+[Collection(SerialTests.Name)]
 public sealed class TeardownTests : IDisposable
 {
     private readonly SandboxCli _cli = SandboxCli.ForContainers();
