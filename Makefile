@@ -11,7 +11,7 @@ PUBLISH_DIR  := artifacts/publish
 # QEMU + xz + the archive keyring for the microVM backend, a C toolchain for the test probe, clang+zlib for NativeAOT linking, podman/hyperfine/jq for benchmarks.
 DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman uidmap hyperfine jq
 DOTNET       ?= dotnet
-SOURCES      := $(shell find src -name '*.cs' -o -name '*.csproj') $(wildcard profiles/seccomp/*.yaml) $(wildcard kernels/*) Directory.Build.props Directory.Packages.props
+SOURCES      := $(shell find src -name '*.cs' -o -name '*.csproj') $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml $(wildcard kernels/*) Directory.Build.props Directory.Packages.props
 
 .PHONY: help deps build test demo bench clean
 
@@ -37,8 +37,9 @@ $(BIN): $(SOURCES)
 test: build ## Run the whole test suite (root and the engines for integration tests)
 	@# microVM tests fetch the guest kernels once into $${SANDBOX_TEST_CACHE:-/var/cache/sandbox-tests} and reuse them.
 	@mkdir -p artifacts
-	$(DOTNET) test $(TEST_PROJECT) -c Release --nologo 2>&1 | tee artifacts/test.log
-	@sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/tests: \2 passed, \1 failed, \3 skipped/p' artifacts/test.log | tail -1
+	@set +e; $(DOTNET) test $(TEST_PROJECT) -c Release --nologo 2>&1 | tee artifacts/test.log; status=$${PIPESTATUS[0]}; \
+	sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/tests: \2 passed, \1 failed, \3 skipped/p' artifacts/test.log | tail -1; \
+	exit $$status
 
 demo: deps build ## Build, then run real sandboxed workloads
 	tests/demo.sh $(BIN)

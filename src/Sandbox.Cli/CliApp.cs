@@ -12,6 +12,10 @@ internal static class CliApp
         root.Options.Add(GlobalOptions.Root);
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(DoctorCommand.Build());
+        root.Subcommands.Add(VolumeCommand.Build());
+        root.Subcommands.Add(PolicyCommand.Build());
+        root.Subcommands.Add(AuditCommand.Build());
         root.Subcommands.Add(KernelCommand.Build());
         return root;
     }

@@ -1,70 +1,99 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Sandbox.Host;
 
-/// <summary>
-/// Runs a short-lived host tool to completion and captures its output. Process creation happens in
-/// the runtime's native shim (vfork+exec), never by forking managed code.
-/// </summary>
-public static class ExternalCommand
+/// <summary>What running an external program produced. <see cref="Error"/> is set when it did not run to completion.</summary>
+public sealed record CommandOutput(int ExitCode, string Stdout, string Stderr, string? Error)
 {
-    public sealed record Result(int ExitCode, string Stdout, string Stderr);
+    public bool Succeeded => Error is null && ExitCode == 0;
 
-    public static Task<Result> RunAsync(string file, IEnumerable<string> args, CancellationToken ct = default) =>
-        RunAsync(file, args, env: null, workingDirectory: null, ct);
-
-    /// <summary>Runs with extra environment variables and a working directory.</summary>
-    public static async Task<Result> RunAsync(
-        string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? env, string? workingDirectory, CancellationToken ct)
+    /// <summary>The first non-empty line of stderr, else of stdout: what a one-line detail should quote.</summary>
+    public string FirstLine()
     {
-        var psi = new ProcessStartInfo(file)
+        foreach (string text in new[] { Error ?? string.Empty, Stderr, Stdout })
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? string.Empty,
-        };
-        foreach (var (key, value) in env ?? new Dictionary<string, string>())
-        {
-            psi.Environment[key] = value;
-        }
-
-        foreach (string a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {file}");
-        process.StandardInput.Close();
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(ct);
-        Task<string> stderr = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return new Result(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-    }
-
-    /// <summary>The absolute path of a program on PATH, or null.</summary>
-    public static string? Which(string name)
-    {
-        string path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        foreach (string dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            string candidate = Path.Combine(dir, name);
-            if (File.Exists(candidate))
+            foreach (string line in text.Split('\n'))
             {
-                return candidate;
+                if (line.Trim().Length > 0)
+                {
+                    return line.Trim();
+                }
             }
         }
 
-        return null;
+        return string.Empty;
+    }
+}
+
+/// <summary>
+/// Runs a program through <see cref="Process"/> (the runtime's native spawn shim; never a managed fork)
+/// with a deadline, capturing stdout and stderr.
+/// </summary>
+internal static class ExternalCommand
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
+
+    public static async Task<CommandOutput> RunAsync(
+        string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
+    {
+        var startInfo = new ProcessStartInfo(program)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        // Probes must not depend on the caller's locale for the text they parse.
+        startInfo.Environment["LC_ALL"] = "C";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        if (workingDirectory is not null)
+        {
+            startInfo.WorkingDirectory = workingDirectory;
+        }
+
+        using var process = new Process { StartInfo = startInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            return new CommandOutput(-1, string.Empty, string.Empty, $"{program}: cannot start: {e.Message}");
+        }
+
+        process.StandardInput.Close();
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // Only the child we started (and its descendants) is killed.
+            process.Kill(entireProcessTree: true);
+            cancellationToken.ThrowIfCancellationRequested();
+            return new CommandOutput(-1, string.Empty, string.Empty, $"{program}: no exit within {timeout.TotalSeconds:0.#} s");
+        }
+
+        return new CommandOutput(
+            process.ExitCode,
+            await stdout.ConfigureAwait(false),
+            await stderr.ConfigureAwait(false),
+            null);
     }
 }

@@ -9,6 +9,13 @@ public static class ImageResolver
 
     public static Image Resolve(StateRoot root, string reference)
     {
+        Image image = Find(root, reference);
+        RootfsReachability.Check(image.RootfsPath);
+        return image;
+    }
+
+    private static Image Find(StateRoot root, string reference)
+    {
         if (reference is BusyboxImage.Name or "busybox:latest")
         {
             return BusyboxImage.Get(root);
@@ -35,14 +42,6 @@ public static class ImageResolver
             throw new SandboxException(ErrorKind.ImageNotFound,
                 $"root filesystem {rootfs} lacks the mount point(s) /{string.Join(", /", missing)}",
                 $"create them: mkdir -p {string.Join(' ', missing.Select(m => Path.Combine(rootfs, m)))}");
-        }
-
-        const UnixFileMode OtherExecute = UnixFileMode.OtherExecute;
-        if ((File.GetUnixFileMode(rootfs) & OtherExecute) == 0)
-        {
-            throw new SandboxException(ErrorKind.ImageNotFound,
-                $"root filesystem {rootfs} is not traversable by the sandbox's unprivileged root (mode lacks o+x)",
-                $"chmod o+x {rootfs}");
         }
 
         return new Image(rootfs, rootfs, ["sh"],

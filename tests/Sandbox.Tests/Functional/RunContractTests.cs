@@ -119,9 +119,9 @@ public sealed class RunContractTests : IDisposable
     [Fact]
     public void Kernel_flag_is_refused_for_the_container_backend()
     {
-        var run = _cli.Run("run", "--trust", "trusted", "--kernel", "debian-6.1", "busybox", "true");
+        var run = _cli.Run("run", "--trust", "trusted", "--backend", "container", "--kernel", "debian-6.1", "busybox", "true");
         Assert.Equal(125, run.ExitCode);
-        Assert.Contains("--kernel", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("refused", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,14 +133,29 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Theory]
-    [InlineData("-v", "data:/data")]
-    [InlineData("--policy", "/etc/hostname")]
     [InlineData("-d")]
     public void Features_not_built_yet_are_refused_not_ignored(params string[] flag)
     {
         var run = _cli.Run(["run", "--trust", "trusted", .. flag, "busybox", "true"], stdin: null);
         Assert.Equal(125, run.ExitCode);
         Assert.Contains("not available yet", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_kernel_the_host_cannot_give_needs_the_microvm_and_is_refused_fail_closed()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--kernel", "debian-2.6", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("not in the kernel catalog", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("microVM", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_policy_is_refused_with_its_position()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--policy", "/etc/hostname", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.StartsWith("sandbox: /etc/hostname:1:1: the policy must be a mapping", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -171,6 +186,18 @@ public sealed class RunContractTests : IDisposable
         Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(30)), "the launcher did not exit after SIGTERM");
         Assert.Equal(42, launcher.ExitCode);
         Assert.Equal("got-term\n", rest);
+    }
+
+    [Fact]
+    public void A_workload_ignoring_sigterm_is_killed_after_the_grace_period()
+    {
+        using var launcher = _cli.Start(["run", "--trust", "trusted", "busybox", "sh", "-c", "trap '' TERM INT; echo ready; sleep 120"]);
+        Assert.Equal("ready", launcher.StandardOutput.ReadLine());
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, Tmds.Linux.LibC.kill(launcher.Id, 15));
+        Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(60)), "the launcher did not give up on an ignored SIGTERM");
+        Assert.Equal(137, launcher.ExitCode);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(60));
     }
 
     public void Dispose() => _cli.Dispose();

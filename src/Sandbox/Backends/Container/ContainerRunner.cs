@@ -36,12 +36,13 @@ public static class ContainerRunner
 
         using var process = Process.Start(psi)
             ?? throw new SandboxException(ErrorKind.EngineFailed, $"could not start {runtime.BinaryPath}");
-        Task stdout = PumpAsync(process.StandardOutput.BaseStream, io.Stdout);
-        Task stderr = PumpAsync(process.StandardError.BaseStream, io.Stderr);
-        _ = FeedStdinAsync(io.Stdin, process.StandardInput.BaseStream);
+        Task stdout = Pump(process.StandardOutput.BaseStream, io.Stdout, closeSink: false);
+        Task stderr = Pump(process.StandardError.BaseStream, io.Stderr, closeSink: false);
+        _ = Pump(io.Stdin, process.StandardInput.BaseStream, closeSink: true); // EOF reaches the workload
 
         bool timedOut = false;
         var forwarded = new List<PosixSignalRegistration>();
+        using var exited = new CancellationTokenSource(); // cancels pending SIGKILL escalations
         try
         {
             if (io.ForwardSignals)
@@ -51,7 +52,7 @@ public static class ContainerRunner
                     forwarded.Add(PosixSignalRegistration.Create(signal, ctx =>
                     {
                         ctx.Cancel = true; // the launcher stays up to tear down
-                        Forward(process, ctx.Signal, runtime, id);
+                        Forward(process.Id, ctx.Signal, runtime, id, exited.Token);
                     }));
                 }
             }
@@ -76,6 +77,7 @@ public static class ContainerRunner
         finally
         {
             forwarded.ForEach(r => r.Dispose());
+            exited.Cancel();
         }
 
         await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
@@ -83,51 +85,59 @@ public static class ContainerRunner
         return new ContainerOutcome(timedOut ? ExitCodes.FromSignal(SigKill) : process.ExitCode, timedOut, engineError);
     }
 
-    private static void Forward(Process process, PosixSignal signal, OciRuntime runtime, string id)
+    private static void Forward(int runtimePid, PosixSignal signal, OciRuntime runtime, string id, CancellationToken exited)
     {
         int signo = signal switch
         {
             PosixSignal.SIGINT => 2,
-            PosixSignal.SIGTERM => 15,
             PosixSignal.SIGHUP => 1,
             PosixSignal.SIGQUIT => 3,
             _ => 15,
         };
 
         // The runtime in foreground mode relays signals it receives to the workload's init.
-        _ = Tmds.Linux.LibC.kill(process.Id, signo);
-        _ = Task.Delay(KillGrace).ContinueWith(
-            _ => process.HasExited ? Task.CompletedTask : runtime.KillAsync(id, SigKill),
-            TaskScheduler.Default);
+        _ = Tmds.Linux.LibC.kill(runtimePid, signo);
+        _ = Task.Delay(KillGrace, exited).ContinueWith(
+            t => t.IsCanceled ? Task.CompletedTask : runtime.KillAsync(id, SigKill),
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
-    private static async Task PumpAsync(Stream from, Stream to)
+    /// <summary>
+    /// Copies a stream on a dedicated thread with blocking reads, flushing each chunk so output is live.
+    /// Blocking threads instead of async I/O keep the thread pool (and its spinning) out of the hot path:
+    /// on a small host that spinning competes with the OCI runtime for CPU.
+    /// </summary>
+    private static Task Pump(Stream? from, Stream to, bool closeSink)
     {
-        var buffer = new byte[64 * 1024];
-        int n;
-        while ((n = await from.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
         {
-            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-            await to.FlushAsync().ConfigureAwait(false); // live output, not batched
-        }
-    }
-
-    private static async Task FeedStdinAsync(Stream? from, Stream to)
-    {
-        try
-        {
-            if (from is not null)
+            try
             {
-                await from.CopyToAsync(to).ConfigureAwait(false);
+                var buffer = new byte[64 * 1024];
+                int n;
+                while (from is not null && (n = from.Read(buffer)) > 0)
+                {
+                    to.Write(buffer, 0, n);
+                    to.Flush();
+                }
             }
-        }
-        catch (IOException)
-        {
-            // the workload closed its stdin or exited: nothing more to deliver
-        }
-        finally
-        {
-            await to.DisposeAsync().ConfigureAwait(false);
-        }
+            catch (IOException)
+            {
+                // the other end went away (the workload exited, or our stdout closed): nothing more to copy
+            }
+            finally
+            {
+                if (closeSink)
+                {
+                    to.Dispose();
+                }
+
+                done.SetResult();
+            }
+        })
+        { IsBackground = true, Name = "sandbox-pump" };
+        thread.Start();
+        return done.Task;
     }
 }

@@ -14,7 +14,7 @@ public sealed record OciRuntime(string Name, string BinaryPath, string StateDir)
     public static readonly string[] Known = ["crun", "runc"];
 
     public static OciRuntime? Find(string name, StateRoot root) =>
-        ExternalCommand.Which(name) is { } path ? new OciRuntime(name, path, root.RuntimeState(name)) : null;
+        ExecutableLocator.Find(name) is { } path ? new OciRuntime(name, path, root.RuntimeState(name)) : null;
 
     /// <summary>Arguments for `run` in the foreground: the runtime hands its stdio to the workload and forwards signals.</summary>
     public IReadOnlyList<string> RunArgs(string bundleDir, string logPath, string id) =>
@@ -22,15 +22,20 @@ public sealed record OciRuntime(string Name, string BinaryPath, string StateDir)
 
     public bool HasState(string id) => Directory.Exists(Path.Combine(StateDir, id));
 
-    public Task<ExternalCommand.Result> KillAsync(string id, int signal) =>
-        ExternalCommand.RunAsync(BinaryPath, ["--root", StateDir, "kill", id, signal.ToString(CultureInfo.InvariantCulture)]);
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Sends a signal to the container's init; false when the runtime refused (e.g. already gone).</summary>
+    public async Task<bool> KillAsync(string id, int signal) =>
+        (await ExternalCommand.RunAsync(BinaryPath, ["--root", StateDir, "kill", id, signal.ToString(CultureInfo.InvariantCulture)],
+            CommandTimeout, CancellationToken.None).ConfigureAwait(false)).Succeeded;
 
     /// <summary>Stops and removes the container, its cgroups and runtime state.</summary>
     public async Task DeleteAsync(string id)
     {
         if (HasState(id))
         {
-            await ExternalCommand.RunAsync(BinaryPath, ["--root", StateDir, "delete", "--force", id]).ConfigureAwait(false);
+            await ExternalCommand.RunAsync(BinaryPath, ["--root", StateDir, "delete", "--force", id], CommandTimeout, CancellationToken.None)
+                .ConfigureAwait(false);
         }
     }
 }

@@ -70,6 +70,8 @@ public static class OciSpecBuilder
 
     public static string ToJson(OciSpec spec) => JsonSerializer.Serialize(spec, OciJsonContext.Default.OciSpec);
 
+    public static byte[] ToUtf8Json(OciSpec spec) => JsonSerializer.SerializeToUtf8Bytes(spec, OciJsonContext.Default.OciSpec);
+
     // Fresh /proc, /dev and /sys, never the image's: image-supplied /dev symlinks are what the
     // 2025-2026 runc CVEs abuse. /dev holds only what the runtime's default device list creates.
     private static OciMount[] Mounts(ResourceLimits limits) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Sandbox.Audit;
 using Sandbox.Backends.Container;
 using Sandbox.Backends.MicroVm.Disk;
 using Sandbox.Backends.MicroVm.Guest;
@@ -12,6 +13,7 @@ using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Policy;
 using Sandbox.Runtime;
+using Accelerator = Sandbox.Backends.MicroVm.Qemu.Accelerator;
 
 namespace Sandbox.Backends.MicroVm;
 
@@ -35,7 +37,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     /// <summary>The checks that must pass before anything starts (QEMU present, kernel fetched and intact).</summary>
     public FetchedKernel Preflight(string? kernelName)
     {
-        if (ExternalCommand.Which(QemuCommandLine.Binary) is null)
+        if (ExecutableLocator.Find(QemuCommandLine.Binary) is null)
         {
             throw new SandboxException(ErrorKind.Refused,
                 $"refused: the microVM backend needs {QemuCommandLine.Binary}, which is not installed",
@@ -45,7 +47,10 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         return new KernelStore(root).Open(KernelCatalog.BuiltIn.Get(kernelName));
     }
 
-    public async Task<int> RunAsync(MicroVmWorkload w, OciRuntime runtime, OciSeccomp vmmSeccomp, WorkloadIo io, CancellationToken ct)
+    /// <param name="applied">Told what was actually applied (from the VMM jail's bundle) just before the VM starts.</param>
+    public async Task<int> RunAsync(
+        MicroVmWorkload w, OciRuntime runtime, OciSeccomp vmmSeccomp, WorkloadIo io, CancellationToken ct,
+        Action<AppliedHardening>? applied = null)
     {
         var trace = new PhaseTrace();
         FetchedKernel kernel = Preflight(w.Kernel);
@@ -97,8 +102,9 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             string jailRoot = VmmJail.PrepareRoot(bundle);
             var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, disk), argv,
                 plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp);
-            await File.WriteAllTextAsync(Path.Combine(bundle, "config.json"), OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct)
-                .ConfigureAwait(false);
+            string config = Path.Combine(bundle, "config.json");
+            await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
+            applied?.Invoke(Applied(AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel));
 
             byte[] spec = GuestSpec.Message(GuestSpec.Script(w.Args, w.Env, w.Cwd, w.Uid, w.Gid), stdin);
             try
@@ -118,6 +124,21 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             trace.Mark("torn down");
         }
     }
+
+    /// <summary>The VM's record: guest kernel and accelerator, and the VMM's jail as its bundle says.</summary>
+    private static AppliedHardening Applied(AppliedHardening jail, FetchedKernel kernel, Accelerator accel) => jail with
+    {
+        Backend = "microvm",
+        Engine = $"qemu (jailed by {jail.Engine})",
+        Kernel = $"{kernel.Entry.Name} {kernel.Manifest.Version}",
+        KernelSha256 = kernel.Manifest.VmlinuzSha256,
+        Accelerator = accel == Accelerator.Kvm ? "kvm" : "emulation",
+        Vmm = new VmmConfinement(
+            jail.UidMap.Count > 0 ? jail.UidMap[0].HostId : null, jail.GidMap.Count > 0 ? jail.GidMap[0].HostId : null,
+            Seccomp: jail.SeccompSha256 is not null,
+            jail.Namespaces, jail.Capabilities?.Effective ?? [],
+            "QEMU -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny inside an OCI jail"),
+    };
 
     private static async Task<int> ExitCodeAsync(VmOutcome o, string consoleLog, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
     {

@@ -10,6 +10,9 @@ public sealed class HelpSnapshotTests
     [Theory]
     [InlineData("root", new string[0])]
     [InlineData("run", new[] { "run" })]
+    [InlineData("policy-explain", new[] { "policy", "explain" })]
+    [InlineData("policy-validate", new[] { "policy", "validate" })]
+    [InlineData("audit", new[] { "audit" })]
     public void Help_is_stable(string name, string[] verb)
     {
         var output = new StringWriter();

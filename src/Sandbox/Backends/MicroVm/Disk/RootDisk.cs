@@ -28,7 +28,7 @@ public static class RootDisk
             return final;
         }
 
-        string mkfs = ExternalCommand.Which("mkfs.ext4") ?? throw new SandboxException(ErrorKind.HostUnsupported,
+        string mkfs = ExecutableLocator.Find("mkfs.ext4") ?? throw new SandboxException(ErrorKind.HostUnsupported,
             "mkfs.ext4 is not installed; the microVM backend builds the image's root disk with it", "apt-get install e2fsprogs");
         long size = Math.Max(16L << 20, ((bytes * 5 / 4) + (16L << 20)) & ~((1L << 20) - 1));
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}.ext4");
@@ -38,11 +38,11 @@ public static class RootDisk
             var result = ExternalCommand.RunAsync(mkfs,
                 ["-q", "-F", "-t", "ext4", "-O", "^has_journal", "-m", "0", "-L", "sandbox-root", "-U", FixedUuid,
                  "-E", $"root_owner=0:0,hash_seed={FixedUuid}", "-d", image.RootfsPath, temp,
-                 string.Create(CultureInfo.InvariantCulture, $"{size / 1024}k")], env, null, ct).GetAwaiter().GetResult();
-            if (result.ExitCode != 0)
+                 string.Create(CultureInfo.InvariantCulture, $"{size / 1024}k")], TimeSpan.FromMinutes(10), ct, env).GetAwaiter().GetResult();
+            if (!result.Succeeded)
             {
                 throw new SandboxException(ErrorKind.EngineFailed,
-                    $"mkfs.ext4 could not build the root disk for image '{image.Reference}': {result.Stderr.Trim()}");
+                    $"mkfs.ext4 could not build the root disk for image '{image.Reference}': {result.FirstLine()}");
             }
 
             File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100); // read by the jailed VMM's unprivileged ID

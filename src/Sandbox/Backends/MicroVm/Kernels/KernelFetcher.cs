@@ -121,7 +121,7 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
     {
         string extracted = Path.Combine(staging, "extracted");
         Directory.CreateDirectory(extracted);
-        Check(await ExternalCommand.RunAsync(Tool("dpkg-deb"), ["-x", deb, extracted], ct).ConfigureAwait(false), "dpkg-deb -x");
+        Check(await ExternalCommand.RunAsync(Tool("dpkg-deb"), ["-x", deb, extracted], ToolTimeout, ct).ConfigureAwait(false), "dpkg-deb -x");
 
         string vmlinuz = Directory.EnumerateFiles(Path.Combine(extracted, "boot"), "vmlinuz-*").SingleOrDefault()
             ?? throw new SandboxException(ErrorKind.EngineFailed, $"{deb} holds no /boot/vmlinuz-*");
@@ -193,7 +193,7 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
 
         string xz = target + ".xz";
         File.Copy(source, xz, overwrite: true);
-        Check(ExternalCommand.RunAsync(Tool("xz"), ["-d", "-f", xz]).GetAwaiter().GetResult(), "xz -d");
+        Check(ExternalCommand.RunAsync(Tool("xz"), ["-d", "-f", xz], ToolTimeout, CancellationToken.None).GetAwaiter().GetResult(), "xz -d");
     }
 
     // The jailed VMM (an unprivileged host ID) reads vmlinuz through a bind mount: world-readable files, traversable dirs.
@@ -226,13 +226,15 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
         }
     }
 
-    private static string Tool(string name) => ExternalCommand.Which(name)
+    private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(5);
+
+    private static string Tool(string name) => ExecutableLocator.Find(name)
         ?? throw new SandboxException(ErrorKind.HostUnsupported, $"'{name}' is not installed; fetching guest kernels needs it",
             name == "xz" ? "apt-get install xz-utils" : "run this on a Debian host");
 
-    private static ExternalCommand.Result Check(ExternalCommand.Result result, string what) =>
-        result.ExitCode == 0 ? result : throw new SandboxException(ErrorKind.EngineFailed,
-            $"{what} failed (exit {result.ExitCode}): {LastLines(result.Stderr + result.Stdout)}",
+    private static CommandOutput Check(CommandOutput result, string what) =>
+        result.Succeeded ? result : throw new SandboxException(ErrorKind.EngineFailed,
+            $"{what} failed (exit {result.ExitCode}): {LastLines((result.Error ?? string.Empty) + result.Stderr + result.Stdout)}",
             "check the network and the Debian mirror in /etc/apt/sources.list(.d)");
 
     private static string LastLines(string text) => string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(3));

@@ -38,26 +38,29 @@ public sealed class PrivateApt
         File.WriteAllText(_config, Config(dir));
     }
 
-    public Task<ExternalCommand.Result> UpdateAsync(CancellationToken ct) => Apt("apt-get", ["-q", "update"], _dir, ct);
+    public Task<CommandOutput> UpdateAsync(CancellationToken ct) => Apt("apt-get", ["-q", "update"], _dir, ct);
 
     /// <summary>`apt-cache depends`: the real image package a metapackage points at.</summary>
-    public Task<ExternalCommand.Result> DependsAsync(string package, CancellationToken ct) =>
+    public Task<CommandOutput> DependsAsync(string package, CancellationToken ct) =>
         Apt("apt-cache", ["depends", "--no-recommends", "--no-suggests", "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", package], _dir, ct);
 
     /// <summary>`apt-cache show`: the signed index record (Version, SHA256, Filename).</summary>
-    public Task<ExternalCommand.Result> ShowAsync(string package, CancellationToken ct) =>
+    public Task<CommandOutput> ShowAsync(string package, CancellationToken ct) =>
         Apt("apt-cache", ["show", "--no-all-versions", package], _dir, ct);
 
     /// <summary>`apt-get download` into <paramref name="into"/>; apt checks the file against the signed index.</summary>
-    public Task<ExternalCommand.Result> DownloadAsync(string package, string into, CancellationToken ct) =>
+    public Task<CommandOutput> DownloadAsync(string package, string into, CancellationToken ct) =>
         Apt("apt-get", ["-q", "download", package], into, ct);
 
-    private async Task<ExternalCommand.Result> Apt(string tool, string[] args, string cwd, CancellationToken ct)
+    // Kernel packages are tens of MB from a mirror: generous, but never unbounded.
+    private static readonly TimeSpan AptTimeout = TimeSpan.FromMinutes(15);
+
+    private async Task<CommandOutput> Apt(string tool, string[] args, string cwd, CancellationToken ct)
     {
-        string path = ExternalCommand.Which(tool) ?? throw new SandboxException(ErrorKind.HostUnsupported,
+        string path = ExecutableLocator.Find(tool) ?? throw new SandboxException(ErrorKind.HostUnsupported,
             $"'{tool}' is not installed; fetching guest kernels uses apt", "run this on a Debian host with apt");
         var env = new Dictionary<string, string> { ["APT_CONFIG"] = _config, ["LC_ALL"] = "C" };
-        return await ExternalCommand.RunAsync(path, args, env, cwd, ct).ConfigureAwait(false);
+        return await ExternalCommand.RunAsync(path, args, AptTimeout, ct, env, cwd).ConfigureAwait(false);
     }
 
     private static string Config(string d) => $"""
