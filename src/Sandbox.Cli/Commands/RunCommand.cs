@@ -36,7 +36,7 @@ internal static class RunCommand
     private static readonly Option<bool> Remove = new("--rm") { Description = "Remove the sandbox when it exits (always true for foreground runs)" };
     private static readonly Option<string?> PolicyFile = new("--policy") { Description = "Policy file deciding backend and hardening" };
     private static readonly Option<string?> Runtime = new("--runtime") { Description = "OCI runtime for containers: crun or runc (default: crun where it works on this host, else runc)" };
-    private static readonly Argument<string> Image = new("IMAGE") { Description = "Image: busybox, or a root filesystem directory" };
+    private static readonly Argument<string> Image = new("IMAGE") { Description = "Image: busybox, an imported image (NAME[:TAG] or digest), or a root filesystem directory" };
     private static readonly Argument<string[]> Command = new("COMMAND") { Description = "Command and arguments (default: the image's)", Arity = ArgumentArity.ZeroOrMore };
 
     public static System.CommandLine.Command Build()
@@ -75,6 +75,7 @@ internal static class RunCommand
             WorkingDir = r.GetValue(Workdir),
             Uid = uid,
             Gid = gid,
+            UserSet = r.GetValue(User) is not null,
             MemoryBytes = r.GetValue(Memory) is { } m ? Quantities.ParseSize(m, "--memory") : null,
             Cpus = r.GetValue(Cpus) is { } c ? ParseCpus(c) : null,
             PidsLimit = r.GetValue(Pids) is { } p ? (p is > 0 and <= 1_000_000 ? p : throw Invalid("--pids-limit", $"{p}", "use 1 to 1000000")) : null,

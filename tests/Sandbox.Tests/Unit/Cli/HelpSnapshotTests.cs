@@ -10,6 +10,8 @@ public sealed class HelpSnapshotTests
     [Theory]
     [InlineData("root", new string[0])]
     [InlineData("run", new[] { "run" })]
+    [InlineData("image", new[] { "image" })]
+    [InlineData("image-import", new[] { "image", "import" })]
     public void Help_is_stable(string name, string[] verb)
     {
         var output = new StringWriter();

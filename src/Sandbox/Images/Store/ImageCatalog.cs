@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Sandbox.Runtime;
+
+namespace Sandbox.Images.Store;
+
+/// <summary>
+/// The registered images: refs.json (replaced atomically, under the exclusive lock) and one
+/// {root}/images/sha256-HEX directory per image holding image.json and the read-only rootfs.
+/// </summary>
+internal sealed class ImageCatalog(ContentStore store)
+{
+    public ContentStore Store { get; } = store;
+
+    public string ImageDir(string digest) => Path.Combine(Store.ImagesDir, "sha256-" + Digest.Hex(digest));
+
+    public RefTable LoadRefs()
+    {
+        if (!File.Exists(Store.RefsPath))
+        {
+            return new RefTable();
+        }
+
+        return JsonSerializer.Deserialize(File.ReadAllBytes(Store.RefsPath), StoreJsonContext.Default.RefTable)
+            ?? throw new SandboxException(ErrorKind.StateConflict, $"{Store.RefsPath} is empty or corrupt");
+    }
+
+    public void SaveRefs(RefTable refs)
+    {
+        string temp = Path.Combine(Store.TmpDir, $"refs-{Guid.NewGuid():N}.json");
+        using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+        {
+            JsonSerializer.Serialize(file, refs, StoreJsonContext.Default.RefTable);
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temp, Store.RefsPath, overwrite: true); // readers see the old table or the new one, never half
+    }
+
+    public StoredImage Load(string digest)
+    {
+        string path = Path.Combine(ImageDir(digest), "image.json");
+        return JsonSerializer.Deserialize(File.ReadAllBytes(path), StoreJsonContext.Default.StoredImage)
+            ?? throw new SandboxException(ErrorKind.StateConflict, $"{path} is empty or corrupt");
+    }
+
+    /// <summary>The digest REF names: NAME[:TAG], sha256:HEX, or a unique prefix (12+ hex digits) of one.</summary>
+    public static string? Find(RefTable refs, string reference)
+    {
+        string trimmed = reference.StartsWith("sha256:", StringComparison.Ordinal) ? reference[7..] : reference;
+        if (trimmed.Length >= 12 && trimmed.All(char.IsAsciiHexDigitLower))
+        {
+            var matches = refs.Images.Where(d => d[7..].StartsWith(trimmed, StringComparison.Ordinal)).ToList();
+            if (matches.Count == 1)
+            {
+                return matches[0];
+            }
+
+            if (matches.Count > 1)
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, $"'{reference}' matches {matches.Count} images", "give more digits");
+            }
+        }
+
+        int at = reference.IndexOf('@', StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            string pinned = reference[(at + 1)..];
+            return refs.Images.Contains(pinned) ? pinned : null;
+        }
+
+        return refs.Names.GetValueOrDefault(ImageReference.Normalize(reference));
+    }
+
+    public List<ImageSummary> List(RefTable refs) =>
+        [.. refs.Images.Select(d =>
+        {
+            var image = Load(d);
+            var names = refs.Names.Where(kv => kv.Value == d).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+            return new ImageSummary(d, names, image.CompressedSize, image.ImportedAt, image);
+        })];
+}
