@@ -9,8 +9,9 @@ TEST_PROJECT := tests/Sandbox.Tests/Sandbox.Tests.csproj
 PUBLISH_DIR  := artifacts/publish
 # Engines and tools, all from Debian: OCI runtimes, the busybox the built-in image is made of,
 # a C toolchain for the test probe, clang+zlib for NativeAOT linking, podman/hyperfine/jq for benchmarks,
-# skopeo/umoci to produce real images for the import tests, zstd for zstd-compressed layers.
-DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs gcc libc6-dev clang zlib1g-dev podman uidmap hyperfine jq skopeo umoci zstd
+# skopeo/umoci to produce real images for the import tests, zstd for zstd-compressed layers,
+# docker-registry as the real registry the pull tests push to and pull from (127.0.0.1 only).
+DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs gcc libc6-dev clang zlib1g-dev podman uidmap hyperfine jq skopeo umoci zstd docker-registry
 DOTNET       ?= dotnet
 SOURCES      := $(shell find src -name '*.cs' -o -name '*.csproj') $(wildcard profiles/seccomp/*.yaml) Directory.Build.props Directory.Packages.props
 

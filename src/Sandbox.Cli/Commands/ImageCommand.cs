@@ -13,6 +13,7 @@ internal static class ImageCommand
     {
         var image = new Command("image", "Import, list, inspect and remove images");
         image.Subcommands.Add(Import());
+        image.Subcommands.Add(Pull());
         image.Subcommands.Add(List());
         image.Subcommands.Add(Inspect());
         image.Subcommands.Add(Remove());
@@ -27,33 +28,50 @@ internal static class ImageCommand
         command.SetAction((r, _) => ErrorReporter.GuardAsync(() =>
         {
             ImportResult result = ImageImporter.Import(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name));
-            if (r.GetValue(GlobalOptions.Json))
-            {
-                Console.WriteLine(JsonSerializer.Serialize(result, StoreJsonContext.Default.ImportResult));
-                return Task.FromResult(0);
-            }
-
-            string names = result.Names.Count > 0 ? string.Join(", ", result.Names) : "(no name; use the digest)";
-            var rep = result.Report;
-            Console.WriteLine($"imported {result.Digest} as {names} ({result.Format}, {rep.Layers} layer(s), {rep.Entries} entries)");
-            if (rep.DroppedSpecialFileCount > 0)
-            {
-                Console.WriteLine($"  dropped {rep.DroppedSpecialFileCount} device node(s)/FIFO(s): {string.Join(' ', rep.DroppedSpecialFiles.Take(5))}");
-            }
-
-            if (rep.StrippedSetidCount > 0)
-            {
-                Console.WriteLine($"  stripped setuid/setgid from {rep.StrippedSetidCount} file(s): {string.Join(' ', rep.StrippedSetid.Take(5))}");
-            }
-
-            if (rep.IgnoredEntries > 0)
-            {
-                Console.WriteLine($"  ignored {rep.IgnoredEntries} entries under /dev, /proc or /sys (the sandbox mounts fresh ones)");
-            }
-
-            return Task.FromResult(0);
+            return Task.FromResult(Print(result, r.GetValue(GlobalOptions.Json)));
         }));
         return command;
+    }
+
+    private static Command Pull()
+    {
+        var reference = new Argument<string>("REF") { Description = "HOST[:PORT]/NAME[:TAG] or HOST[:PORT]/NAME@sha256:DIGEST (http only for 127.0.0.1/localhost)" };
+        var command = new Command("pull", "Pull an image from an OCI distribution registry (anonymous)") { reference };
+        command.SetAction((r, ct) => ErrorReporter.GuardAsync(async () =>
+        {
+            ImportResult result = await ImagePuller.PullAsync(GlobalOptions.StateRootFrom(r), r.GetValue(reference)!, ct).ConfigureAwait(false);
+            return Print(result, r.GetValue(GlobalOptions.Json));
+        }));
+        return command;
+    }
+
+    private static int Print(ImportResult result, bool json)
+    {
+        if (json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(result, StoreJsonContext.Default.ImportResult));
+            return 0;
+        }
+
+        string names = result.Names.Count > 0 ? string.Join(", ", result.Names) : "(no name; use the digest)";
+        var rep = result.Report;
+        Console.WriteLine($"imported {result.Digest} as {names} ({result.Format}, {rep.Layers} layer(s), {rep.Entries} entries)");
+        if (rep.DroppedSpecialFileCount > 0)
+        {
+            Console.WriteLine($"  dropped {rep.DroppedSpecialFileCount} device node(s)/FIFO(s): {string.Join(' ', rep.DroppedSpecialFiles.Take(5))}");
+        }
+
+        if (rep.StrippedSetidCount > 0)
+        {
+            Console.WriteLine($"  stripped setuid/setgid from {rep.StrippedSetidCount} file(s): {string.Join(' ', rep.StrippedSetid.Take(5))}");
+        }
+
+        if (rep.IgnoredEntries > 0)
+        {
+            Console.WriteLine($"  ignored {rep.IgnoredEntries} entries under /dev, /proc or /sys (the sandbox mounts fresh ones)");
+        }
+
+        return 0;
     }
 
     private static Command List()

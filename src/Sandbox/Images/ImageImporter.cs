@@ -20,23 +20,30 @@ public static class ImageImporter
     {
         limits ??= ExtractionLimits.Default;
         string? wanted = name is null ? null : ImageReference.Validate(name);
-        path = Path.GetFullPath(path);
+        string full = Path.GetFullPath(path);
+        return RunAsync(root, full, wanted, limits, store => Task.FromResult(Prepare(store, full, wanted, limits))).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Under the store lock: gather the blobs (<paramref name="prepare"/>), build the rootfs, publish, register.</summary>
+    internal static async Task<ImportResult> RunAsync(
+        StateRoot root, string source, string? wanted, ExtractionLimits limits, Func<ContentStore, Task<PreparedImage>> prepare)
+    {
         var store = new ContentStore(root);
         var catalog = new ImageCatalog(store);
         using StoreLock storeLock = SharedAfterCleanup(store);
         try
         {
-            PreparedImage prepared = Prepare(store, path, wanted, limits);
-            return Publish(catalog, path, prepared, wanted, limits);
+            PreparedImage prepared = await prepare(store).ConfigureAwait(false);
+            return Publish(catalog, source, prepared, wanted, limits);
         }
         catch (Exception e) when (e is LayerRefusedException or LimitExceededException)
         {
-            throw new SandboxException(ErrorKind.ImageNotFound, $"import of {path} refused: {e.Message}",
+            throw new SandboxException(ErrorKind.ImageNotFound, $"import of {source} refused: {e.Message}",
                 "the image is unsafe or malformed; nothing was registered");
         }
         catch (DigestMismatchException e)
         {
-            throw new SandboxException(ErrorKind.ImageNotFound, $"import of {path} refused: digest mismatch: {e.Message}",
+            throw new SandboxException(ErrorKind.ImageNotFound, $"import of {source} refused: digest mismatch: {e.Message}",
                 "the image is corrupt or was tampered with; nothing was registered");
         }
     }

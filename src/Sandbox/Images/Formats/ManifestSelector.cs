@@ -41,14 +41,15 @@ internal static class ManifestSelector
             throw new SandboxException(ErrorKind.ImageNotFound, $"{source}: the index lists no image");
         }
 
-        if (candidates.Count > 1 && candidates.Any(d => !MediaTypes.IsIndex(d.MediaType)))
+        bool byPlatform = candidates.Count > 1 && candidates.All(d => d.Platform is not null);
+        if (candidates.Count > 1 && !byPlatform && candidates.Any(d => !MediaTypes.IsIndex(d.MediaType)))
         {
             string names = string.Join(", ", candidates.Select(d => RefName(d) ?? Digest.Abbreviate(d.Digest)));
             throw new SandboxException(ErrorKind.InvalidArgument, $"{source} holds {candidates.Count} images: {names}",
                 "pick one with --name NAME:TAG (the tag is matched against the image's ref name)");
         }
 
-        Descriptor chosen = candidates.Count == 1 ? candidates[0] : ByPlatform(candidates, source);
+        Descriptor chosen = candidates.Count == 1 ? candidates[0] : ByPlatform(candidates, source); // several: a multi-platform index
         var names2 = RefName(chosen) is { } r ? new List<string> { r } : [];
         for (int depth = 0; MediaTypes.IsIndex(chosen.MediaType); depth++)
         {
