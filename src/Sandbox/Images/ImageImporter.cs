@@ -102,7 +102,7 @@ public static class ImageImporter
             var layers = prepared.Layers.Select(l => new LayerBlob(l.Digest, store.BlobPath(l.Digest), new FileInfo(store.BlobPath(l.Digest)).Length)).ToList();
             List<string> diffIds = RootfsBuilder.Build(Path.Combine(temp, "rootfs"), layers, limits, report);
             var (digest, configDigest) = Seal(store, path, prepared, diffIds);
-            var names = wanted is not null ? [wanted] : prepared.Names.Select(TryName).OfType<string>().Distinct().ToList();
+            var names = wanted is not null ? [wanted] : prepared.Names.Select(ImageReference.TryName).OfType<string>().Distinct().ToList();
             StoredImage stored = Describe(prepared, digest, configDigest, path, report);
             File.WriteAllBytes(Path.Combine(temp, "image.json"), JsonSerializer.SerializeToUtf8Bytes(stored, StoreJsonContext.Default.StoredImage));
             string final = catalog.ImageDir(digest);
@@ -115,7 +115,7 @@ public static class ImageImporter
                 // already imported (or a concurrent import won the rename): theirs is identical
             }
 
-            Register(catalog, digest, names);
+            catalog.Register(digest, names);
             return new ImportResult(digest, prepared.Format, names, report);
         }
         finally
@@ -178,39 +178,5 @@ public static class ImageImporter
             Labels = c.Labels ?? new(StringComparer.Ordinal),
             Report = report,
         };
-    }
-
-    private static void Register(ImageCatalog catalog, string digest, IReadOnlyList<string> names)
-    {
-        using var refsLock = StoreLock.Exclusive(catalog.Store.LockPath + ".refs");
-        RefTable refs = catalog.LoadRefs();
-        if (!refs.Images.Contains(digest))
-        {
-            refs.Images.Add(digest);
-        }
-
-        foreach (string n in names)
-        {
-            refs.Names[n] = digest;
-        }
-
-        catalog.SaveRefs(refs);
-    }
-
-    private static string? TryName(string candidate)
-    {
-        if (!candidate.Contains(':', StringComparison.Ordinal))
-        {
-            return null; // an OCI ref name is often a bare tag ("1"), not a name: the image stays addressable by digest
-        }
-
-        try
-        {
-            return ImageReference.Validate(candidate);
-        }
-        catch (SandboxException)
-        {
-            return null;
-        }
     }
 }

@@ -78,4 +78,22 @@ internal sealed class ImageCatalog(ContentStore store)
             var names = refs.Names.Where(kv => kv.Value == d).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
             return new ImageSummary(d, names, image.CompressedSize, image.ImportedAt, image);
         })];
+
+    /// <summary>Adds the image and points the names at it (under the refs lock; the image directory is already in place).</summary>
+    public void Register(string digest, IReadOnlyList<string> names)
+    {
+        using var refsLock = StoreLock.Exclusive(Store.LockPath + ".refs");
+        RefTable refs = LoadRefs();
+        if (!refs.Images.Contains(digest))
+        {
+            refs.Images.Add(digest);
+        }
+
+        foreach (string n in names)
+        {
+            refs.Names[n] = digest;
+        }
+
+        SaveRefs(refs);
+    }
 }

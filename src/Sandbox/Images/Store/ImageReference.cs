@@ -51,4 +51,22 @@ public static class ImageReference
 
     /// <summary>The tag part ("1" of app:1).</summary>
     public static string Tag(string normalized) => normalized[(normalized.LastIndexOf(':') + 1)..];
+
+    /// <summary>A name from the image itself (RepoTags, a ref.name annotation), or null when it is not a usable NAME:TAG.</summary>
+    public static string? TryName(string candidate)
+    {
+        if (!candidate.Contains(':', StringComparison.Ordinal))
+        {
+            return null; // an OCI ref name is often a bare tag ("1"), not a name: the image stays addressable by digest
+        }
+
+        try
+        {
+            return Validate(candidate);
+        }
+        catch (SandboxException)
+        {
+            return null;
+        }
+    }
 }
