@@ -75,6 +75,20 @@ public sealed class ImageImportTests : IDisposable
     }
 
     [Fact]
+    public void A_podman_multi_image_archive_imports_each_image_by_name()
+    {
+        string archive = RealImages.PodmanMultiArchive;
+        var refused = _cli.Run("image", "import", archive);
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("holds 2 images", refused.Stderr, StringComparison.Ordinal);
+        Ok(_cli.Run("image", "import", archive, "--name", "app:1"));
+        Ok(_cli.Run("image", "import", archive, "--name", "localhost/other:2"));
+        string ls = Ok(_cli.Run("image", "ls")).Stdout;
+        Assert.Contains("app:1", ls, StringComparison.Ordinal);
+        Assert.Contains("other:2", ls, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_plain_rootfs_needs_a_name_and_a_missing_path_is_named()
     {
         _ = RealImages.Dir;

@@ -28,7 +28,35 @@ public static class RealImages
     public static string ZstdLayout => Path.Combine(Dir, "zstd-layout");
     public static string Rootfs => Path.Combine(Dir, "bundle", "rootfs");
 
+    private static readonly Lazy<string> Podman = new(BuildPodman, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>`podman save --multi-image-archive` of the docker-archive (app:1) and an image podman imported from the rootfs (other:2).</summary>
+    public static string PodmanMultiArchive
+    {
+        get
+        {
+            _ = Dir;
+            Require.Tool("podman");
+            return Podman.Value;
+        }
+    }
+
     public const string Greeting = "app says hi from /app as 1000\n";
+
+    /// <summary>podman with private storage (vfs) under a temporary directory: nothing touches the host's images.</summary>
+    private static string BuildPodman()
+    {
+        string dir = Path.Combine(Dir, "podman");
+        string[] podman = ["--root", Path.Combine(dir, "root"), "--runroot", Path.Combine(dir, "run"), "--storage-driver", "vfs"];
+        string rootfsTar = Path.Combine(dir, "rootfs.tar");
+        Directory.CreateDirectory(dir);
+        System.Formats.Tar.TarFile.CreateFromDirectory(Rootfs, rootfsTar, includeBaseDirectory: false);
+        Tool.Run("podman", [.. podman, "load", "-q", "-i", DockerArchive]);
+        Tool.Run("podman", [.. podman, "import", "-q", rootfsTar, "other:2"]);
+        string archive = Path.Combine(dir, "multi.tar");
+        Tool.Run("podman", [.. podman, "save", "-q", "--multi-image-archive", "-o", archive, "app:1", "other:2"]);
+        return archive;
+    }
 
     private static string Build()
     {
