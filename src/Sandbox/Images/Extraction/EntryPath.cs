@@ -27,11 +27,6 @@ internal sealed record EntryPath(IReadOnlyList<string> Components)
             throw Refuse(what, name, "contains a NUL byte");
         }
 
-        if (name.StartsWith('/'))
-        {
-            throw Refuse(what, name, "is an absolute path");
-        }
-
         if (name.Length > limits.MaxPathLength)
         {
             throw Refuse(what, Shorten(name), $"is longer than {limits.MaxPathLength} bytes");
@@ -56,6 +51,12 @@ internal sealed record EntryPath(IReadOnlyList<string> Components)
             }
 
             parts.Add(part);
+        }
+
+        // "/" alone (umoci writes it for the root directory) names the root itself, not a host path.
+        if (name.StartsWith('/') && parts.Count > 0)
+        {
+            throw Refuse(what, name, "is an absolute path");
         }
 
         if (parts.Count > limits.MaxDepth)

@@ -35,6 +35,13 @@ public sealed class LayerApplyTests : IDisposable
     }
 
     [Fact]
+    public void A_root_entry_written_as_slash_names_the_root_itself()
+    {
+        var layer = new TarBuilder().Dir("/").Dir("./").File("./etc/x", "x");
+        Assert.True(File.Exists(Path.Combine(Rootfs(Import([layer.Build()])), "etc", "x")));
+    }
+
+    [Fact]
     public void Owners_are_recorded_while_files_stay_owned_by_the_importer()
     {
         var result = Import([new TarBuilder().File("home/app/x", "x", uid: 1000, gid: 1001).Build()]);
