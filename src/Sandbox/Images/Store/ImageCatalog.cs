@@ -20,8 +20,16 @@ internal sealed class ImageCatalog(ContentStore store)
             return new RefTable();
         }
 
-        return JsonSerializer.Deserialize(File.ReadAllBytes(Store.RefsPath), StoreJsonContext.Default.RefTable)
-            ?? throw new SandboxException(ErrorKind.StateConflict, $"{Store.RefsPath} is empty or corrupt");
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(Store.RefsPath), StoreJsonContext.Default.RefTable)
+                ?? throw new JsonException("null document");
+        }
+        catch (JsonException e)
+        {
+            throw new SandboxException(ErrorKind.StateConflict, $"the image store's {Store.RefsPath} is corrupt: {e.Message}",
+                "it is only ever replaced atomically, so something else wrote it; restore it or remove the store");
+        }
     }
 
     public void SaveRefs(RefTable refs)
@@ -39,8 +47,16 @@ internal sealed class ImageCatalog(ContentStore store)
     public StoredImage Load(string digest)
     {
         string path = Path.Combine(ImageDir(digest), "image.json");
-        return JsonSerializer.Deserialize(File.ReadAllBytes(path), StoreJsonContext.Default.StoredImage)
-            ?? throw new SandboxException(ErrorKind.StateConflict, $"{path} is empty or corrupt");
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(path), StoreJsonContext.Default.StoredImage)
+                ?? throw new JsonException("null document");
+        }
+        catch (Exception e) when (e is JsonException or FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new SandboxException(ErrorKind.StateConflict, $"image {digest}: {path} is missing or corrupt ({e.Message})",
+                $"remove the image (sandbox image rm {digest}) and import it again");
+        }
     }
 
     /// <summary>The digest REF names: NAME[:TAG], sha256:HEX, or a unique prefix (12+ hex digits) of one.</summary>

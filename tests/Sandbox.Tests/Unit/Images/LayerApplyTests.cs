@@ -98,6 +98,16 @@ public sealed class LayerApplyTests : IDisposable
         Assert.Throws<SandboxException>(() => (image with { User = "app" }).UserIds());
     }
 
+    [Fact]
+    public void A_corrupt_refs_file_is_reported_by_path_not_as_a_crash()
+    {
+        Import([new TarBuilder().File("a", "1").Build()]);
+        File.WriteAllText(Path.Combine(_root.Images, "store", "refs.json"), "{not json");
+        var e = Assert.Throws<SandboxException>(() => ImageStore.List(_root));
+        Assert.Contains("refs.json is corrupt", e.Message, StringComparison.Ordinal);
+        Assert.Equal(125, e.ExitCode);
+    }
+
     [Theory]
     [InlineData("app", "app:latest")]
     [InlineData("docker.io/library/app:1", "app:1")]
