@@ -72,7 +72,7 @@ public static class ImageImporter
         switch (kind)
         {
             case SourceKind.OciLayout:
-                byte[] index = File.ReadAllBytes(Path.Combine(path, "index.json"));
+                byte[] index = ReadIndex(Path.Combine(path, "index.json"));
                 return OciImageReader.Prepare(store, "oci-layout", path, index, wanted,
                     OciImageReader.FromLayoutDirectory(store, path, limits.MaxTotalBytes));
             case SourceKind.OciArchive:
@@ -88,6 +88,13 @@ public static class ImageImporter
             default:
                 return RootfsSource.FromTar(store, path, limits.MaxTotalBytes);
         }
+    }
+
+    private static byte[] ReadIndex(string file)
+    {
+        var info = new FileInfo(file);
+        return info.Exists && info.Length <= 4 << 20 ? File.ReadAllBytes(file)
+            : throw new SandboxException(ErrorKind.ImageNotFound, $"{file} is missing or larger than 4 MiB");
     }
 
     private static ImportResult Publish(ImageCatalog catalog, string path, PreparedImage prepared, string? wanted, ExtractionLimits limits)

@@ -125,6 +125,17 @@ public sealed class MaliciousImageTests : IDisposable
     }
 
     [Fact]
+    public void A_layout_blob_that_is_a_symlink_to_a_host_file_is_refused()
+    {
+        string layout = Path.Combine(_work, "layout");
+        OciLayoutWriter.Write(layout, [new TarBuilder().File("a", "x").Build()]);
+        string blob = Directory.EnumerateFiles(Path.Combine(layout, "blobs", "sha256")).First(f => new FileInfo(f).Length > 1000);
+        File.Delete(blob);
+        File.CreateSymbolicLink(blob, _canary.Path("victim"));
+        AssertRefused(() => ImageImporter.Import(_root, layout, "evil:1"), "symlink");
+    }
+
+    [Fact]
     public void A_truncated_archive_is_refused()
     {
         string layout = Path.Combine(_work, "layout");

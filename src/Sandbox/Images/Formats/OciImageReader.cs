@@ -52,9 +52,11 @@ internal static class OciImageReader
         if (!store.Has(d.Digest))
         {
             string path = Path.Combine(layout, "blobs", "sha256", Digest.Hex(d.Digest));
-            if (!File.Exists(path))
+            var info = new FileInfo(path);
+            if (!info.Exists || info.LinkTarget is not null)
             {
-                throw new SandboxException(ErrorKind.ImageNotFound, $"{layout}: blob {d.Digest} is missing ({path})");
+                throw new SandboxException(ErrorKind.ImageNotFound,
+                    $"{layout}: blob {d.Digest} is missing or is a symlink ({path})", "a layout's blobs must be regular files");
             }
 
             using var file = File.OpenRead(path);
