@@ -89,6 +89,23 @@ public sealed class ImageImportTests : IDisposable
     }
 
     [Fact]
+    public void A_gzip_rootfs_tar_imports_with_a_made_up_config()
+    {
+        _ = RealImages.Dir;
+        string tar = Path.Combine(_cli.StateRoot, "rootfs.tar.gz");
+        using (var file = File.Create(tar))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            TarFile.CreateFromDirectory(RealImages.Rootfs, gzip, includeBaseDirectory: false);
+        }
+
+        var imported = Ok(_cli.Run("image", "import", tar, "--name", "tools:tar"));
+        Assert.Contains("rootfs-tar", imported.Stdout, StringComparison.Ordinal);
+        using var doc = JsonDocument.Parse(Ok(_cli.Run("image", "inspect", "tools:tar")).Stdout);
+        Assert.Equal("sh", doc.RootElement.GetProperty("details").GetProperty("cmd")[0].GetString());
+    }
+
+    [Fact]
     public void A_plain_rootfs_needs_a_name_and_a_missing_path_is_named()
     {
         _ = RealImages.Dir;
