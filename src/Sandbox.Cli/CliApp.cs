@@ -14,6 +14,10 @@ internal static class CliApp
         root.Subcommands.Add(RunCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(ImageCommand.Build());
+        root.Subcommands.Add(VolumeCommand.Build());
+        root.Subcommands.Add(PolicyCommand.Build());
+        root.Subcommands.Add(AuditCommand.Build());
+        root.Subcommands.Add(KernelCommand.Build());
         return root;
     }
 }

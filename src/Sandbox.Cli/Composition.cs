@@ -1,3 +1,5 @@
+using Sandbox.Backends.MicroVm.Qemu;
+using Sandbox.Policy;
 using Sandbox.Profiles;
 using Sandbox.Runtime;
 
@@ -7,5 +9,8 @@ namespace Sandbox.Cli;
 internal static class Composition
 {
     public static Launcher Launcher(StateRoot root) =>
-        new(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)));
+        new(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)), Engine(root), new TimedAcceleratorProbe(root));
+
+    public static PolicyEngine Engine(StateRoot root) =>
+        new(new HostBackendAvailability(root, new TimedAcceleratorProbe(root)), ProfileCatalog.Resolve);
 }

@@ -25,5 +25,7 @@ if (result.Errors.Count > 0)
     return ExitCodes.SandboxFailed;
 }
 
+using var telemetry = Telemetry.FromEnvironment();
+
 // The launcher forwards signals to the workload itself; System.CommandLine must not cancel on them.
 return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });

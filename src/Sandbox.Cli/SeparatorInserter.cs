@@ -6,7 +6,8 @@ namespace Sandbox.Cli;
 /// <summary>
 /// Docker's rule for `run IMAGE CMD...`: options end at the first positional argument (the image),
 /// so `run busybox sh -c 'x'` passes `-c` to the workload. System.CommandLine needs an explicit
-/// `--` for that; this inserts one after the image when the user did not.
+/// `--` for that; this inserts one after the image when the user did not (for `run` and for
+/// `policy explain`, which takes the same arguments).
 /// </summary>
 internal static class SeparatorInserter
 {
@@ -19,8 +20,21 @@ internal static class SeparatorInserter
             verb += rootValueOptions.Contains(args[verb]) ? 2 : 1;
         }
 
-        if (verb >= args.Length || root.Subcommands.FirstOrDefault(c => c.Name == args[verb]) is not { } command
-            || command.Subcommands.Count > 0)
+        if (verb >= args.Length || root.Subcommands.FirstOrDefault(c => c.Name == args[verb]) is not { } command)
+        {
+            return args;
+        }
+
+        // Descend through verb groups (`policy explain`) to the command that takes the arguments.
+        while (command.Subcommands.Count > 0 && verb + 1 < args.Length
+            && command.Subcommands.FirstOrDefault(c => c.Name == args[verb + 1]) is { } sub)
+        {
+            command = sub;
+            verb++;
+        }
+
+        // Only commands that pass a workload command line (IMAGE [CMD...]) need the separator.
+        if (command.Subcommands.Count > 0 || !command.Arguments.Any(a => a.Name == "COMMAND"))
         {
             return args;
         }

@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Sandbox.Host;
 
 /// <summary>What running an external program produced. <see cref="Error"/> is set when it did not run to completion.</summary>
-internal sealed record CommandOutput(int ExitCode, string Stdout, string Stderr, string? Error)
+public sealed record CommandOutput(int ExitCode, string Stdout, string Stderr, string? Error)
 {
     public bool Succeeded => Error is null && ExitCode == 0;
 
@@ -35,7 +35,8 @@ internal static class ExternalCommand
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
     public static async Task<CommandOutput> RunAsync(
-        string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken)
+        string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var startInfo = new ProcessStartInfo(program)
         {
@@ -51,6 +52,15 @@ internal static class ExternalCommand
 
         // Probes must not depend on the caller's locale for the text they parse.
         startInfo.Environment["LC_ALL"] = "C";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[key] = value;
+        }
+
+        if (workingDirectory is not null)
+        {
+            startInfo.WorkingDirectory = workingDirectory;
+        }
 
         using var process = new Process { StartInfo = startInfo };
         try

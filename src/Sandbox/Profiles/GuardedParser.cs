@@ -10,7 +10,7 @@ namespace Sandbox.Profiles;
 /// small file expand into a huge one and make a profile harder to review), non-scalar keys, and
 /// duplicate keys (reported with the first occurrence, which YamlDotNet's own error does not do).
 /// </summary>
-internal sealed class GuardedParser(IParser inner, string source) : IParser
+internal sealed class GuardedParser(IParser inner, string source, string noun = "profile") : IParser
 {
     public const int MaxDepth = 16;
 
@@ -28,9 +28,9 @@ internal sealed class GuardedParser(IParser inner, string source) : IParser
         switch (inner.Current)
         {
             case AnchorAlias alias:
-                throw ProfileError.At(source, alias.Start, $"alias '*{alias.Value}' is not supported", "write the value out in full; anchors and aliases are not allowed in profiles");
+                throw ProfileError.At(source, alias.Start, $"alias '*{alias.Value}' is not supported", $"write the value out in full; anchors and aliases are not allowed in a {noun}");
             case NodeEvent node when !node.Anchor.IsEmpty:
-                throw ProfileError.At(source, node.Start, $"anchor '&{node.Anchor}' is not supported", "write the value out in full; anchors and aliases are not allowed in profiles");
+                throw ProfileError.At(source, node.Start, $"anchor '&{node.Anchor}' is not supported", $"write the value out in full; anchors and aliases are not allowed in a {noun}");
             case DocumentStart:
                 frames.Clear();
                 break;
@@ -42,7 +42,7 @@ internal sealed class GuardedParser(IParser inner, string source) : IParser
                 frames.Push(new Frame(inner.Current is MappingStart));
                 if (frames.Count > MaxDepth)
                 {
-                    throw ProfileError.At(source, inner.Current.Start, $"nesting deeper than {MaxDepth} levels", "profiles are shallow: top-level keys, a list of groups, and their conditions");
+                    throw ProfileError.At(source, inner.Current.Start, $"nesting deeper than {MaxDepth} levels", $"a {noun} is shallow: flatten the structure");
                 }
 
                 break;

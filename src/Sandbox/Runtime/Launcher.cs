@@ -1,46 +1,168 @@
+using Sandbox.Audit;
 using Sandbox.Backends.Container;
+using Sandbox.Backends.MicroVm;
+using Sandbox.Backends.MicroVm.Qemu;
+using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Policy;
+using Sandbox.Volumes;
 
 namespace Sandbox.Runtime;
 
 /// <summary>
-/// `sandbox run`: decide, resolve the image, render the bundle, run it, and tear everything down
-/// whatever happens (exit, error, timeout, signal).
+/// `sandbox run`: decide by policy, resolve the image, render the bundle, run it, and tear everything
+/// down whatever happens (exit, error, timeout, signal). Every run and every refusal is audited.
 /// </summary>
-public sealed class Launcher(StateRoot root, Func<string, Backends.Container.OciSeccomp> seccompFor)
+public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, IAcceleratorProbe accelerators)
 {
     private const string Hostname = "sandbox";
 
+    /// <summary>What policy would decide for <paramref name="request"/>, without running anything.</summary>
+    public PolicyEvaluation Explain(RunRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        PolicyDocument policy = PolicyLoader.Resolve(request.PolicyFile);
+        Image image = ImageResolver.Resolve(root, request.Image);
+        return engine.Evaluate(policy, WorkloadFactsBuilder.From(request, image));
+    }
+
     public async Task<int> RunAsync(RunRequest request, WorkloadIo io, CancellationToken ct = default)
     {
-        var limits = Limits(request);
-        Decision decision = BuiltinPolicy.Decide(request.Trust, request.Backend, request.SeccompProfile, limits);
-        var seccomp = seccompFor(decision.SeccompProfile);
-        Image image = ImageResolver.Resolve(root, request.Image);
-        var plan = Plan(request, image, decision, seccomp);
+        ArgumentNullException.ThrowIfNull(request);
+        var audit = new RunAudit(AuditLog.For(root), request);
+        try
+        {
+            audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
+            Image image = ImageResolver.Resolve(root, request.Image);
+            audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image));
+            Decision decision = audit.Evaluation.Require();
+            RefuseWhatTheBackendCannotApply(decision);
+            if (decision.Backend == BackendKind.MicroVm)
+            {
+                return await RunMicroVmAsync(request, image, decision, io, audit, ct).ConfigureAwait(false);
+            }
 
+            var seccomp = seccompFor(decision.SeccompProfile);
+            var plan = Plan(request, image, decision, seccomp);
+
+            await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+            var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
+            audit.SandboxId = plan.Id;
+            var outcome = await RunWithVolumesAsync(runtime, plan, request, io, audit, ct).ConfigureAwait(false);
+            if (outcome.EngineError is { } error)
+            {
+                var (kind, message) = RuntimeLog.Classify(error);
+                throw new SandboxException(kind, $"{runtime.Name} could not start the workload: {message}");
+            }
+
+            if (outcome.TimedOut)
+            {
+                await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
+                    $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
+            }
+
+            audit.Finished(outcome.ExitCode, outcome.TimedOut);
+            return outcome.ExitCode;
+        }
+        catch (SandboxException e)
+        {
+            Record(audit, e);
+            throw;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Record(audit, new SandboxException(ErrorKind.StateConflict, e.Message, inner: e));
+            throw;
+        }
+    }
+
+    // A failure to audit a failure must not hide the failure: report both.
+    private static void Record(RunAudit audit, SandboxException e)
+    {
+        try
+        {
+            audit.Failed(e);
+        }
+        catch (SandboxException auditError) when (!ReferenceEquals(auditError, e))
+        {
+            throw new SandboxException(e.Kind, $"{e.Message}; and it could not be audited: {auditError.Message}", e.Hint, e);
+        }
+    }
+
+    // Fail closed: grants the container backend cannot honour yet are refused, never dropped.
+    private static void RefuseWhatTheBackendCannotApply(Decision decision)
+    {
+        if (decision.Backend == BackendKind.MicroVm && !decision.Volumes.IsEmpty)
+        {
+            throw new SandboxException(ErrorKind.Refused, "refused: volumes in microVMs are not available yet",
+                "run a trusted workload with --trust trusted to use the volume in the hardened container");
+        }
+
+        if (!decision.Binds.IsEmpty)
+        {
+            throw new SandboxException(ErrorKind.Refused, $"refused: host bind mounts ({string.Join(", ", decision.Binds)}) are not available yet",
+                "use a named volume: -v NAME:/path");
+        }
+
+        if (!decision.Capabilities.IsEmpty || !decision.Devices.IsEmpty)
+        {
+            throw new SandboxException(ErrorKind.Refused, "refused: the container backend cannot grant capabilities or devices yet");
+        }
+    }
+
+    /// <summary>Boots the workload in a microVM whose VMM is jailed by the container backend.</summary>
+    private async Task<int> RunMicroVmAsync(RunRequest request, Image image, Decision decision, WorkloadIo io, RunAudit audit, CancellationToken ct)
+    {
+        string? kernel = decision.Kernel is null or "default" ? null : decision.Kernel;
+        var microVm = new MicroVmBackend(root, accelerators);
+        microVm.Preflight(kernel); // fail closed before anything starts: no QEMU or no intact kernel is exit 125
+        var vm = Plan(request, image, decision, seccompFor(MicroVmBackend.VmmSeccompProfile)); // the VMM's jail is a container
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
-        var outcome = await RunContainerAsync(runtime, plan, io, request.Timeout, ct).ConfigureAwait(false);
-        if (outcome.EngineError is { } error)
-        {
-            var (kind, message) = RuntimeLog.Classify(error);
-            throw new SandboxException(kind, $"{runtime.Name} could not start the workload: {message}");
-        }
+        audit.SandboxId = vm.Id;
+        int exit = await microVm.RunAsync(
+            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout),
+            runtime, vm.Seccomp, io, ct, applied =>
+            {
+                audit.Applied = applied;
+                audit.Started();
+            }).ConfigureAwait(false);
+        audit.Finished(exit, timedOut: false);
+        return exit;
+    }
 
-        if (outcome.TimedOut)
+    /// <summary>Holds each requested volume for the run (creating missing ones), then runs the plan.</summary>
+    private async Task<ContainerOutcome> RunWithVolumesAsync(
+        OciRuntime runtime, ContainerPlanDraft plan, RunRequest request, WorkloadIo io, RunAudit audit, CancellationToken ct)
+    {
+        var store = new VolumeStore(root);
+        var uses = new List<VolumeLease>();
+        try
         {
-            await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
-                $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
-        }
+            var binds = new List<VolumeBind>();
+            foreach (var spec in request.Volumes)
+            {
+                var use = await store.AcquireAsync(spec.Source, createIfMissing: true, ct).ConfigureAwait(false);
+                uses.Add(use);
+                binds.Add(new VolumeBind(use.Info.DataPath, spec.Target, spec.ReadOnly));
+                if (request.Trust == TrustLevel.Untrusted && !spec.ReadOnly)
+                {
+                    store.MarkWrittenByUntrusted(spec.Source); // policy can keep trusted sandboxes from writing it later
+                }
+            }
 
-        return outcome.ExitCode;
+            return await RunContainerAsync(runtime, plan, binds, io, request.Timeout, audit, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            uses.ForEach(u => u.Dispose());
+        }
     }
 
     /// <summary>Runs one plan with a fresh ID lease and run directory, and removes both afterwards.</summary>
     private async Task<ContainerOutcome> RunContainerAsync(
-        OciRuntime runtime, ContainerPlanDraft draft, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
+        OciRuntime runtime, ContainerPlanDraft draft, IReadOnlyList<VolumeBind> binds, WorkloadIo io, TimeSpan? timeout,
+        RunAudit? audit, CancellationToken ct)
     {
         string id = draft.Id;
         string record = OrphanReaper.Record(runtime, id);
@@ -50,16 +172,24 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
             await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false); // its container may still hold these IDs
         }
 
-        string runDir = Path.Combine(root.Ensure(root.Runs), id);
-        Directory.CreateDirectory(runDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string runDir = Path.Combine(root.Ensure(root.Runs, traversable: true), id);
+        Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
         try
         {
             using (var owner = new FileStream(Path.Combine(runDir, OrphanReaper.OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
                 owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
                 owner.Flush();
-                var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range));
-                File.WriteAllBytes(Path.Combine(runDir, "config.json"), OciSpecBuilder.ToUtf8Json(spec));
+                var (rootfs, mounts) = VolumeMounts.Prepare(runDir, draft.Rootfs, lease.Range, binds);
+                var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
+                string config = Path.Combine(runDir, "config.json");
+                WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
+                if (audit is not null)
+                {
+                    audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
+                    audit.Started();
+                }
+
                 try
                 {
                     return await ContainerRunner.RunAsync(runtime, runDir, id, io, timeout, ct).ConfigureAwait(false);
@@ -72,18 +202,33 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         }
         finally
         {
-            Directory.Delete(runDir, recursive: true);
+            SafeRemove.Directory(runDir); // detaches the overlay and volume binds before deleting
         }
     }
 
-    /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image.</summary>
+    private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    // 0600: the config holds the workload's environment, which may carry secrets.
+    private static void WritePrivate(string path, byte[] content)
+    {
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        file.Write(content);
+    }
+
+    /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image. Not audited.</summary>
     private async Task<bool> TrialAsync(OciRuntime candidate)
     {
         Image busybox = BusyboxImage.Get(root);
         var request = new RunRequest { Image = busybox.Reference, Command = ["/bin/true"], Trust = TrustLevel.Trusted };
-        var decision = BuiltinPolicy.Decide(TrustLevel.Trusted, BackendKind.Container, "default", ResourceLimits.Default);
+        var decision = new Decision(BackendKind.Container, "default", ResourceLimits.Default, "internal: OCI runtime trial run");
         var plan = Plan(request, busybox, decision, seccompFor("default"));
-        var outcome = await RunContainerAsync(candidate, plan, WorkloadIo.Null, TimeSpan.FromSeconds(30), CancellationToken.None)
+        var outcome = await RunContainerAsync(candidate, plan, [], WorkloadIo.Null, TimeSpan.FromSeconds(30), null, CancellationToken.None)
             .ConfigureAwait(false);
         return outcome.ExitCode == 0 && outcome.EngineError is null;
     }
@@ -94,21 +239,11 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
         var (uid, gid) = request.UserSet ? (request.Uid, request.Gid) : image.UserIds();
         var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, Hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
-        WorkloadChecks.Command(image, args[0], env);
-        WorkloadChecks.WorkingDir(image, cwd);
+        var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
+        WorkloadChecks.Command(image, args[0], env, volumeTargets);
+        WorkloadChecks.WorkingDir(image, cwd, volumeTargets);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, uid, gid,
-            Hostname, decision.Limits, seccomp);
-    }
-
-    private static ResourceLimits Limits(RunRequest request)
-    {
-        var d = ResourceLimits.Default;
-        return d with
-        {
-            MemoryBytes = request.MemoryBytes ?? d.MemoryBytes,
-            Cpus = request.Cpus ?? d.Cpus,
-            PidsLimit = request.PidsLimit ?? d.PidsLimit,
-        };
+            Hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }
 
     // Guid.NewGuid reads the kernel's CSPRNG directly; RandomNumberGenerator would load OpenSSL (~4 ms per run).
@@ -117,7 +252,7 @@ public sealed class Launcher(StateRoot root, Func<string, Backends.Container.Oci
     /// <summary>A plan before its ID range is known (the lease is taken just before the run).</summary>
     private sealed record ContainerPlanDraft(
         string Id, string Rootfs, IReadOnlyList<string> Args, IReadOnlyList<string> Env, string Cwd,
-        uint Uid, uint Gid, string Hostname, ResourceLimits Limits, OciSeccomp Seccomp)
+        uint Uid, uint Gid, string Hostname, ResourceLimits Limits, OciSeccomp Seccomp, string SeccompProfile)
     {
         public ContainerPlan ToPlan(IdRange ids) =>
             new(Id, Rootfs, Args, Env, Cwd, Uid, Gid, ids, Hostname, Limits, Seccomp);

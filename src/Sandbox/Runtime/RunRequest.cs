@@ -1,4 +1,5 @@
 using Sandbox.Policy;
+using Sandbox.Volumes;
 
 namespace Sandbox.Runtime;
 
@@ -19,7 +20,22 @@ public sealed record RunRequest
     public double? Cpus { get; init; }
     public long? PidsLimit { get; init; }
     public TimeSpan? Timeout { get; init; }
-    public string SeccompProfile { get; init; } = "default";
+
+    /// <summary>--seccomp-profile; null lets the deciding policy rule choose.</summary>
+    public string? SeccompProfile { get; init; }
+
     public string? Runtime { get; init; }
     public string? Name { get; init; }
+
+    /// <summary>-v specs: NAME:/path[:ro] (a named volume) or /host/path:/path[:ro] (a bind mount).</summary>
+    public IReadOnlyList<VolumeSpec> Volumes { get; init; } = [];
+
+    /// <summary>--kernel: a guest kernel name.</summary>
+    public string? Kernel { get; init; }
+
+    /// <summary>--network; "none" is the only mode.</summary>
+    public string Network { get; init; } = "none";
+
+    /// <summary>--policy FILE; null means the built-in policy.</summary>
+    public string? PolicyFile { get; init; }
 }

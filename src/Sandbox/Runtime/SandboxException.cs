@@ -7,7 +7,7 @@ public enum ErrorKind
     InvalidArgument,
     /// <summary>The image is unknown or unusable.</summary>
     ImageNotFound,
-    /// <summary>A seccomp/capability profile is missing or malformed.</summary>
+    /// <summary>A seccomp/capability profile or a policy file is missing or malformed.</summary>
     InvalidProfile,
     /// <summary>Policy refused the workload, or the decided isolation is unavailable (fail closed).</summary>
     Refused,

@@ -34,6 +34,9 @@ public sealed class StateRoot
     /// <summary>OCI runtime state (--root of runc/crun), kept apart from the runtimes' system-wide state.</summary>
     public string RuntimeState(string runtime) => Sub("runtime", runtime);
 
+    /// <summary>Named volumes: host-owned data that outlives every sandbox.</summary>
+    public string Volumes => Sub("volumes");
+
     /// <summary>Cached host probe results.</summary>
     public string HostCache => Sub("host");
 

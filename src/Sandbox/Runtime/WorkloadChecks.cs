@@ -5,8 +5,13 @@ namespace Sandbox.Runtime;
 /// <summary>Checks made before any engine starts, so the user gets 126/127 with a clear message.</summary>
 public static class WorkloadChecks
 {
-    public static void Command(Image image, string command, IReadOnlyList<string> env)
+    public static void Command(Image image, string command, IReadOnlyList<string> env, IReadOnlyList<string> volumeTargets)
     {
+        if (Under(command, volumeTargets))
+        {
+            return; // lives on a volume: only the engine can tell
+        }
+
         string searchPath = env.FirstOrDefault(e => e.StartsWith("PATH=", StringComparison.Ordinal))?[5..] ?? "/usr/bin:/bin";
         var (status, path) = RootfsLookup.FindCommand(image.RootfsPath, command, searchPath);
         switch (status)
@@ -21,16 +26,16 @@ public static class WorkloadChecks
         }
     }
 
-    public static void WorkingDir(Image image, string cwd)
+    public static void WorkingDir(Image image, string cwd, IReadOnlyList<string> volumeTargets)
     {
         if (!cwd.StartsWith('/'))
         {
             throw new SandboxException(ErrorKind.InvalidArgument, $"-w: '{cwd}' is not an absolute path", "use e.g. -w /tmp");
         }
 
-        if (cwd == "/tmp" || cwd.StartsWith("/tmp/", StringComparison.Ordinal))
+        if (Under(cwd, ["/tmp", .. volumeTargets]))
         {
-            return; // the runtime creates it inside the sandbox's writable /tmp
+            return; // the runtime creates it inside the sandbox's writable /tmp, or it is on a volume
         }
 
         string? host = RootfsLookup.Resolve(image.RootfsPath, cwd);
@@ -41,4 +46,7 @@ public static class WorkloadChecks
                 "the root filesystem is read-only; use an existing directory or one under /tmp");
         }
     }
+
+    private static bool Under(string path, IEnumerable<string> mounts) =>
+        mounts.Any(m => path == m || path.StartsWith(m + "/", StringComparison.Ordinal));
 }

@@ -5,6 +5,8 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Functional;
 
 /// <summary>`sandbox image import|ls|inspect|rm` on images made by real tools (umoci, skopeo), black-box through bin/sandbox.</summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
 public sealed class ImageImportTests : IDisposable
 {
     private readonly SandboxCli _cli = new();

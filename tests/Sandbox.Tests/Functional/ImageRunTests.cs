@@ -3,6 +3,8 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Functional;
 
 /// <summary>Imported images run in a real container with their own config: Cmd, Env, WorkingDir, User.</summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
 public sealed class ImageRunTests : IDisposable
 {
     private readonly SandboxCli _cli = SandboxCli.ForContainers();

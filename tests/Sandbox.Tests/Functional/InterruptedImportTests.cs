@@ -3,6 +3,8 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Functional;
 
 /// <summary>kill -9 of the CLI in the middle of a layer leaves nothing registered and nothing in the way of a rerun.</summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
 public sealed class InterruptedImportTests : IDisposable
 {
     private readonly SandboxCli _cli = new();

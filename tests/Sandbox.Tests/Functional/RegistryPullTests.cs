@@ -3,6 +3,8 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Functional;
 
 /// <summary>`sandbox image pull` against a real registry on 127.0.0.1, images pushed there by skopeo.</summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
 public sealed class RegistryPullTests(RegistryServer registry) : IClassFixture<RegistryServer>, IDisposable
 {
     private readonly SandboxCli _cli = new();

@@ -107,11 +107,21 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Fact]
-    public void Untrusted_is_the_default_and_is_refused_until_the_microvm_backend_exists()
+    public void Untrusted_is_the_default_and_fails_closed_without_a_fetched_guest_kernel()
     {
-        var run = _cli.Run("run", "busybox", "true");
+        var run = _cli.Run("run", "busybox", "true"); // a fresh state root: no kernel fetched
         Assert.Equal(125, run.ExitCode);
         Assert.Contains("microVM", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("sandbox kernel fetch debian-6.1", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("TCG", run.Stderr, StringComparison.Ordinal); // refused before any VM started
+    }
+
+    [Fact]
+    public void Kernel_flag_is_refused_for_the_container_backend()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--backend", "container", "--kernel", "debian-6.1", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("refused", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -123,15 +133,29 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Theory]
-    [InlineData("-v", "data:/data")]
-    [InlineData("--kernel", "debian-5.10")]
-    [InlineData("--policy", "/etc/hostname")]
     [InlineData("-d")]
     public void Features_not_built_yet_are_refused_not_ignored(params string[] flag)
     {
         var run = _cli.Run(["run", "--trust", "trusted", .. flag, "busybox", "true"], stdin: null);
         Assert.Equal(125, run.ExitCode);
         Assert.Contains("not available yet", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_kernel_the_host_cannot_give_needs_the_microvm_and_is_refused_fail_closed()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--kernel", "debian-2.6", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("not in the kernel catalog", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("microVM", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_policy_is_refused_with_its_position()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "--policy", "/etc/hostname", "busybox", "true");
+        Assert.Equal(125, run.ExitCode);
+        Assert.StartsWith("sandbox: /etc/hostname:1:1: the policy must be a mapping", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

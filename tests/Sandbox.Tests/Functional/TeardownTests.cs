@@ -3,6 +3,9 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Functional;
 
 /// <summary>Nothing outlives a sandbox: not its container, cgroups, runtime state, run directory or ID lease.</summary>
+/// <remarks>Serial: a reaped lease slot is only rewritten when the next run takes that same slot, which
+/// concurrent container tests would take first.</remarks>
+[Collection(SerialTests.Name)]
 public sealed class TeardownTests : IDisposable
 {
     private readonly SandboxCli _cli = SandboxCli.ForContainers();
@@ -31,6 +34,22 @@ public sealed class TeardownTests : IDisposable
 
         Assert.Equal(0, _cli.Run("run", "--trust", "trusted", "busybox", "true").ExitCode);
         AssertGone(id, cgroups);
+    }
+
+    [Fact]
+    public void A_killed_launcher_with_a_volume_leaves_no_mount_after_reaping()
+    {
+        using var launcher = _cli.Start(["run", "--trust", "trusted", "-v", "reaped:/data", "busybox", "sleep", "300"]);
+        string id = WaitForRunId();
+        string runDir = Path.Combine(_cli.StateRoot, "run", id);
+        Assert.Contains(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(runDir, StringComparison.Ordinal));
+        launcher.Kill(entireProcessTree: false);
+        launcher.WaitForExit();
+
+        Assert.Equal(0, _cli.Run("run", "--trust", "trusted", "busybox", "true").ExitCode);
+        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(runDir, StringComparison.Ordinal));
+        Assert.False(Directory.Exists(runDir));
+        Assert.True(Directory.Exists(Path.Combine(_cli.StateRoot, "volumes", "reaped", "data")), "reaping must never delete volume data");
     }
 
     private void AssertGone(string id, string[] cgroups)

@@ -11,6 +11,8 @@ namespace Sandbox.Tests.Security;
 /// refused or neutralized, nothing outside the state root changes (the canary), and a refused import
 /// registers nothing and leaves no half-built image behind.
 /// </summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
 public sealed class MaliciousImageTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("sandbox-evil-").FullName;

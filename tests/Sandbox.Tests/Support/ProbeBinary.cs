@@ -80,7 +80,7 @@ public static class ProbeBinary
 
     private static string Build()
     {
-        string repo = RepoRoot();
+        string repo = RepoPaths.Root;
         string source = System.IO.Path.Combine(repo, "tests", "probe", "probe.c");
         string binDir = System.IO.Path.Combine(repo, "tests", "probe", "bin");
         string binary = System.IO.Path.Combine(binDir, "probe");
@@ -153,19 +153,6 @@ public static class ProbeBinary
 
         process.WaitForExit();
         return (process.ExitCode, stdout.GetAwaiter().GetResult(), stderr.GetAwaiter().GetResult());
-    }
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Sandbox.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no Sandbox.sln above {AppContext.BaseDirectory}");
     }
 }
 

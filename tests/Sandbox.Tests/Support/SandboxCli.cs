@@ -15,10 +15,20 @@ public sealed record CliRun(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 public sealed class SandboxCli : IDisposable
 {
+    private readonly bool _ownsRoot = true;
+
     public SandboxCli()
     {
         Require.That(File.Exists(RepoPaths.SandboxBinary), $"{RepoPaths.SandboxBinary} is missing: run make build");
         StateRoot = Directory.CreateTempSubdirectory("sandbox-test-root-").FullName;
+    }
+
+    /// <summary>A CLI on a state root that outlives the test (e.g. a shared cache of fetched kernels).</summary>
+    public SandboxCli(string sharedStateRoot)
+    {
+        Require.That(File.Exists(RepoPaths.SandboxBinary), $"{RepoPaths.SandboxBinary} is missing: run make build");
+        StateRoot = sharedStateRoot;
+        _ownsRoot = false;
     }
 
     public string StateRoot { get; }
@@ -86,6 +96,11 @@ public sealed class SandboxCli : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsRoot)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(StateRoot, recursive: true);

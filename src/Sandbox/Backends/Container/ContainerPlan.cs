@@ -15,4 +15,8 @@ public sealed record ContainerPlan(
     IdRange Ids,
     string Hostname,
     ResourceLimits Limits,
-    OciSeccomp Seccomp);
+    OciSeccomp Seccomp)
+{
+    /// <summary>Bind mounts beyond the standard set (the microVM backend's VMM jail uses them).</summary>
+    public IReadOnlyList<OciMount> ExtraMounts { get; init; } = [];
+}

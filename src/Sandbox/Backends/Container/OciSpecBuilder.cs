@@ -52,7 +52,7 @@ public static class OciSpecBuilder
                 OomScoreAdj: 500), // under memory pressure the host kills the sandbox before its own services
             Root: new OciRoot(plan.RootfsPath, Readonly: true),
             Hostname: plan.Hostname,
-            Mounts: Mounts(limits),
+            Mounts: [.. Mounts(limits), .. plan.ExtraMounts],
             Linux: new OciLinux(
                 UidMappings: [new OciIdMapping(0, plan.Ids.HostStart, plan.Ids.Size)],
                 GidMappings: [new OciIdMapping(0, plan.Ids.HostStart, plan.Ids.Size)],

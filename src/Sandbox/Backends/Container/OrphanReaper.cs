@@ -1,3 +1,4 @@
+using Sandbox.Host;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.Container;
@@ -40,7 +41,7 @@ public static class OrphanReaper
                 // A launcher creates the owner file right after the directory; only an old one is abandoned.
                 if (DateTime.UtcNow - Directory.GetCreationTimeUtc(dir) > TimeSpan.FromMinutes(1))
                 {
-                    Directory.Delete(dir, recursive: true);
+                    SafeRemove.Directory(dir);
                 }
 
                 continue;
@@ -58,7 +59,7 @@ public static class OrphanReaper
                 await ReapRecordAsync((await reader.ReadToEndAsync().ConfigureAwait(false)).Trim()).ConfigureAwait(false);
             }
 
-            Directory.Delete(dir, recursive: true);
+            SafeRemove.Directory(dir); // an orphan's overlay root and volume binds are still mounted
         }
     }
 

@@ -12,6 +12,9 @@ public sealed class HelpSnapshotTests
     [InlineData("run", new[] { "run" })]
     [InlineData("image", new[] { "image" })]
     [InlineData("image-import", new[] { "image", "import" })]
+    [InlineData("policy-explain", new[] { "policy", "explain" })]
+    [InlineData("policy-validate", new[] { "policy", "validate" })]
+    [InlineData("audit", new[] { "audit" })]
     public void Help_is_stable(string name, string[] verb)
     {
         var output = new StringWriter();

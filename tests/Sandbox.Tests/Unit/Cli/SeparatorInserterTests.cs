@@ -25,4 +25,12 @@ public sealed class SeparatorInserterTests
         var e = Assert.Throws<SandboxException>(() => Insert("run", "--frobnicate", "busybox"));
         Assert.Contains("--frobnicate", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Policy_explain_takes_the_same_arguments_as_run() =>
+        Assert.Equal(["policy", "explain", "--trust", "trusted", "busybox", "--", "sh", "-c", "x"], Insert("policy", "explain", "--trust", "trusted", "busybox", "sh", "-c", "x"));
+
+    [Fact]
+    public void Commands_without_a_workload_command_line_are_left_alone() =>
+        Assert.Equal(["policy", "validate", "p.yaml"], Insert("policy", "validate", "p.yaml"));
 }

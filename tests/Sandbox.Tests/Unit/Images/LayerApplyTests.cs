@@ -6,6 +6,8 @@ using Sandbox.Tests.Support;
 namespace Sandbox.Tests.Unit.Images;
 
 /// <summary>The OCI layer semantics extraction must get right: whiteouts, opaque directories, links, modes, the store.</summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
 public sealed class LayerApplyTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("sandbox-layers-").FullName;

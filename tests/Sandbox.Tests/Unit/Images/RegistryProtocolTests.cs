@@ -13,6 +13,8 @@ namespace Sandbox.Tests.Unit.Images;
 /// the bearer-token handshake, redirects (no token to another host, no plain http off loopback), a
 /// multi-platform index, and a registry that serves the wrong bytes for a digest.
 /// </summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
 public sealed class RegistryProtocolTests : IDisposable
 {
     private readonly string _work = Directory.CreateTempSubdirectory("sandbox-registry-fake-").FullName;

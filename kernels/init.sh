@@ -1,0 +1,45 @@
+#!/bin/busybox sh
+# The guest's PID 1 (from the initramfs). It loads the drivers, builds the workload's root
+# (the image's read-only disk under a tmpfs overlay, with fresh /proc, /sys, /dev and /tmp),
+# reads the run spec from the control port, runs it, reports the exit status on the control
+# port and powers the VM off. Nothing here interprets user data: the host sends the spec as a
+# script in which every user-supplied word is single-quoted.
+export PATH=/bin
+fail() { echo "sandbox-init: $*" >/dev/console; sync; reboot -f; }
+wait_for() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -gt 500 ] && fail "timed out waiting for $1"; usleep 10000; done; }
+port() { for p in /sys/class/virtio-ports/*; do [ "$(cat "$p/name" 2>/dev/null)" = "$1" ] && { echo "/dev/${p##*/}"; return; }; done; }
+
+mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs devtmpfs /dev || fail "cannot mount /proc, /sys, /dev"
+while read -r module; do insmod "/lib/modules/$module.ko" || fail "cannot load module $module"; done < /etc/modules
+
+# The virtio-serial ports appear once the host has announced them.
+i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; do
+  i=$((i + 1)); [ $i -gt 500 ] && fail "virtio-serial ports did not appear"; usleep 10000; done
+control=$(port sandbox.control); wait_for "$control"
+exec 3<>"$control" || fail "cannot open $control"
+read -r tag length stdin <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
+
+wait_for /dev/vda
+mkdir -p /lower /rw /newroot
+mount -t ext4 -o ro,noload /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
+mount -t tmpfs -o mode=0755 rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the writable layer"
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot || fail "cannot mount the overlay"
+cd /newroot && mkdir -p proc sys dev tmp .sandbox || fail "cannot create mount points"
+mount -t proc -o nosuid,nodev,noexec proc proc && mount -t sysfs -o ro,nosuid,nodev,noexec sysfs sys || fail "cannot mount /proc or /sys"
+mount -t tmpfs -o nosuid,nodev,mode=1777 tmp tmp && mount -t tmpfs -o nosuid,mode=0755 dev dev || fail "cannot mount /tmp or /dev"
+mknod -m 666 dev/null c 1 3 && mknod -m 666 dev/zero c 1 5 && mknod -m 666 dev/full c 1 7 &&
+  mknod -m 666 dev/random c 1 8 && mknod -m 666 dev/urandom c 1 9 && mknod -m 666 dev/tty c 5 0 &&
+  mkdir dev/pts dev/shm && ln -s /proc/self/fd dev/fd && ln -s /proc/self/fd/0 dev/stdin &&
+  ln -s /proc/self/fd/1 dev/stdout && ln -s /proc/self/fd/2 dev/stderr || fail "cannot populate /dev"
+mount -t devpts -o nosuid,noexec,newinstance,ptmxmode=0666 devpts dev/pts && mount -t tmpfs -o nosuid,nodev,mode=1777 shm dev/shm
+chmod 0700 .sandbox && cp /bin/busybox .sandbox/busybox && head -c "$length" <&3 > .sandbox/spec || fail "cannot receive the spec"
+cd /
+
+out=$(port sandbox.stdout); err=$(port sandbox.stderr); in=/dev/null
+[ "$stdin" = 1 ] && in=$(port sandbox.stdin)
+echo ready >&3; echo sandbox-init: ready >/dev/console
+chroot /newroot /.sandbox/busybox sh /.sandbox/spec <"$in" >"$out" 2>"$err" 3>&- &
+wait $!
+echo "exit $?" >&3
+sync
+echo sandbox-init: rebooting >/dev/console; reboot -f

@@ -1,0 +1,13 @@
+using System.Text.Json.Serialization;
+using Sandbox.Audit;
+
+namespace Sandbox.Cli.Commands;
+
+/// <summary>Indented JSON for people reading `audit ls/show --json`; the log itself stays compact.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = true)]
+[JsonSerializable(typeof(AuditRecord))]
+[JsonSerializable(typeof(IReadOnlyList<AuditRecord>))]
+internal sealed partial class AuditCliJsonContext : JsonSerializerContext;

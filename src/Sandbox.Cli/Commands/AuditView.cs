@@ -1,0 +1,72 @@
+using System.Text;
+using System.Text.Json;
+using Sandbox.Audit;
+
+namespace Sandbox.Cli.Commands;
+
+/// <summary>How audit records are shown: a table, one record in detail, or JSON.</summary>
+internal static class AuditView
+{
+    public static string Table(IReadOnlyList<AuditRecord> records)
+    {
+        var s = new StringBuilder();
+        s.Append($"{"ID",-5} {"TIME",-24} {"UID",-5} {"IMAGE",-16} {"RULE",-28} {"BACKEND",-9} {"OUTCOME",-8} EXIT\n");
+        foreach (AuditRecord r in records)
+        {
+            s.Append($"{r.Seq,-5} {r.Time,-24} {r.Uid,-5} {Cut(r.Image.Reference, 16),-16} {Cut(r.Rule?.Name ?? "-", 28),-28} {r.Decision?.Backend ?? "-",-9} {r.Outcome,-8} {(r.ExitCode is { } code ? code.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}\n");
+        }
+
+        return s.ToString();
+    }
+
+    public static string Detail(AuditRecord r)
+    {
+        var s = new StringBuilder();
+        s.Append($"record:   {r.Seq}{(r.Sandbox is { } id ? $" (sandbox {id})" : "")}\n");
+        s.Append($"time:     {r.Time}\nuid:      {r.Uid}{(r.LoginUid is { } l ? $" (login uid {l})" : "")}\n");
+        s.Append($"command:  {(r.Command.Count == 0 ? "(image default)" : string.Join(' ', r.Command))}\n");
+        s.Append($"image:    {r.Image.Reference}{(r.Image.Digest is { } d ? $"@{d}" : "")}\n");
+        s.Append($"policy:   {r.Policy?.Source ?? "-"} (sha256 {r.Policy?.Sha256 ?? "-"})\n");
+        s.Append($"rule:     {(r.Rule is { } rule ? $"{rule.Name} ({rule.File}:{rule.Line})" : "-")}\n");
+        if (r.Decision is { } dec)
+        {
+            s.Append($"decision: {dec.Backend}, seccomp {dec.SeccompProfile}, capabilities {Shown(dec.Capabilities)}, network {dec.Network}");
+            s.Append($", memory {dec.Limits.MemoryBytes}, cpus {dec.Limits.Cpus}, pids {dec.Limits.PidsLimit}{(dec.Kernel is { } k ? $", kernel {k}" : "")}\n");
+        }
+
+        if (r.Applied is { } a)
+        {
+            s.Append($"applied:  {a.Backend} via {a.Engine}, seccomp {a.SeccompProfile} sha256 {a.SeccompSha256 ?? "NONE"}\n");
+            s.Append($"          capabilities {(a.Capabilities is { } c ? Shown([.. c.Bounding, .. c.Effective, .. c.Permitted, .. c.Inheritable, .. c.Ambient]) : "-")}");
+            s.Append($", uid map {string.Join(" ", a.UidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}, gid map {string.Join(" ", a.GidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}\n");
+            s.Append($"          namespaces {string.Join(",", a.Namespaces)}, read-only root {a.ReadonlyRoot}, no-new-privileges {a.NoNewPrivileges}, network {a.Network}\n");
+            if (a.Kernel is not null || a.Accelerator is not null || a.Vmm is not null)
+            {
+                s.Append($"          kernel {a.Kernel ?? "-"}, accelerator {a.Accelerator ?? "-"}, vmm {(a.Vmm is { } v ? $"uid {v.Uid}, seccomp {v.Seccomp}, namespaces {string.Join(",", v.Namespaces)}" : "-")}\n");
+            }
+        }
+
+        s.Append($"outcome:  {r.Outcome}{(r.ExitCode is { } code ? $", exit {code}" : "")}\n");
+        if (r.Error is { } e)
+        {
+            s.Append($"error:    {e}\n");
+        }
+
+        s.Append($"chain:    prev {r.Prev}\n          hash {r.Hash}\n");
+        return s.ToString();
+    }
+
+    private static readonly AuditCliJsonContext Context = new(new JsonSerializerOptions(AuditCliJsonContext.Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // terminal text, not HTML
+    });
+
+    public static string Json(AuditRecord r) => JsonSerializer.Serialize(r, Context.AuditRecord) + "\n";
+
+    public static string JsonArray(IReadOnlyList<AuditRecord> records) =>
+        JsonSerializer.Serialize(records, Context.IReadOnlyListAuditRecord) + "\n";
+
+    private static string Shown(IEnumerable<string> items) => items.Any() ? string.Join(",", items) : "none";
+
+    private static string Cut(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Text.Json;
+using Sandbox.Backends.MicroVm.Kernels;
+using Sandbox.Runtime;
+
+namespace Sandbox.Cli.Commands;
+
+/// <summary>`sandbox kernel ls [--json]` and `sandbox kernel fetch NAME`: the microVM guest kernels.</summary>
+internal static class KernelCommand
+{
+    private static readonly Argument<string> Name = new("NAME") { Description = "Catalog name, e.g. debian-6.1 or debian-5.10" };
+
+    public static Command Build()
+    {
+        var kernel = new Command("kernel", "Guest kernels for the microVM backend");
+        var ls = new Command("ls", "List the kernel catalog: name, version, source, fetched?, sha256");
+        ls.SetAction((r, ct) => ErrorReporter.GuardAsync(() => Task.FromResult(List(r))));
+        var fetch = new Command("fetch", "Download a kernel with apt (signatures verified) into the state root");
+        fetch.Arguments.Add(Name);
+        fetch.SetAction((r, ct) => ErrorReporter.GuardAsync(() => FetchAsync(r, ct)));
+        kernel.Subcommands.Add(ls);
+        kernel.Subcommands.Add(fetch);
+        return kernel;
+    }
+
+    private static int List(ParseResult r)
+    {
+        var store = new KernelStore(GlobalOptions.StateRootFrom(r));
+        var catalog = KernelCatalog.BuiltIn;
+        var rows = catalog.Entries.Select(e =>
+        {
+            KernelManifest? m = store.ReadManifest(e.Name);
+            string? problem = m is null ? null : KernelStore.Verify(store.PathOf(e.Name), m);
+            string source = $"debian {string.Join("+", e.Sources.Select(s => s.Suite))} {e.Package}";
+            return new KernelListing(e.Name, e.Description, e.Name == catalog.DefaultName, source, m is not null, m?.Version,
+                m?.Package, m?.VmlinuzSha256, m?.DebSha256, problem);
+        }).ToList();
+
+        if (r.GetValue(GlobalOptions.Json))
+        {
+            Console.WriteLine(JsonSerializer.Serialize<IReadOnlyList<KernelListing>>(rows, CliJsonContext.Default.IReadOnlyListKernelListing));
+            return 0;
+        }
+
+        Console.WriteLine($"{"NAME",-13} {"VERSION",-12} {"FETCHED",-8} {"VMLINUZ SHA256",-16} SOURCE");
+        foreach (var row in rows)
+        {
+            string fetched = !row.Fetched ? "no" : row.Problem is null ? "yes" : "CORRUPT";
+            string sha = row.VmlinuzSha256 is { } s ? s[..12] + "..." : "-";
+            Console.WriteLine($"{row.Name + (row.Default ? "*" : ""),-13} {row.Version ?? "-",-12} {fetched,-8} {sha,-16} {row.Source}");
+        }
+
+        return 0;
+    }
+
+    private static async Task<int> FetchAsync(ParseResult r, CancellationToken ct)
+    {
+        var entry = KernelCatalog.BuiltIn.Get(r.GetValue(Name));
+        var manifest = await new KernelFetcher(GlobalOptions.StateRootFrom(r), Console.Error).FetchAsync(entry, ct).ConfigureAwait(false);
+        Console.WriteLine($"{manifest.Name} {manifest.Package} {manifest.Version} vmlinuz sha256:{manifest.VmlinuzSha256}");
+        return 0;
+    }
+}

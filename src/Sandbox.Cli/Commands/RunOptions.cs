@@ -1,0 +1,134 @@
+using System.CommandLine;
+using System.Globalization;
+using Sandbox.Policy;
+using Sandbox.Runtime;
+using Sandbox.Volumes;
+
+namespace Sandbox.Cli.Commands;
+
+/// <summary>
+/// The flags of `sandbox run`, shared with `sandbox policy explain` so both always accept the same
+/// arguments. One instance per command: each command owns its option objects.
+/// </summary>
+internal sealed class RunOptions
+{
+    public Option<string> Trust { get; } = new("--trust")
+    {
+        Description = "How much you trust the workload: untrusted (default; microVM) or trusted (hardened container)",
+        DefaultValueFactory = _ => "untrusted",
+    };
+
+    public Option<string> Backend { get; } = new("--backend")
+    {
+        Description = "Ask for an isolation kind: auto (policy decides), container or microvm; policy may refuse",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<string?> Kernel { get; } = new("--kernel") { Description = "Guest kernel for the microVM backend (sandbox kernel ls), default debian-6.1" };
+    public Option<string[]> Volume { get; } = new("--volume", "-v") { Description = "Mount a named volume (created when missing): NAME:/path[:ro]" };
+    public Option<string[]> Env { get; } = new("--env", "-e") { Description = "Set an environment variable: K=V (or K to pass the launcher's)" };
+    public Option<string?> Workdir { get; } = new("--workdir", "-w") { Description = "Working directory inside the sandbox" };
+    public Option<string?> User { get; } = new("--user", "-u") { Description = "UID[:GID] inside the sandbox (numeric, below 65536)" };
+    public Option<string?> Memory { get; } = new("--memory") { Description = "Memory limit, e.g. 64M (default: the policy's ceiling)" };
+    public Option<string?> Cpus { get; } = new("--cpus") { Description = "CPU limit in cores, e.g. 0.5 (default: the policy's ceiling)" };
+    public Option<long?> Pids { get; } = new("--pids-limit") { Description = "Maximum number of processes (default: the policy's ceiling)" };
+    public Option<string?> Timeout { get; } = new("--timeout") { Description = "Kill the workload after this long, e.g. 30s" };
+    public Option<string> Network { get; } = new("--network") { Description = "Network: none (the only mode; loopback only)", DefaultValueFactory = _ => "none" };
+    public Option<string?> Seccomp { get; } = new("--seccomp-profile") { Description = "Seccomp profile: a built-in name or a YAML file; may only tighten the policy's (default: the policy's)" };
+    public Option<string?> Name { get; } = new("--name") { Description = "Name for the sandbox (letters, digits, . _ -)" };
+    public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background" };
+    public Option<bool> Remove { get; } = new("--rm") { Description = "Remove the sandbox when it exits (always true for foreground runs)" };
+    public Option<string?> PolicyFile { get; } = new("--policy") { Description = "Policy file deciding backend and hardening (default: the built-in policy)" };
+    public Option<string?> Runtime { get; } = new("--runtime") { Description = "OCI runtime for containers: crun or runc (default: crun where it works on this host, else runc)" };
+    public Argument<string> Image { get; } = new("IMAGE") { Description = "Image: busybox, an imported image (NAME[:TAG] or digest), or a root filesystem directory" };
+    public Argument<string[]> Command { get; } = new("COMMAND") { Description = "Command and arguments (default: the image's)", Arity = ArgumentArity.ZeroOrMore };
+
+    public void AddTo(System.CommandLine.Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Trust.AcceptOnlyFromAmong("trusted", "untrusted");
+        Backend.AcceptOnlyFromAmong("auto", "container", "microvm");
+        Network.AcceptOnlyFromAmong("none");
+        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Name, Detach, Remove, PolicyFile, Runtime })
+        {
+            command.Options.Add(o);
+        }
+
+        command.Arguments.Add(Image);
+        command.Arguments.Add(Command);
+    }
+
+    /// <summary>Validates the flags' form and builds the request policy will decide on.</summary>
+    public RunRequest ToRequest(ParseResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var (uid, gid) = ParseUser(r.GetValue(User));
+        foreach (string e in r.GetValue(Env) ?? [])
+        {
+            EnvironmentBuilder.Validate(e);
+        }
+
+        return new RunRequest
+        {
+            Image = r.GetValue(Image)!,
+            Command = r.GetValue(Command) ?? [],
+            Trust = r.GetValue(Trust) == "trusted" ? TrustLevel.Trusted : TrustLevel.Untrusted,
+            Backend = r.GetValue(Backend) switch { "container" => BackendKind.Container, "microvm" => BackendKind.MicroVm, _ => BackendKind.Auto },
+            Env = r.GetValue(Env) ?? [],
+            WorkingDir = r.GetValue(Workdir),
+            Uid = uid,
+            Gid = gid,
+            UserSet = r.GetValue(User) is not null,
+            MemoryBytes = r.GetValue(Memory) is { } m ? Quantities.ParseSize(m, "--memory") : null,
+            Cpus = r.GetValue(Cpus) is { } c ? ParseCpus(c) : null,
+            PidsLimit = r.GetValue(Pids) is { } p ? (p is > 0 and <= 1_000_000 ? p : throw Invalid("--pids-limit", $"{p}", "use 1 to 1000000")) : null,
+            Timeout = r.GetValue(Timeout) is { } t ? Quantities.ParseDuration(t, "--timeout") : null,
+            SeccompProfile = r.GetValue(Seccomp),
+            Runtime = r.GetValue(Runtime),
+            Name = ValidateName(r.GetValue(Name)),
+            Volumes = ParseVolumes(r.GetValue(Volume) ?? []),
+            Kernel = r.GetValue(Kernel),
+            Network = r.GetValue(Network)!,
+            PolicyFile = r.GetValue(PolicyFile),
+        };
+    }
+
+    private static (uint Uid, uint Gid) ParseUser(string? text)
+    {
+        if (text is null)
+        {
+            return (0, 0);
+        }
+
+        string[] parts = text.Split(':');
+        if (parts.Length > 2 || !TryId(parts[0], out uint uid) || !(parts.Length == 1 ? TryId(parts[0], out uint gid) : TryId(parts[1], out gid)))
+        {
+            throw Invalid("-u/--user", text, "use a numeric UID[:GID] below 65536 (names are not looked up in the image)");
+        }
+
+        return (uid, gid);
+
+        static bool TryId(string s, out uint id) =>
+            uint.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id < 65536;
+    }
+
+    private static double ParseCpus(string text) =>
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double cpus) && cpus >= 0.01 && cpus <= Environment.ProcessorCount
+            ? cpus
+            : throw Invalid("--cpus", text, $"use a number of cores from 0.01 to {Environment.ProcessorCount}");
+
+    private static string? ValidateName(string? name) =>
+        name is null || (name.Length is > 0 and <= 63 && name.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '_' or '-') && char.IsAsciiLetterOrDigit(name[0]))
+            ? name
+            : throw Invalid("--name", name, "use 1-63 letters, digits, '.', '_' or '-', starting with a letter or digit");
+
+    private static SandboxException Invalid(string flag, string value, string hint) =>
+        new(ErrorKind.InvalidArgument, $"{flag}: '{value}' is not valid", hint);
+
+    private static VolumeSpec[] ParseVolumes(string[] flags)
+    {
+        VolumeSpec[] specs = [.. flags.Select(VolumeSpec.Parse)];
+        VolumeSpec.CheckDisjoint(specs);
+        return specs;
+    }
+}

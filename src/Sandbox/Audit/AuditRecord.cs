@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace Sandbox.Audit;
+
+/// <summary>
+/// One line of the audit log (schema version 1). Written once, never changed: <see cref="Prev"/>
+/// is the SHA-256 of the previous line's exact bytes (or the genesis value) and <see cref="Hash"/>
+/// the SHA-256 of this record serialized without it, so an edit, deletion or reordering shows.
+/// </summary>
+public sealed record AuditRecord
+{
+    public int V { get; init; } = 1;
+
+    /// <summary>Position in the log, from 1; `audit show` takes it as the record's ID.</summary>
+    public long Seq { get; init; }
+
+    /// <summary>UTC, ISO 8601 with milliseconds.</summary>
+    public required string Time { get; init; }
+
+    /// <summary>The sandbox ID (sb-...) when the run got that far.</summary>
+    public string? Sandbox { get; init; }
+
+    /// <summary>Effective UID of the launcher.</summary>
+    public uint Uid { get; init; }
+
+    /// <summary>The login UID (/proc/self/loginuid): who is behind sudo; null when unset.</summary>
+    public uint? LoginUid { get; init; }
+
+    /// <summary>The workload command as requested (empty: the image's default).</summary>
+    public IReadOnlyList<string> Command { get; init; } = [];
+
+    public required AuditImage Image { get; init; }
+
+    public AuditPolicy? Policy { get; init; }
+
+    public AuditRule? Rule { get; init; }
+
+    public AuditDecision? Decision { get; init; }
+
+    public AppliedHardening? Applied { get; init; }
+
+    /// <summary>
+    /// started (written before the workload runs, so no workload runs unaudited), then one of
+    /// exited, timeout, refused or failed.
+    /// </summary>
+    public required string Outcome { get; init; }
+
+    /// <summary>The exit code `sandbox run` returned; null for a started record.</summary>
+    public int? ExitCode { get; init; }
+
+    /// <summary>The refusal or failure message, when there was one.</summary>
+    public string? Error { get; init; }
+
+    public string Prev { get; init; } = "";
+
+    public string? Hash { get; init; }
+}
+
+public sealed record AuditImage(string Reference, string? Digest);
+
+public sealed record AuditPolicy(string Source, string Sha256);
+
+public sealed record AuditRule(string Name, string File, int Line);
+
+public sealed record AuditLimits(long MemoryBytes, double Cpus, long PidsLimit, long TmpfsBytes, ulong OpenFiles);
+
+/// <summary>The decision as policy made it (compare with <see cref="AuditRecord.Applied"/>).</summary>
+public sealed record AuditDecision(
+    string Backend,
+    string SeccompProfile,
+    IReadOnlyList<string> Capabilities,
+    IReadOnlyList<string> Devices,
+    string Network,
+    string? Kernel,
+    IReadOnlyList<string> Volumes,
+    IReadOnlyList<string> Binds,
+    bool AllowEmulation,
+    string Accelerator,
+    AuditLimits Limits,
+    IReadOnlyList<string> Reasons);
+
+/// <summary>Compact, null members left out, unknown members refused on read (an added field is a tamper).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    WriteIndented = false)]
+[JsonSerializable(typeof(AuditRecord))]
+internal sealed partial class AuditJsonContext : JsonSerializerContext;

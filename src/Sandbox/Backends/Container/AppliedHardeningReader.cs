@@ -1,0 +1,54 @@
+using System.Text.Json;
+using Sandbox.Audit;
+using Sandbox.Profiles;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.Container;
+
+/// <summary>
+/// Reports the hardening of a container from the config.json it was actually started with, read
+/// back from the bundle on disk: the audit log records what the runtime was given, not what the
+/// decision intended.
+/// </summary>
+public static class AppliedHardeningReader
+{
+    public static AppliedHardening FromBundle(string configJsonPath, string runtime, string seccompProfile)
+    {
+        OciSpec spec;
+        try
+        {
+            spec = JsonSerializer.Deserialize(File.ReadAllBytes(configJsonPath), OciJsonContext.Default.OciSpec)
+                ?? throw new JsonException("config.json is null");
+        }
+        catch (JsonException e)
+        {
+            throw new SandboxException(ErrorKind.EngineFailed, $"cannot read back {configJsonPath}: {e.Message}");
+        }
+
+        return FromSpec(spec, runtime, seccompProfile);
+    }
+
+    public static AppliedHardening FromSpec(OciSpec spec, string runtime, string seccompProfile)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var caps = spec.Process.Capabilities;
+        var linux = spec.Linux;
+        var namespaces = linux.Namespaces.Select(n => n.Type).ToList();
+        return new AppliedHardening
+        {
+            Backend = "container",
+            Engine = runtime,
+            SeccompProfile = linux.Seccomp is null ? null : seccompProfile,
+            SeccompSha256 = linux.Seccomp is { } s ? ProfileDigest.Sha256(s) : null,
+            Capabilities = new CapabilitySets(caps.Bounding, caps.Effective, caps.Inheritable, caps.Permitted, caps.Ambient),
+            UidMap = [.. linux.UidMappings.Select(m => new IdMap(m.ContainerId, m.HostId, m.Size))],
+            GidMap = [.. linux.GidMappings.Select(m => new IdMap(m.ContainerId, m.HostId, m.Size))],
+            Namespaces = namespaces,
+            ReadonlyRoot = spec.Root.Readonly,
+            NoNewPrivileges = spec.Process.NoNewPrivileges,
+            // A fresh network namespace with no interfaces configured leaves only loopback.
+            Network = namespaces.Contains("network") ? "none" : "host",
+            Limits = new AppliedLimits(linux.Resources.Memory?.Limit, linux.Resources.Cpu?.Quota, linux.Resources.Cpu?.Period, linux.Resources.Pids?.Limit),
+        };
+    }
+}

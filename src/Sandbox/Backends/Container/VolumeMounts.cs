@@ -1,0 +1,64 @@
+using Sandbox.Host;
+using Sandbox.Host.Interop;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.Container;
+
+/// <summary>A host directory to appear at Target inside the sandbox.</summary>
+public sealed record VolumeBind(string Source, string Target, bool ReadOnly);
+
+/// <summary>
+/// Prepares what volumes need before the runtime starts: a per-sandbox overlay root (the shared image
+/// below, an empty upper where the launcher itself creates the mount points, so nothing in the image
+/// — not even a symlink at the target — steers where a volume lands), and one ID-mapped bind per
+/// volume, so files keep the same owners whichever ID range the next sandbox gets. All of it lives
+/// under the run directory and is detached by <see cref="SafeRemove"/> at teardown.
+/// </summary>
+public static class VolumeMounts
+{
+    public static (string Rootfs, IReadOnlyList<OciMount> Mounts) Prepare(
+        string runDir, string imageRootfs, IdRange ids, IReadOnlyList<VolumeBind> binds)
+    {
+        if (binds.Count == 0)
+        {
+            return (imageRootfs, []);
+        }
+
+        foreach (string p in new[] { imageRootfs, runDir })
+        {
+            if (p.IndexOfAny([',', ':', '\\']) >= 0)
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, $"{p}: overlay paths cannot contain ',', ':' or '\\'",
+                    "use a --root without those characters");
+            }
+        }
+
+        string upper = Directory.CreateDirectory(Path.Combine(runDir, "upper")).FullName;
+        string work = Directory.CreateDirectory(Path.Combine(runDir, "work")).FullName;
+        string rootfs = Directory.CreateDirectory(Path.Combine(runDir, "rootfs")).FullName;
+        foreach (var bind in binds)
+        {
+            // Every component is created here, in a directory that was empty: no link can be followed.
+            Directory.CreateDirectory(upper + bind.Target);
+        }
+
+        Mount.Overlay(imageRootfs, upper, work, rootfs);
+
+        var mounts = new List<OciMount>();
+        using var userns = UserNamespaceHandle.Create(ids);
+        for (int i = 0; i < binds.Count; i++)
+        {
+            string staged = Directory.CreateDirectory(Path.Combine(runDir, "volumes", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
+            using (var tree = OpenTree.CloneDetached(binds[i].Source))
+            {
+                MountSetattr.Idmap(tree, userns, binds[i].ReadOnly, binds[i].Source);
+                MoveMount.Attach(tree, staged);
+            }
+
+            mounts.Add(new OciMount(binds[i].Target, "bind", staged,
+                ["rbind", "nosuid", "nodev", binds[i].ReadOnly ? "ro" : "rw"]));
+        }
+
+        return (rootfs, mounts);
+    }
+}

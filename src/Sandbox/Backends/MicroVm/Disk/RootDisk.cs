@@ -1,0 +1,74 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Sandbox.Host;
+using Sandbox.Images;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.MicroVm.Disk;
+
+/// <summary>
+/// An image's root filesystem as a read-only ext4 disk, built once per image content and shared by
+/// every VM (QEMU opens it readonly=on; each guest writes to its own tmpfs overlay). Keyed by a
+/// digest of the tree's names, modes, owners, sizes, mtimes and link targets; built with
+/// mkfs.ext4 -d, no journal (it is never written), fixed UUID and hash seed, and published with an
+/// atomic rename.
+/// </summary>
+public static class RootDisk
+{
+    private const string FixedUuid = "5a4db0c5-0000-4000-8000-000000000001";
+
+    public static string Ensure(StateRoot root, Image image, CancellationToken ct)
+    {
+        string dir = root.Ensure(Path.Combine(root.Path, "vm", "disks"), traversable: true);
+        var (key, bytes) = Describe(image.RootfsPath);
+        string final = Path.Combine(dir, key + ".ext4");
+        if (File.Exists(final))
+        {
+            return final;
+        }
+
+        string mkfs = ExecutableLocator.Find("mkfs.ext4") ?? throw new SandboxException(ErrorKind.HostUnsupported,
+            "mkfs.ext4 is not installed; the microVM backend builds the image's root disk with it", "apt-get install e2fsprogs");
+        long size = Math.Max(16L << 20, ((bytes * 5 / 4) + (16L << 20)) & ~((1L << 20) - 1));
+        string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}.ext4");
+        try
+        {
+            var env = new Dictionary<string, string> { ["E2FSPROGS_FAKE_TIME"] = "1" };
+            var result = ExternalCommand.RunAsync(mkfs,
+                ["-q", "-F", "-t", "ext4", "-O", "^has_journal", "-m", "0", "-L", "sandbox-root", "-U", FixedUuid,
+                 "-E", $"root_owner=0:0,hash_seed={FixedUuid}", "-d", image.RootfsPath, temp,
+                 string.Create(CultureInfo.InvariantCulture, $"{size / 1024}k")], TimeSpan.FromMinutes(10), ct, env).GetAwaiter().GetResult();
+            if (!result.Succeeded)
+            {
+                throw new SandboxException(ErrorKind.EngineFailed,
+                    $"mkfs.ext4 could not build the root disk for image '{image.Reference}': {result.FirstLine()}");
+            }
+
+            File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100); // read by the jailed VMM's unprivileged ID
+            File.Move(temp, final, overwrite: true);
+            return final;
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+
+    private static (string Key, long Bytes) Describe(string rootfs)
+    {
+        var text = new StringBuilder("sandbox-rootdisk-1\n");
+        long bytes = 0;
+        var entries = Directory.EnumerateFileSystemEntries(rootfs, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            .Order(StringComparer.Ordinal);
+        foreach (string path in entries)
+        {
+            var info = new FileInfo(path);
+            long length = info.Attributes.HasFlag(FileAttributes.Directory) || info.LinkTarget is not null ? 0 : info.Length;
+            bytes += length + 4096;
+            text.Append(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(rootfs, path)}\t{(int)info.UnixFileMode}\t{length}\t{info.LastWriteTimeUtc.Ticks}\t{info.LinkTarget}\n");
+        }
+
+        return (Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))), bytes);
+    }
+}

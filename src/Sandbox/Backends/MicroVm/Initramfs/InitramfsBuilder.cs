@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using Sandbox.Backends.MicroVm.Kernels;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.MicroVm.Initramfs;
+
+/// <summary>
+/// The guest's initramfs: busybox-static with the applets init uses, the guest init script
+/// (kernels/init.sh), the kernel's modules and /etc/modules giving their load order. Cached under
+/// the state root by a digest of everything that goes in, so it is built once per kernel/busybox/init.
+/// </summary>
+public static class InitramfsBuilder
+{
+    public const string BusyboxPath = "/bin/busybox";
+
+    private const string FormatVersion = "sandbox-initramfs-1";
+
+    // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
+    private static readonly string[] Applets =
+        ["sh", "mount", "insmod", "cat", "usleep", "mkdir", "mknod", "ln", "chmod", "cp", "head", "chroot", "sync", "reboot"];
+
+    public static string InitScript { get; } = ReadResource("kernels.init.sh");
+
+    /// <summary>The cached archive for this kernel, built if missing.</summary>
+    public static string Ensure(StateRoot root, FetchedKernel kernel)
+    {
+        byte[] busybox = File.Exists(BusyboxPath) ? File.ReadAllBytes(BusyboxPath) : throw new SandboxException(ErrorKind.HostUnsupported,
+            $"the microVM initramfs needs {BusyboxPath}, which is missing", "apt-get install busybox-static (or run make deps)");
+        var modules = kernel.Manifest.Modules.Select(m => (m.Name, Path: Path.Combine(kernel.Directory, "modules", m.Name + ".ko"))).ToList();
+        string key = Key(busybox, InitScript, kernel.Manifest.Modules);
+        string dir = root.Ensure(Path.Combine(root.Path, "vm", "initramfs"), traversable: true);
+        string final = Path.Combine(dir, key + ".cpio");
+        if (File.Exists(final))
+        {
+            return final;
+        }
+
+        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))));
+        string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
+        File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
+        File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
+        File.Move(temp, final, overwrite: true);
+        return final;
+    }
+
+    /// <summary>The archive's members. Pure: the same inputs give the same list.</summary>
+    public static IReadOnlyList<CpioEntry> Entries(byte[] busybox, string initScript, IEnumerable<(string Name, byte[] Content)> modules)
+    {
+        var list = new List<CpioEntry>
+        {
+            new CpioEntry.Directory("bin"),
+            new CpioEntry.Directory("dev"),
+            new CpioEntry.CharDevice("dev/console", 5, 1), // the kernel opens it for init's stdio before devtmpfs exists
+            new CpioEntry.Directory("etc"),
+            new CpioEntry.Directory("lib"),
+            new CpioEntry.Directory("lib/modules"),
+            new CpioEntry.Directory("proc"),
+            new CpioEntry.Directory("sys"),
+            new CpioEntry.File("bin/busybox", busybox, 0x1ED /* 0755 */),
+            new CpioEntry.File("init", Encoding.UTF8.GetBytes(initScript), 0x1ED /* 0755 */),
+        };
+        list.AddRange(Applets.Select(a => new CpioEntry.Symlink($"bin/{a}", "busybox")));
+        var order = new StringBuilder();
+        foreach (var (name, content) in modules)
+        {
+            list.Add(new CpioEntry.File($"lib/modules/{name}.ko", content));
+            order.Append(name).Append('\n');
+        }
+
+        list.Add(new CpioEntry.File("etc/modules", Encoding.UTF8.GetBytes(order.ToString())));
+        return list;
+    }
+
+    private static string Key(byte[] busybox, string init, IEnumerable<ModuleFile> modules)
+    {
+        var text = new StringBuilder(FormatVersion).Append('\n')
+            .Append(Convert.ToHexStringLower(SHA256.HashData(busybox))).Append('\n')
+            .Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(init)))).Append('\n');
+        foreach (var m in modules)
+        {
+            text.Append(m.Name).Append(' ').Append(m.Sha256).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    private static string ReadResource(string name)
+    {
+        using Stream stream = typeof(InitramfsBuilder).Assembly.GetManifestResourceStream(name)
+            ?? throw new InvalidOperationException($"embedded resource {name} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Sandbox.Backends.MicroVm.Kernels;
+
+/// <summary>One module kept from the kernel package, uncompressed, with its digest.</summary>
+public sealed record ModuleFile(string Name, string Sha256);
+
+/// <summary>
+/// What `kernel fetch` recorded for one fetched kernel (manifest.json beside vmlinuz): the package
+/// and version apt verified, the digests of the .deb and of every file kept. Every use re-checks
+/// vmlinuz and the modules against it.
+/// </summary>
+public sealed record KernelManifest(
+    string Name,
+    string Package,
+    string Version,
+    string KernelRelease,
+    string Mirror,
+    string DebSha256,
+    string VmlinuzSha256,
+    IReadOnlyList<ModuleFile> Modules)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, KernelJsonContext.Default.KernelManifest);
+
+    public static KernelManifest FromJson(string json) =>
+        JsonSerializer.Deserialize(json, KernelJsonContext.Default.KernelManifest)
+        ?? throw new InvalidDataException("empty kernel manifest");
+}
+
+/// <summary>`sandbox kernel ls --json` rows.</summary>
+public sealed record KernelListing(
+    string Name, string Description, bool Default, string Source, bool Fetched, string? Version,
+    string? Package, string? VmlinuzSha256, string? DebSha256, string? Problem);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(KernelManifest))]
+internal sealed partial class KernelJsonContext : JsonSerializerContext;

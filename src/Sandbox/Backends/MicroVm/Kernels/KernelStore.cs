@@ -1,0 +1,83 @@
+using System.Security.Cryptography;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.MicroVm.Kernels;
+
+/// <summary>
+/// Fetched kernels under the state root: kernels/NAME/{manifest.json, vmlinuz, modules/, modules.dep}.
+/// A kernel is usable only when every file still has the digest its manifest recorded, so a
+/// tampered or truncated vmlinuz is refused instead of booted.
+/// </summary>
+public sealed class KernelStore(StateRoot root)
+{
+    public const string ManifestFile = "manifest.json";
+    public const string VmlinuzFile = "vmlinuz";
+
+    public string Directory => Path.Combine(root.Path, "kernels");
+
+    public string PathOf(string name) => Path.Combine(Directory, name);
+
+    public string Ensure() => root.Ensure(Directory, traversable: true);
+
+    /// <summary>The verified kernel, or a 125 error saying how to get one.</summary>
+    public FetchedKernel Open(KernelEntry entry)
+    {
+        string dir = PathOf(entry.Name);
+        string manifestPath = Path.Combine(dir, ManifestFile);
+        if (!File.Exists(manifestPath))
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: the microVM needs guest kernel '{entry.Name}', which has not been fetched (no {manifestPath})",
+                $"sandbox kernel fetch {entry.Name}");
+        }
+
+        var manifest = KernelManifest.FromJson(File.ReadAllText(manifestPath));
+        if (Verify(dir, manifest) is { } problem)
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: guest kernel '{entry.Name}' failed verification: {problem}",
+                $"fetch it again: sandbox kernel fetch {entry.Name}");
+        }
+
+        return new FetchedKernel(entry, manifest, dir);
+    }
+
+    /// <summary>The manifest if present (unverified), for listings.</summary>
+    public KernelManifest? ReadManifest(string name)
+    {
+        string path = Path.Combine(PathOf(name), ManifestFile);
+        return File.Exists(path) ? KernelManifest.FromJson(File.ReadAllText(path)) : null;
+    }
+
+    /// <summary>Null when every file matches the manifest, else what does not.</summary>
+    public static string? Verify(string dir, KernelManifest manifest)
+    {
+        string vmlinuz = Path.Combine(dir, VmlinuzFile);
+        if (Sha256Of(vmlinuz) is not { } actual || actual != manifest.VmlinuzSha256)
+        {
+            return $"{vmlinuz} does not match the sha256 recorded at fetch time ({manifest.VmlinuzSha256})";
+        }
+
+        foreach (var module in manifest.Modules)
+        {
+            string path = Path.Combine(dir, "modules", module.Name + ".ko");
+            if (Sha256Of(path) != module.Sha256)
+            {
+                return $"{path} does not match the sha256 recorded at fetch time ({module.Sha256})";
+            }
+        }
+
+        return null;
+    }
+
+    public static string? Sha256Of(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using Sandbox.Audit;
+using Sandbox.Backends.Container;
+using Sandbox.Backends.MicroVm.Disk;
+using Sandbox.Backends.MicroVm.Guest;
+using Sandbox.Backends.MicroVm.Initramfs;
+using Sandbox.Backends.MicroVm.Jail;
+using Sandbox.Backends.MicroVm.Kernels;
+using Sandbox.Backends.MicroVm.Qemu;
+using Sandbox.Host;
+using Sandbox.Images;
+using Sandbox.Policy;
+using Sandbox.Runtime;
+using Accelerator = Sandbox.Backends.MicroVm.Qemu.Accelerator;
+
+namespace Sandbox.Backends.MicroVm;
+
+/// <summary>What the launcher hands the microVM backend: the decided workload, nothing from the policy file.</summary>
+public sealed record MicroVmWorkload(
+    string Id, Image Image, IReadOnlyList<string> Args, IReadOnlyList<string> Env, string Cwd, uint Uid, uint Gid,
+    string? Kernel, ResourceLimits Limits, TimeSpan? Timeout);
+
+/// <summary>
+/// Runs one workload in a QEMU microVM: verified guest kernel, cached initramfs and root disk,
+/// QEMU jailed in an OCI container, the guest protocol over virtio-serial. Fails closed: a missing
+/// QEMU or kernel is exit 125 with the reason, never a fallback to the container.
+/// </summary>
+public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerators)
+{
+    /// <summary>The seccomp profile of the jailed QEMU process (profiles/seccomp/vmm.yaml).</summary>
+    public const string VmmSeccompProfile = "vmm";
+
+    public const string TcgNotice = "sandbox: no hardware virtualization; the microVM runs under QEMU TCG emulation (slow)\n";
+
+    /// <summary>The checks that must pass before anything starts (QEMU present, kernel fetched and intact).</summary>
+    public FetchedKernel Preflight(string? kernelName)
+    {
+        if (ExecutableLocator.Find(QemuCommandLine.Binary) is null)
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: the microVM backend needs {QemuCommandLine.Binary}, which is not installed",
+                "apt-get install qemu-system-x86 (or run make deps); the sandbox never falls back to a weaker backend");
+        }
+
+        return new KernelStore(root).Open(KernelCatalog.BuiltIn.Get(kernelName));
+    }
+
+    /// <param name="applied">Told what was actually applied (from the VMM jail's bundle) just before the VM starts.</param>
+    public async Task<int> RunAsync(
+        MicroVmWorkload w, OciRuntime runtime, OciSeccomp vmmSeccomp, WorkloadIo io, CancellationToken ct,
+        Action<AppliedHardening>? applied = null)
+    {
+        FetchedKernel kernel = Preflight(w.Kernel);
+        string initramfs = InitramfsBuilder.Ensure(root, kernel);
+        string disk = RootDisk.Ensure(root, w.Image, ct);
+        Accelerator accel = accelerators.Detect();
+        if (accel == Accelerator.Tcg)
+        {
+            await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(TcgNotice), ct).ConfigureAwait(false);
+        }
+
+        string record = OrphanReaper.Record(runtime, w.Id);
+        using var lease = IdLease.Acquire(record);
+        if (lease.PreviousHolder is { } stale)
+        {
+            await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false);
+        }
+
+        string bundle = Path.Combine(root.Ensure(root.Runs, traversable: true), w.Id);
+        Directory.CreateDirectory(bundle);
+        File.SetUnixFileMode(bundle, (UnixFileMode)0b111_001_001); // 0711: the jail's ID resolves its bind mounts through it
+        try
+        {
+            using var owner = new FileStream(Path.Combine(bundle, OrphanReaper.OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+            owner.Write(Encoding.UTF8.GetBytes(record));
+            owner.Flush();
+
+            string ioDir = Path.Combine(bundle, "io");
+            Directory.CreateDirectory(ioDir);
+            File.SetUnixFileMode(ioDir, (UnixFileMode)0b111_000_000);
+            FileOwner.Set(ioDir, lease.Range.HostStart, lease.Range.HostStart); // the jailed QEMU's root
+            bool stdin = io.Stdin is not null;
+            using var control = Listen(ioDir, "control.sock", lease.Range.HostStart);
+            using var stdout = Listen(ioDir, "stdout.sock", lease.Range.HostStart);
+            using var stderr = Listen(ioDir, "stderr.sock", lease.Range.HostStart);
+            using var stdinSocket = stdin ? Listen(ioDir, "stdin.sock", lease.Range.HostStart) : null;
+
+            static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
+            var plan = new VmPlan(
+                kernel.Entry.MachineOptions, KernelCommandLine(kernel.Entry, accel), accel,
+                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20), Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
+                Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
+                ConsoleLog: InJail("console.log"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
+                StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null);
+            IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
+
+            string jailRoot = VmmJail.PrepareRoot(bundle);
+            var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, disk), argv,
+                plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp);
+            string config = Path.Combine(bundle, "config.json");
+            await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
+            applied?.Invoke(Applied(AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel));
+
+            byte[] spec = GuestSpec.Message(GuestSpec.Script(w.Args, w.Env, w.Cwd, w.Uid, w.Gid), stdin);
+            try
+            {
+                var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket),
+                    spec, io, w.Timeout, ct).ConfigureAwait(false);
+                return await ExitCodeAsync(outcome, Path.Combine(ioDir, "console.log"), w, kernel, io.Stderr).ConfigureAwait(false);
+            }
+            finally
+            {
+                await runtime.DeleteAsync(w.Id).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Directory.Delete(bundle, recursive: true);
+        }
+    }
+
+    /// <summary>The VM's record: guest kernel and accelerator, and the VMM's jail as its bundle says.</summary>
+    private static AppliedHardening Applied(AppliedHardening jail, FetchedKernel kernel, Accelerator accel) => jail with
+    {
+        Backend = "microvm",
+        Engine = $"qemu (jailed by {jail.Engine})",
+        Kernel = $"{kernel.Entry.Name} {kernel.Manifest.Version}",
+        KernelSha256 = kernel.Manifest.VmlinuzSha256,
+        Accelerator = accel == Accelerator.Kvm ? "kvm" : "emulation",
+        Vmm = new VmmConfinement(
+            jail.UidMap.Count > 0 ? jail.UidMap[0].HostId : null, jail.GidMap.Count > 0 ? jail.GidMap[0].HostId : null,
+            Seccomp: jail.SeccompSha256 is not null,
+            jail.Namespaces, jail.Capabilities?.Effective ?? [],
+            "QEMU -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny inside an OCI jail"),
+    };
+
+    private static async Task<int> ExitCodeAsync(VmOutcome o, string consoleLog, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
+    {
+        if (o.Signal is { } signal)
+        {
+            await Say(stderr, $"sandbox: signal {signal} received; the microVM was stopped\n").ConfigureAwait(false);
+            return ExitCodes.FromSignal(signal);
+        }
+
+        if (o.TimedOut)
+        {
+            await Say(stderr, string.Create(CultureInfo.InvariantCulture,
+                $"sandbox: --timeout {w.Timeout!.Value.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
+            return ExitCodes.FromSignal(9);
+        }
+
+        if (o.ExitCode is { } code)
+        {
+            return code;
+        }
+
+        string? panic = ConsoleLog.Panic(consoleLog);
+        string why = panic is not null
+            ? $"the guest kernel panicked: {panic}"
+            : o.BootTimedOut
+            ? $"the guest (kernel {kernel.Manifest.KernelRelease}) did not start the workload within {VmRunner.BootTimeout.TotalSeconds:0}s"
+            : o.RuntimeError is { } engine
+                ? $"the jailed VMM could not start: {engine}"
+                : $"the microVM stopped without reporting the workload's exit status (kernel panic, guest crash or VMM failure; VMM exit {o.VmmExitCode})";
+        string qemu = string.IsNullOrWhiteSpace(o.VmmStderr) ? "" : $"\nQEMU said: {o.VmmStderr.Trim()}";
+        throw new SandboxException(ErrorKind.EngineFailed, $"{why}{qemu}\nlast lines of the guest console:\n{ConsoleLog.Tail(consoleLog)}");
+    }
+
+    private static IReadOnlyList<string> KernelCommandLine(KernelEntry entry, Accelerator accel) =>
+        accel == Accelerator.Tcg && HostTsc.Khz() is { } khz
+            ? [.. entry.CommandLine, string.Create(CultureInfo.InvariantCulture, $"tsc_early_khz={khz}")]
+            : entry.CommandLine;
+
+    private static Task Say(Stream stderr, string text) => stderr.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
+
+    // The launcher listens; the jailed QEMU (its root is the leased host ID) connects as a client.
+    private static Socket Listen(string dir, string name, uint owner)
+    {
+        string path = Path.Combine(dir, name);
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(path));
+        socket.Listen(1);
+        FileOwner.Set(path, owner, owner);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return socket;
+    }
+}

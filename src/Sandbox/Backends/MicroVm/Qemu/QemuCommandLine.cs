@@ -1,0 +1,55 @@
+namespace Sandbox.Backends.MicroVm.Qemu;
+
+/// <summary>
+/// The QEMU argv for one microVM: the `microvm` machine with nothing but a read-only virtio-mmio
+/// disk and one virtio-serial device whose ports carry the guest protocol, no network device, no
+/// default devices or config files, QEMU's own seccomp on. Pure: snapshot-tested.
+/// </summary>
+public static class QemuCommandLine
+{
+    public const string Binary = "qemu-system-x86_64";
+
+    /// <summary>TCG's translated-code cache, bounded so the VMM's memory limit can account for it.</summary>
+    public const int TcgCacheMiB = 64;
+
+    public static IReadOnlyList<QemuOption> Options(VmPlan plan)
+    {
+        var options = new List<QemuOption>
+        {
+            new QemuFlag("-nodefaults"),
+            new QemuFlag("-no-user-config"),
+            new QemuFlag("-nographic"),
+            new QemuFlag("-no-reboot"), // the guest's `reboot -f` ends QEMU
+            new QemuMachine("microvm", plan.MachineOptions),
+            plan.Accelerator == Accelerator.Kvm ? new QemuAccel("kvm") : new QemuAccel("tcg", TcgCacheMiB),
+            new QemuCpu(plan.Accelerator == Accelerator.Kvm ? "host" : "max"),
+            new QemuMemory(plan.MemoryMiB),
+            new QemuSmp(plan.Cpus),
+            new QemuKernel(plan.Kernel, plan.Initrd, plan.KernelCommandLine),
+            new QemuChardev("file", "console", [new("path", plan.ConsoleLog)]),
+            new QemuSerial("console"),
+            new QemuDrive("root", plan.RootDisk, ReadOnly: true),
+            new QemuDevice("virtio-blk-device", [new("drive", "root")]),
+            new QemuDevice("virtio-serial-device", [new("max_ports", "5")]),
+        };
+        AddPort(options, "control", plan.ControlSocket);
+        AddPort(options, "stdout", plan.StdoutSocket);
+        AddPort(options, "stderr", plan.StderrSocket);
+        if (plan.StdinSocket is { } stdin)
+        {
+            AddPort(options, "stdin", stdin);
+        }
+
+        options.Add(new QemuSandbox());
+        return options;
+    }
+
+    public static IReadOnlyList<string> Render(VmPlan plan) => [.. Options(plan).SelectMany(o => o.Render())];
+
+    // A virtio-serial port named sandbox.NAME, connected (QEMU as the client) to the launcher's socket.
+    private static void AddPort(List<QemuOption> options, string name, string socket)
+    {
+        options.Add(new QemuChardev("socket", name, [new("path", socket)]));
+        options.Add(new QemuDevice("virtserialport", [new("chardev", name), new("name", $"sandbox.{name}")]));
+    }
+}

@@ -1,0 +1,14 @@
+using System.Runtime.InteropServices;
+
+namespace Sandbox.Host;
+
+/// <summary>flock(2): an advisory whole-file lock that the kernel releases when the holder dies.</summary>
+internal static partial class FileLock
+{
+    public const int Shared = 1; // LOCK_SH
+    public const int Exclusive = 2; // LOCK_EX
+
+    /// <summary>Returns 0, or -1 with the errno in Marshal.GetLastPInvokeError.</summary>
+    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    public static partial int Flock(int fd, int operation);
+}

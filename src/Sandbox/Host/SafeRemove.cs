@@ -1,0 +1,31 @@
+using Sandbox.Host.Interop;
+
+namespace Sandbox.Host;
+
+/// <summary>
+/// Deletes a directory tree that may have mounts below it (a sandbox's overlay root, its volume
+/// binds). Everything mounted below is detached first, deepest first; deleting through a live
+/// mount would delete the mounted content (a volume's data).
+/// </summary>
+public static class SafeRemove
+{
+    public static void Directory(string dir)
+    {
+        if (!System.IO.Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (string mount in MountTable.Under(dir))
+        {
+            Unmount.Detach(mount);
+        }
+
+        if (MountTable.Under(dir).Count > 0)
+        {
+            throw new MountException($"{dir} still has mounts below it; not deleting");
+        }
+
+        System.IO.Directory.Delete(dir, recursive: true);
+    }
+}

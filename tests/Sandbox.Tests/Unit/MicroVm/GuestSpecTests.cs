@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using System.Text;
+using Sandbox.Backends.MicroVm.Guest;
+using Sandbox.Backends.MicroVm.Qemu;
+
+namespace Sandbox.Tests.Unit.MicroVm;
+
+public sealed class GuestSpecTests
+{
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("it's")]
+    [InlineData("'; reboot -f; echo '")]
+    [InlineData("$(id) `id` $HOME \\ \" * ?")]
+    [InlineData("line1\nline2")]
+    [InlineData("")]
+    public void Quoted_words_reach_the_shell_unchanged(string word)
+    {
+        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"printf '%s' {GuestSpec.Quote(word)}");
+        using var p = Process.Start(psi)!;
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(word, output);
+    }
+
+    [Fact]
+    public void The_script_quotes_every_user_word_and_drops_to_the_requested_ids()
+    {
+        string script = GuestSpec.Script(["sh", "-c", "echo $X; exit 3"], ["X=a b", "PATH=/bin"], "/tmp/w", 1000, 1001);
+        Assert.Equal(
+            "/.sandbox/busybox mkdir -p -- '/tmp/w'\n"
+            + "cd -- '/tmp/w' || exit 125\n"
+            + "exec /.sandbox/busybox env -i 'X=a b' 'PATH=/bin' /.sandbox/busybox setpriv --nnp /.sandbox/busybox nsenter -S 1000 -G 1001 -- 'sh' '-c' 'echo $X; exit 3'\n",
+            script);
+        Assert.DoesNotContain("nsenter", GuestSpec.Script(["true"], [], "/", 0, 0), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_message_is_a_header_with_the_byte_length_then_the_script()
+    {
+        byte[] message = GuestSpec.Message("echo é\n", stdin: true);
+        Assert.Equal("spec 8 1\necho é\n", Encoding.UTF8.GetString(message));
+    }
+
+    [Theory]
+    [InlineData("exit 3", 3)]
+    [InlineData("exit 0\n", 0)]
+    [InlineData("exit 255", 255)]
+    public void Exit_lines_are_parsed(string line, int code) =>
+        Assert.Equal(code, Assert.IsType<ControlMessage.Exited>(ControlMessage.Parse(line)).Code);
+
+    [Theory]
+    [InlineData("exit -1")]
+    [InlineData("exit 256")]
+    [InlineData("exit 3 4")]
+    [InlineData("garbage")]
+    public void Anything_else_on_the_control_port_is_ignored(string line) => Assert.Null(ControlMessage.Parse(line));
+
+    [Fact]
+    public void The_host_tsc_rate_is_read_from_cpuinfo()
+    {
+        Assert.Equal(2_299_989L, HostTsc.ParseCpuinfo("processor\t: 0\ncpu MHz\t\t: 2299.989\n"));
+        Assert.Null(HostTsc.ParseCpuinfo("processor\t: 0\n"));
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text;
+using Sandbox.Backends.MicroVm.Initramfs;
+
+namespace Sandbox.Tests.Unit.MicroVm;
+
+public sealed class InitramfsTests
+{
+    private static byte[] Build() => CpioWriter.ToBytes(InitramfsBuilder.Entries(
+        [0x7f, 0x45, 0x4c, 0x46], InitramfsBuilder.InitScript,
+        [("virtio_ring", [1]), ("virtio", [2]), ("virtio_mmio", [3])]));
+
+    [Fact]
+    public void The_same_inputs_give_the_same_archive() => Assert.Equal(Build(), Build());
+
+    [Fact]
+    public void It_holds_init_busybox_and_the_modules_in_load_order()
+    {
+        var entries = InitramfsBuilder.Entries([1], "#!/bin/busybox sh\n", [("b", [1]), ("a", [2])]);
+        var init = Assert.IsType<CpioEntry.File>(entries.Single(e => e.Path == "init"));
+        Assert.Equal(0x1EDu, init.Permissions);
+        Assert.Contains(entries, e => e.Path == "bin/busybox");
+        Assert.Contains(entries, e => e is CpioEntry.CharDevice { Path: "dev/console", Major: 5, Minor: 1 });
+        var order = Assert.IsType<CpioEntry.File>(entries.Single(e => e.Path == "etc/modules"));
+        Assert.Equal("b\na\n", Encoding.UTF8.GetString(order.Content)); // the resolver's order, not sorted
+    }
+
+    [Fact]
+    public void The_init_script_is_embedded_and_never_evaluates_the_spec_outside_its_file()
+    {
+        string init = InitramfsBuilder.InitScript;
+        Assert.StartsWith("#!/bin/busybox sh", init, StringComparison.Ordinal);
+        Assert.DoesNotContain("eval", init, StringComparison.Ordinal);
+        Assert.Contains("3>&-", init, StringComparison.Ordinal); // the workload never inherits the control port
+    }
+}

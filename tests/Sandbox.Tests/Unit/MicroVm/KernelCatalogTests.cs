@@ -1,0 +1,70 @@
+using Sandbox.Backends.MicroVm.Kernels;
+using Sandbox.Runtime;
+
+namespace Sandbox.Tests.Unit.MicroVm;
+
+public sealed class KernelCatalogTests
+{
+    private static readonly KernelCatalog Catalog = KernelCatalog.BuiltIn;
+
+    [Fact]
+    public void The_default_is_bookworms_6_1_and_the_legacy_5_10_is_listed()
+    {
+        Assert.Equal("debian-6.1", Catalog.DefaultName);
+        Assert.Equal("debian-6.1", Catalog.Get(null).Name);
+        Assert.Contains(Catalog.Get("debian-5.10").Sources, s => s.Suite == "bullseye");
+    }
+
+    [Fact]
+    public void Every_entry_uses_the_generic_amd64_flavour_which_has_9p()
+    {
+        foreach (var e in Catalog.Entries)
+        {
+            Assert.Equal("linux-image-amd64", e.Package);
+            Assert.DoesNotContain("cloud", e.ImagePackagePrefix + e.ImagePackageSuffix, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Legacy_5_10_boots_with_pit_and_pic_and_emulates_vsyscall()
+    {
+        var legacy = Catalog.Get("debian-5.10");
+        Assert.Contains("pit=on", legacy.MachineOptions);
+        Assert.Contains("pic=on", legacy.MachineOptions);
+        Assert.Contains("vsyscall=emulate", legacy.CommandLine);
+        Assert.DoesNotContain("vsyscall=emulate", Catalog.Get("debian-6.1").CommandLine);
+    }
+
+    [Fact]
+    public void Every_entry_ends_the_vm_on_reboot_and_panic()
+    {
+        foreach (var e in Catalog.Entries)
+        {
+            Assert.Contains("reboot=t", e.CommandLine);
+            Assert.Contains("panic=-1", e.CommandLine);
+            Assert.Contains("console=ttyS0", e.CommandLine);
+            Assert.Contains("acpi=on", e.MachineOptions);
+            Assert.Equal(["virtio_mmio", "virtio_blk", "virtio_console"], e.Modules.Take(3));
+        }
+    }
+
+    [Fact]
+    public void Unknown_names_are_a_125_listing_the_catalog()
+    {
+        var e = Assert.Throws<SandboxException>(() => Catalog.Get("debian-2.6"));
+        Assert.Equal(125, e.ExitCode);
+        Assert.Contains("debian-5.10", e.Hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_image_package_must_match_the_entry()
+    {
+        var e = Catalog.Get("debian-6.1");
+        Assert.True(e.IsImagePackage("linux-image-6.1.0-56-amd64"));
+        Assert.False(e.IsImagePackage("linux-image-6.1.0-56-cloud-amd64x"));
+        Assert.False(e.IsImagePackage("linux-image-5.10.0-46-amd64"));
+        string depends = "linux-image-amd64\n  Depends: linux-image-6.1.0-56-amd64\n";
+        Assert.Equal("linux-image-6.1.0-56-amd64", KernelFetcher.ParseImagePackage(e, depends));
+        Assert.Throws<SandboxException>(() => KernelFetcher.ParseImagePackage(e, "  Depends: linux-image-5.10.0-1-amd64\n"));
+    }
+}
