@@ -13,6 +13,7 @@ internal static class CliApp
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(RunCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
+        root.Subcommands.Add(ImageCommand.Build());
         root.Subcommands.Add(VolumeCommand.Build());
         root.Subcommands.Add(PolicyCommand.Build());
         root.Subcommands.Add(AuditCommand.Build());

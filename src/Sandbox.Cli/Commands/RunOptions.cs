@@ -40,7 +40,7 @@ internal sealed class RunOptions
     public Option<bool> Remove { get; } = new("--rm") { Description = "Remove the sandbox when it exits (always true for foreground runs)" };
     public Option<string?> PolicyFile { get; } = new("--policy") { Description = "Policy file deciding backend and hardening (default: the built-in policy)" };
     public Option<string?> Runtime { get; } = new("--runtime") { Description = "OCI runtime for containers: crun or runc (default: crun where it works on this host, else runc)" };
-    public Argument<string> Image { get; } = new("IMAGE") { Description = "Image: busybox, or a root filesystem directory" };
+    public Argument<string> Image { get; } = new("IMAGE") { Description = "Image: busybox, an imported image (NAME[:TAG] or digest), or a root filesystem directory" };
     public Argument<string[]> Command { get; } = new("COMMAND") { Description = "Command and arguments (default: the image's)", Arity = ArgumentArity.ZeroOrMore };
 
     public void AddTo(System.CommandLine.Command command)
@@ -78,6 +78,7 @@ internal sealed class RunOptions
             WorkingDir = r.GetValue(Workdir),
             Uid = uid,
             Gid = gid,
+            UserSet = r.GetValue(User) is not null,
             MemoryBytes = r.GetValue(Memory) is { } m ? Quantities.ParseSize(m, "--memory") : null,
             Cpus = r.GetValue(Cpus) is { } c ? ParseCpus(c) : null,
             PidsLimit = r.GetValue(Pids) is { } p ? (p is > 0 and <= 1_000_000 ? p : throw Invalid("--pids-limit", $"{p}", "use 1 to 1000000")) : null,

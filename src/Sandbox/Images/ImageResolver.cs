@@ -21,13 +21,18 @@ public static class ImageResolver
             return BusyboxImage.Get(root);
         }
 
+        if (ImageStore.TryResolve(root, reference) is { } imported)
+        {
+            return imported;
+        }
+
         if (reference.Contains('/', StringComparison.Ordinal) && Directory.Exists(reference))
         {
             return FromDirectory(Path.GetFullPath(reference));
         }
 
         throw new SandboxException(ErrorKind.ImageNotFound, $"image '{reference}' not found",
-            "the built-in image is 'busybox'; a root filesystem directory can be given by path (./rootfs)");
+            "sandbox image ls lists the imported images; the built-in image is 'busybox'; a root filesystem directory can be given by path (./rootfs)");
     }
 
     /// <summary>

@@ -235,13 +235,14 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
 
     private static ContainerPlanDraft Plan(RunRequest request, Image image, Decision decision, OciSeccomp seccomp)
     {
-        IReadOnlyList<string> args = request.Command.Count > 0 ? request.Command : image.DefaultCommand;
-        var env = EnvironmentBuilder.Build(image.DefaultEnv, request.Uid, Hostname, request.Env);
+        IReadOnlyList<string> args = image.CommandFor(request.Command);
+        var (uid, gid) = request.UserSet ? (request.Uid, request.Gid) : image.UserIds();
+        var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, Hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
         var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
         WorkloadChecks.Command(image, args[0], env, volumeTargets);
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets);
-        return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, request.Uid, request.Gid,
+        return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, uid, gid,
             Hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }
 

@@ -14,6 +14,8 @@ public sealed record RunRequest
     public string? WorkingDir { get; init; }
     public uint Uid { get; init; }
     public uint Gid { get; init; }
+    /// <summary>True when -u was given; otherwise the image's User applies.</summary>
+    public bool UserSet { get; init; }
     public long? MemoryBytes { get; init; }
     public double? Cpus { get; init; }
     public long? PidsLimit { get; init; }

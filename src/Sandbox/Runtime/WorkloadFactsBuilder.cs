@@ -16,9 +16,9 @@ public static class WorkloadFactsBuilder
             Trust = request.Trust,
             RequestedBackend = request.Backend,
             ImageReference = image.Reference,
-            ImageDigest = null, // images carry no digest until the content store lands
-            Labels = ImmutableSortedDictionary<string, string>.Empty,
-            Command = [.. request.Command.Count > 0 ? request.Command : image.DefaultCommand],
+            ImageDigest = image.Digest, // imported images: the manifest digest; built-in and directory images: none
+            Labels = image.Labels.ToImmutableSortedDictionary(StringComparer.Ordinal, StringComparer.Ordinal),
+            Command = [.. image.Entrypoint, .. request.Command.Count > 0 ? request.Command : image.DefaultCommand],
             Volumes = [.. request.Volumes.Where(v => !v.IsBind).Select(v => v.Source)],
             Binds = [.. request.Volumes.Where(v => v.IsBind).Select(v => v.Source)],
             Network = request.Network,

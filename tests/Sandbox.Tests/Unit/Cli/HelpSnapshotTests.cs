@@ -10,6 +10,8 @@ public sealed class HelpSnapshotTests
     [Theory]
     [InlineData("root", new string[0])]
     [InlineData("run", new[] { "run" })]
+    [InlineData("image", new[] { "image" })]
+    [InlineData("image-import", new[] { "image", "import" })]
     [InlineData("policy-explain", new[] { "policy", "explain" })]
     [InlineData("policy-validate", new[] { "policy", "validate" })]
     [InlineData("audit", new[] { "audit" })]

@@ -1,0 +1,190 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Tmds.Linux;
+
+namespace Sandbox.Images.Extraction;
+
+/// <summary>What is at a name inside a directory, looked at without following a symlink.</summary>
+internal enum NodeKind
+{
+    Missing,
+    Directory,
+    RegularFile,
+    Symlink,
+    Other,
+}
+
+/// <summary>
+/// An open directory, and the *at() operations relative to it. Every call names one path component
+/// (never a slash) and none follows a symlink, so nothing an image contains can steer a write outside it.
+/// </summary>
+internal sealed unsafe class DirFd : IDisposable
+{
+    private static readonly int DirFlags = LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC;
+
+    private int _fd;
+
+    private DirFd(int fd) => _fd = fd;
+
+    /// <summary>Opens a trusted host directory (the rootfs being built), refusing a symlink at its last component.</summary>
+    public static DirFd OpenHost(string path)
+    {
+        // SAFETY: the path bytes are pinned and NUL-terminated for the call.
+        fixed (byte* p = Utf8(path))
+        {
+            int fd = LibC.openat(LibC.AT_FDCWD, p, DirFlags, 0);
+            return fd >= 0 ? new DirFd(fd) : throw Failure("open", path);
+        }
+    }
+
+    /// <summary>Opens a child directory; null (with <paramref name="errno"/>) when missing, a symlink or not a directory.</summary>
+    public DirFd? OpenChild(string name, out int errno)
+    {
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(name))
+        {
+            int fd = LibC.openat(_fd, p, DirFlags, 0);
+            errno = fd >= 0 ? 0 : LibC.errno;
+            return fd >= 0 ? new DirFd(fd) : null;
+        }
+    }
+
+    public NodeKind Kind(string name) => Stat(name, out _, out _);
+
+    /// <summary>lstat of a child: its kind, mode bits and link count.</summary>
+    public NodeKind Stat(string name, out uint mode, out ulong links)
+    {
+        stat st;
+        int rc;
+        // SAFETY: the name is pinned and NUL-terminated; st is a local the kernel fills.
+        fixed (byte* p = Utf8(name))
+        {
+            rc = LibC.fstatat(_fd, p, &st, LibC.AT_SYMLINK_NOFOLLOW);
+        }
+
+        if (rc != 0)
+        {
+            (mode, links) = (0, 0);
+            return LibC.errno == LibC.ENOENT ? NodeKind.Missing : throw Failure("lstat", name);
+        }
+
+        mode = (uint)st.st_mode;
+        links = st.st_nlink;
+        uint type = mode & (uint)LibC.S_IFMT;
+        return type == (uint)LibC.S_IFDIR ? NodeKind.Directory
+            : type == (uint)LibC.S_IFREG ? NodeKind.RegularFile
+            : type == (uint)LibC.S_IFLNK ? NodeKind.Symlink
+            : NodeKind.Other;
+    }
+
+    public void MakeDirectory(string name, uint mode)
+    {
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.mkdirat(_fd, p, (mode_t)mode), "mkdir", name);
+        }
+    }
+
+    /// <summary>chmod of a child the caller has just seen is not a symlink (Linux fchmodat cannot refuse links).</summary>
+    public void SetMode(string name, uint mode)
+    {
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.fchmodat(_fd, p, (mode_t)mode, 0), "chmod", name);
+        }
+    }
+
+    /// <summary>Creates a new regular file (O_EXCL|O_NOFOLLOW: never an existing file, never through a link).</summary>
+    public FileStream CreateFile(string name, uint mode)
+    {
+        int fd;
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(name))
+        {
+            fd = LibC.openat(_fd, p, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, (mode_t)mode);
+        }
+
+        Check(fd < 0 ? -1 : 0, "create", name);
+        return new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+    }
+
+    /// <summary>fchmod through an open file: exact even when umask trimmed the creation mode.</summary>
+    public static void SetMode(FileStream file, uint mode) =>
+        Check(LibC.fchmod((int)file.SafeFileHandle.DangerousGetHandle(), (mode_t)mode), "chmod", file.Name);
+
+    public void Symlink(string name, string target)
+    {
+        // SAFETY: both strings are pinned and NUL-terminated for the call.
+        fixed (byte* t = Utf8(target))
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.symlinkat(t, _fd, p), "symlink", name);
+        }
+    }
+
+    /// <summary>A hard link to a child of <paramref name="sourceDir"/>, never following a symlink (linkat flags 0).</summary>
+    public void HardLink(string name, DirFd sourceDir, string source)
+    {
+        // SAFETY: both strings are pinned and NUL-terminated for the call.
+        fixed (byte* s = Utf8(source))
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.linkat(sourceDir._fd, s, _fd, p, 0), "link", name);
+        }
+    }
+
+    /// <summary>Removes a child of any kind; a directory with everything below it, without following links.</summary>
+    public void Remove(string name)
+    {
+        NodeKind kind = Kind(name);
+        if (kind == NodeKind.Missing)
+        {
+            return;
+        }
+
+        if (kind == NodeKind.Directory)
+        {
+            using (DirFd child = OpenChild(name, out _) ?? throw Failure("open", name))
+            {
+                foreach (string entry in child.List())
+                {
+                    child.Remove(entry);
+                }
+            }
+        }
+
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.unlinkat(_fd, p, kind == NodeKind.Directory ? LibC.AT_REMOVEDIR : 0), "remove", name);
+        }
+    }
+
+    /// <summary>The names in this directory, read through the pinned descriptor (/proc/self/fd), not a path.</summary>
+    public List<string> List() =>
+        [.. Directory.EnumerateFileSystemEntries($"/proc/self/fd/{_fd}").Select(Path.GetFileName).OfType<string>()];
+
+    public void Dispose()
+    {
+        if (_fd >= 0)
+        {
+            _ = LibC.close(_fd); // a read-only directory descriptor: nothing to flush, nothing to report
+            _fd = -1;
+        }
+    }
+
+    private static byte[] Utf8(string s) => Encoding.UTF8.GetBytes(s + "\0");
+
+    private static void Check(int rc, string operation, string name)
+    {
+        if (rc != 0)
+        {
+            throw Failure(operation, name);
+        }
+    }
+
+    private static IOException Failure(string operation, string name) =>
+        new($"{operation} '{name}': {Host.Errno.Describe(LibC.errno)}");
+}

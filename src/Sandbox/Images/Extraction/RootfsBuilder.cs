@@ -1,0 +1,49 @@
+using System.Formats.Tar;
+
+namespace Sandbox.Images.Extraction;
+
+/// <summary>One stored layer blob to apply: its digest, where it is, and its compressed size.</summary>
+internal sealed record LayerBlob(string Digest, string Path, long Size);
+
+/// <summary>
+/// Builds an image's single read-only rootfs from its layers, in order, then lays fresh empty mount
+/// points (/proc /dev /sys /tmp). Returns each layer's diff ID (sha256 of its uncompressed tar).
+/// </summary>
+internal static class RootfsBuilder
+{
+    private static readonly string[] MountPoints = ["proc", "dev", "sys", "tmp"];
+
+    public static List<string> Build(string rootfs, IReadOnlyList<LayerBlob> layers, ExtractionLimits limits, ImportReport report)
+    {
+        Directory.CreateDirectory(rootfs);
+        File.SetUnixFileMode(rootfs, (UnixFileMode)SafeTree.ImpliedDirectoryMode);
+        var diffIds = new List<string>();
+        long remaining = limits.MaxTotalBytes;
+        using var tree = new SafeTree(rootfs);
+        foreach (LayerBlob layer in layers)
+        {
+            using var meter = new MeteredStream(
+                LayerDecompressor.Open(layer.Path, layer.Digest), limits.LayerBudget(layer.Size, remaining), $"layer {layer.Digest}");
+            try
+            {
+                new LayerExtractor(tree, limits, report).Apply(meter, meter); // fresh per layer: whiteouts hide lower layers only
+                diffIds.Add(meter.DrainAndDigest());
+            }
+            catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
+            {
+                throw new LayerRefusedException($"layer {layer.Digest} is not a valid (compressed) tar: {e.Message}");
+            }
+
+            remaining -= meter.BytesRead;
+            report.Layers++;
+        }
+
+        foreach (string mountPoint in MountPoints)
+        {
+            tree.EnsureMountPoint(mountPoint);
+        }
+
+        tree.SetRootMode(SafeTree.ImpliedDirectoryMode);
+        return diffIds;
+    }
+}

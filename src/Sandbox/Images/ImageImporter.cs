@@ -1,0 +1,189 @@
+using System.Text.Json;
+using Sandbox.Images.Extraction;
+using Sandbox.Images.Formats;
+using Sandbox.Images.Store;
+using Sandbox.Runtime;
+
+namespace Sandbox.Images;
+
+/// <summary>What `image import` registered.</summary>
+public sealed record ImportResult(string Digest, string Format, IReadOnlyList<string> Names, ImportReport Report);
+
+/// <summary>
+/// `sandbox image import PATH [--name NAME[:TAG]]`: blobs into the store (verified), one rootfs built in a
+/// temporary directory, published by rename, then the names registered. Interrupted at any point, it
+/// leaves nothing registered; the next import or rm clears the leftovers.
+/// </summary>
+public static class ImageImporter
+{
+    public static ImportResult Import(StateRoot root, string path, string? name, ExtractionLimits? limits = null)
+    {
+        limits ??= ExtractionLimits.Default;
+        string? wanted = name is null ? null : ImageReference.Validate(name);
+        string full = Path.GetFullPath(path);
+        return RunAsync(root, full, wanted, limits, store => Task.FromResult(Prepare(store, full, wanted, limits))).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Under the store lock: gather the blobs (<paramref name="prepare"/>), build the rootfs, publish, register.</summary>
+    internal static async Task<ImportResult> RunAsync(
+        StateRoot root, string source, string? wanted, ExtractionLimits limits, Func<ContentStore, Task<PreparedImage>> prepare)
+    {
+        var store = new ContentStore(root);
+        var catalog = new ImageCatalog(store);
+        using StoreLock storeLock = SharedAfterCleanup(store);
+        try
+        {
+            PreparedImage prepared = await prepare(store).ConfigureAwait(false);
+            return Publish(catalog, source, prepared, wanted, limits);
+        }
+        catch (Exception e) when (e is LayerRefusedException or LimitExceededException)
+        {
+            throw new SandboxException(ErrorKind.ImageNotFound, $"import of {source} refused: {e.Message}",
+                "the image is unsafe or malformed; nothing was registered");
+        }
+        catch (DigestMismatchException e)
+        {
+            throw new SandboxException(ErrorKind.ImageNotFound, $"import of {source} refused: digest mismatch: {e.Message}",
+                "the image is corrupt or was tampered with; nothing was registered");
+        }
+    }
+
+    private static StoreLock SharedAfterCleanup(ContentStore store)
+    {
+        if (StoreLock.TryExclusive(store.LockPath) is { } exclusive)
+        {
+            store.RemoveLeftovers(); // nobody else is importing: whatever is in tmp/ was left by a killed run
+            exclusive.Downgrade();
+            return exclusive;
+        }
+
+        return StoreLock.Shared(store.LockPath);
+    }
+
+    private static PreparedImage Prepare(ContentStore store, string path, string? wanted, ExtractionLimits limits)
+    {
+        SourceKind kind = SourceDetector.Detect(path);
+        if (kind is SourceKind.RootfsDirectory or SourceKind.RootfsTar && wanted is null)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{path} is a plain root filesystem, which carries no name",
+                "give one: sandbox image import PATH --name NAME[:TAG]");
+        }
+
+        switch (kind)
+        {
+            case SourceKind.OciLayout:
+                byte[] index = ReadIndex(Path.Combine(path, "index.json"));
+                return OciImageReader.Prepare(store, "oci-layout", path, index, wanted,
+                    OciImageReader.FromLayoutDirectory(store, path, limits.MaxTotalBytes));
+            case SourceKind.OciArchive:
+                var files = ArchiveIngest.Ingest(store, path, limits);
+                string indexDigest = files.GetValueOrDefault("index.json")
+                    ?? throw new SandboxException(ErrorKind.ImageNotFound, $"{path}: the oci-archive has no index.json");
+                return OciImageReader.Prepare(store, "oci-archive", path, store.ReadSmall(indexDigest, "index.json"), wanted,
+                    OciImageReader.FromIngested(store, path));
+            case SourceKind.DockerArchive:
+                return DockerArchiveReader.Prepare(store, path, ArchiveIngest.Ingest(store, path, limits), wanted);
+            case SourceKind.RootfsDirectory:
+                return RootfsSource.FromDirectory(store, path, limits.MaxTotalBytes);
+            default:
+                return RootfsSource.FromTar(store, path, limits.MaxTotalBytes);
+        }
+    }
+
+    private static byte[] ReadIndex(string file)
+    {
+        var info = new FileInfo(file);
+        return info.Exists && info.Length <= 4 << 20 ? File.ReadAllBytes(file)
+            : throw new SandboxException(ErrorKind.ImageNotFound, $"{file} is missing or larger than 4 MiB");
+    }
+
+    private static ImportResult Publish(ImageCatalog catalog, string path, PreparedImage prepared, string? wanted, ExtractionLimits limits)
+    {
+        ContentStore store = catalog.Store;
+        CheckPlatform(path, prepared.Config);
+        string temp = Path.Combine(store.ImagesDir, $".tmp-image-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp, (UnixFileMode)0b111_001_001); // 0711: the sandbox traverses, nobody lists
+        try
+        {
+            var report = new ImportReport();
+            var layers = prepared.Layers.Select(l => new LayerBlob(l.Digest, store.BlobPath(l.Digest), new FileInfo(store.BlobPath(l.Digest)).Length)).ToList();
+            List<string> diffIds = RootfsBuilder.Build(Path.Combine(temp, "rootfs"), layers, limits, report);
+            var (digest, configDigest) = Seal(store, path, prepared, diffIds);
+            var names = wanted is not null ? [wanted] : prepared.Names.Select(ImageReference.TryName).OfType<string>().Distinct().ToList();
+            StoredImage stored = Describe(prepared, digest, configDigest, path, report);
+            File.WriteAllBytes(Path.Combine(temp, "image.json"), JsonSerializer.SerializeToUtf8Bytes(stored, StoreJsonContext.Default.StoredImage));
+            string final = catalog.ImageDir(digest);
+            try
+            {
+                Directory.Move(temp, final); // atomic publish; the same digest always materializes the same rootfs
+            }
+            catch (IOException) when (Directory.Exists(final))
+            {
+                // already imported (or a concurrent import won the rename): theirs is identical
+            }
+
+            catalog.Register(digest, names);
+            return new ImportResult(digest, prepared.Format, names, report);
+        }
+        finally
+        {
+            if (Directory.Exists(temp))
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Checks the layers' diff IDs against the config (or fills them in for a made-up config); returns the manifest digest.</summary>
+    private static (string Digest, string ConfigDigest) Seal(ContentStore store, string path, PreparedImage prepared, List<string> diffIds)
+    {
+        if (prepared.ManifestDigest is { } manifest)
+        {
+            var expected = prepared.Config.Rootfs?.DiffIds ?? [];
+            if (!expected.SequenceEqual(diffIds, StringComparer.Ordinal))
+            {
+                throw new DigestMismatchException(
+                    $"{path}: the layers' uncompressed digests ({string.Join(", ", diffIds.Select(Digest.Abbreviate))}) differ from the config's diff IDs ({string.Join(", ", expected.Select(Digest.Abbreviate))})");
+            }
+
+            return (manifest, prepared.ConfigDigest!);
+        }
+
+        var config = prepared.Config with { Rootfs = new RootfsSection("layers", diffIds) };
+        Descriptor configDescriptor = ManifestWriter.WriteConfig(store, config);
+        return (ManifestWriter.WriteManifest(store, configDescriptor, prepared.Layers), configDescriptor.Digest);
+    }
+
+    private static void CheckPlatform(string path, ImageConfigFile config)
+    {
+        string arch = ManifestSelector.HostArchitecture;
+        if ((config.Os ?? "linux") != "linux" || (config.Architecture ?? arch) != arch)
+        {
+            throw new SandboxException(ErrorKind.ImageNotFound,
+                $"{path} is an image for {config.Os}/{config.Architecture}; this host runs linux/{arch}");
+        }
+    }
+
+    private static StoredImage Describe(PreparedImage prepared, string digest, string configDigest, string path, ImportReport report)
+    {
+        ContainerConfig c = prepared.Config.Config ?? new ContainerConfig(null, null, null, null, null, null);
+        return new StoredImage
+        {
+            Digest = digest,
+            ConfigDigest = configDigest,
+            Layers = [.. prepared.Layers.Select(l => l.Digest)],
+            CompressedSize = prepared.Layers.Sum(l => l.Size),
+            Source = $"{prepared.Format}:{path}",
+            ImportedAt = DateTimeOffset.UtcNow,
+            Os = prepared.Config.Os ?? "linux",
+            Architecture = prepared.Config.Architecture ?? ManifestSelector.HostArchitecture,
+            Entrypoint = c.Entrypoint ?? [],
+            Cmd = c.Cmd ?? [],
+            Env = c.Env ?? [],
+            WorkingDir = string.IsNullOrEmpty(c.WorkingDir) ? "/" : c.WorkingDir,
+            User = string.IsNullOrEmpty(c.User) ? null : c.User,
+            Labels = c.Labels ?? new(StringComparer.Ordinal),
+            Report = report,
+        };
+    }
+}

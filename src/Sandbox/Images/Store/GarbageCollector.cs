@@ -1,0 +1,48 @@
+namespace Sandbox.Images.Store;
+
+/// <summary>
+/// Deletes what no registered image needs: blobs outside every image's manifest, config and layers,
+/// image directories no longer in refs.json, and leftovers of interrupted imports. Only ever run
+/// under the store's exclusive lock, so no import is in flight.
+/// </summary>
+internal static class GarbageCollector
+{
+    public static (int Blobs, int Images) Collect(ImageCatalog catalog)
+    {
+        ContentStore store = catalog.Store;
+        store.RemoveLeftovers();
+        RefTable refs = catalog.LoadRefs();
+        var keep = new HashSet<string>(StringComparer.Ordinal);
+        var keepDirs = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string digest in refs.Images)
+        {
+            StoredImage image = catalog.Load(digest);
+            keep.Add(Digest.Hex(image.Digest));
+            keep.Add(Digest.Hex(image.ConfigDigest));
+            keep.UnionWith(image.Layers.Select(Digest.Hex));
+            keepDirs.Add(Path.GetFileName(catalog.ImageDir(digest)));
+        }
+
+        int blobs = 0;
+        foreach (string blob in Directory.EnumerateFiles(store.BlobsDir))
+        {
+            if (!keep.Contains(Path.GetFileName(blob)))
+            {
+                File.Delete(blob);
+                blobs++;
+            }
+        }
+
+        int images = 0;
+        foreach (string dir in Directory.EnumerateDirectories(store.ImagesDir, "sha256-*"))
+        {
+            if (!keepDirs.Contains(Path.GetFileName(dir)))
+            {
+                ContentStore.DeleteEntry(dir);
+                images++;
+            }
+        }
+
+        return (blobs, images);
+    }
+}

@@ -1,0 +1,28 @@
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>An imported image boots in the microVM backend too, with its config (Cmd, Env, WorkingDir, User).</summary>
+// Disk-heavy: run alone, so host-wide measurements in other tests (free space, timing) see only their own work.
+[Collection(SerialTests.Name)]
+public sealed class ImageMicroVmTests : IDisposable
+{
+    private readonly SandboxCli _cli = MicroVmHost.Cli();
+    private readonly string _name = $"vm-image-{Guid.NewGuid():N}"[..20] + ":1";
+
+    [Fact]
+    public void An_imported_image_runs_untrusted_in_a_microvm_with_its_config()
+    {
+        _ = RealImages.Dir;
+        var imported = _cli.Run("image", "import", RealImages.DockerArchive, "--name", _name);
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        var run = _cli.Run(["run", "--trust", "untrusted", _name], stdin: string.Empty, TimeSpan.FromMinutes(3));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(RealImages.Greeting, run.Stdout);
+    }
+
+    public void Dispose()
+    {
+        _cli.Run("image", "rm", _name); // the state root is the shared microVM cache: leave it as found
+    }
+}
