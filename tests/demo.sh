@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# `make demo`: real workloads in the hardened container, each line showing one guarantee.
+# `make demo`: real workloads in both backends, each step showing one guarantee.
 set -euo pipefail
 BIN=${1:-bin/sandbox}
-ROOT=$(mktemp -d /tmp/sandbox-demo-XXXXXX)
-trap 'rm -rf "$ROOT"' EXIT
+# A persistent demo state root: the guest kernel is fetched once, later demos start at once.
+ROOT=${SANDBOX_DEMO_ROOT:-/var/tmp/sandbox-demo}
 sb() { "$BIN" --root "$ROOT" "$@"; }
 step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; }
 
@@ -26,5 +26,20 @@ step "The root filesystem is read-only; no network but loopback" \
   sandbox run --trust trusted busybox -- sh -c "'touch /etc/x; ls /sys/class/net'"
 sb run --trust trusted busybox -- sh -c 'touch /etc/x; ls /sys/class/net' || true
 
-step "Untrusted is the default and needs a microVM: refused rather than weakened" sandbox run busybox true
-set +e; sb run busybox true; echo "exit code: $?"; set -e
+step "Guest kernel for the microVM backend (fetched once through apt, signatures verified)" sandbox kernel fetch debian-6.1
+sb kernel ls | grep -q 'debian-6.1 .* yes' || sb kernel fetch debian-6.1
+sb kernel ls
+
+step "Untrusted is the default: a microVM with its own kernel (slow under TCG emulation)" \
+  sandbox run busybox -- sh -c "'uname -r; echo out; echo err >&2; exit 3'"
+set +e; sb run busybox -- sh -c 'uname -r; echo out; echo err >&2; exit 3'; echo "exit code: $?"; set -e
+
+step "Why: the policy decision, rule and reasons" sandbox policy explain busybox -- ./sample
+sb policy explain busybox -- ./sample | sed -n '1,12p'
+
+step "Asking for a weaker backend than policy allows is refused" sandbox run --backend container busybox true
+set +e; sb run --backend container busybox true; echo "exit code: $?"; set -e
+
+step "Every run and refusal is in a hash-chained audit log" "sandbox audit ls; sandbox audit verify"
+sb audit ls | tail -6
+sb audit verify
