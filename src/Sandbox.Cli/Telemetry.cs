@@ -33,6 +33,11 @@ internal sealed class Telemetry : IDisposable
         bool endpoint = !string.IsNullOrEmpty(Env("OTEL_EXPORTER_OTLP_ENDPOINT"));
         bool tracesOn = Env("OTEL_TRACES_EXPORTER") is { } t ? t == "otlp" : endpoint;
         bool metricsOn = Env("OTEL_METRICS_EXPORTER") is { } m ? m == "otlp" : endpoint;
+        if (!tracesOn && !metricsOn)
+        {
+            return new Telemetry(null, null); // the SDK costs milliseconds to set up: only pay when exporting
+        }
+
         var resource = ResourceBuilder.CreateDefault().AddService("sandbox");
         return new Telemetry(
             tracesOn ? Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(SandboxDiagnostics.Name).AddOtlpExporter().Build() : null,
