@@ -10,7 +10,7 @@ KERNEL=${BENCH_MICROVM_KERNEL:-debian-6.1}
 HERE=$(dirname "$(realpath "$0")")
 # A persistent state root: the guest kernel is fetched once (Debian archive), then reused.
 ROOT=${SANDBOX_BENCH_ROOT:-/var/cache/sandbox-bench}
-mkdir -p "$ROOT" && chmod 711 "$(dirname "$ROOT")" "$ROOT" # the jail's unprivileged ID resolves its binds through it
+mkdir -p "$ROOT" && chmod 711 "$ROOT" # the jail's unprivileged ID resolves its binds through it (its parents must be traversable)
 WORK=$(mktemp -d /tmp/sandbox-bench-vm-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 sb() { "$BIN" --root "$ROOT" "$@"; }
