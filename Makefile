@@ -46,8 +46,9 @@ test: build ## Run the whole test suite (root and the engines for integration te
 demo: deps build ## Build, then run real sandboxed workloads
 	tests/demo.sh $(BIN)
 
-bench: deps build ## Benchmarks: sandbox vs the bare OCI runtime vs podman, same run
+bench: deps build ## Benchmarks: sandbox vs the bare OCI runtime vs podman; the microVM vs bare QEMU
 	tests/Performance/bench.sh $(BIN)
+	tests/Performance/bench-microvm.sh $(BIN)
 
 clean: ## Remove build outputs
 	rm -rf bin artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj tests/probe/bin

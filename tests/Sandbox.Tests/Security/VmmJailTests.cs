@@ -18,8 +18,7 @@ public sealed class VmmJailTests : IDisposable
         using var launcher = _cli.Start(["run", "--backend", "microvm", "busybox", "sleep", "120"], redirectStdin: true);
         launcher.StandardInput.Close();
         int qemu = WaitForQemu(launcher.Id, TimeSpan.FromSeconds(90));
-        var status = File.ReadAllLines($"/proc/{qemu}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
-            .ToDictionary(p => p[0], p => p[1].Trim());
+        var status = Status(qemu);
         Assert.Equal("2", status["Seccomp"]);
         Assert.Equal("0000000000000000", status["CapEff"]);
         Assert.Equal("0000000000000000", status["CapPrm"]);
@@ -34,7 +33,7 @@ public sealed class VmmJailTests : IDisposable
 
         string[] fds = [.. Directory.GetFileSystemEntries($"/proc/{qemu}/fd").Select(Readlink)];
         string[] unexpected = [.. fds.Where(t => !(t.StartsWith("pipe:", StringComparison.Ordinal) || t.StartsWith("socket:", StringComparison.Ordinal)
-            || t.StartsWith("anon_inode:", StringComparison.Ordinal) || t == "/dev/null"
+            || t.StartsWith("anon_inode:", StringComparison.Ordinal) || t == "/dev/null" || t == "/dev/kvm"
             || t.StartsWith("/vm/", StringComparison.Ordinal) || t.StartsWith("/io/", StringComparison.Ordinal)))];
         Assert.True(unexpected.Length == 0, $"unexpected open files in QEMU: {string.Join(", ", unexpected)}");
         Assert.Contains("/vm/rootfs.ext4", fds);
@@ -42,6 +41,15 @@ public sealed class VmmJailTests : IDisposable
         Assert.Equal(0, Tmds.Linux.LibC.kill(launcher.Id, 15));
         var result = SandboxCli.Wait(launcher, TimeSpan.FromSeconds(60));
         Assert.True(result.ExitCode == 143, result.ToString());
+        AssertGone(qemu);
+    }
+
+    private static Dictionary<string, string> Status(int pid) =>
+        File.ReadAllLines($"/proc/{pid}/status").Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0], p => p[1].Trim());
+
+    private static void AssertGone(int qemu)
+    {
         var gone = Stopwatch.StartNew(); // the kernel may still be tearing down the guest's memory
         while (QemuState(qemu) is { } state && state[0] != 'Z' && gone.Elapsed < TimeSpan.FromSeconds(15))
         {
@@ -49,6 +57,52 @@ public sealed class VmmJailTests : IDisposable
         }
 
         Assert.True(QemuState(qemu) is null or ['Z', ..], $"QEMU outlived the launcher (state {QemuState(qemu)})");
+    }
+
+    /// <summary>
+    /// Forces KVM (this CI host's /dev/kvm is software-emulated, so the guest does not finish booting
+    /// in time; what matters is the jail): QEMU opened the jail's /dev/kvm and created a VM, still
+    /// with no capabilities, under seccomp, as the leased ID; --timeout then stops it and tears down.
+    /// </summary>
+    [Fact]
+    public void Under_kvm_the_jailed_vmm_opens_dev_kvm_and_stays_confined()
+    {
+        Require.That(File.Exists("/dev/kvm"), "this test needs /dev/kvm (modprobe kvm_intel or kvm_amd)");
+        var env = new Dictionary<string, string> { ["SANDBOX_ACCELERATOR"] = "kvm", ["SANDBOX_TRACE"] = "1" };
+        using var launcher = _cli.Start(["run", "--backend", "microvm", "--timeout", "20s", "busybox", "sleep", "120"], redirectStdin: true, env);
+        launcher.StandardInput.Close();
+        int qemu = WaitForQemu(launcher.Id, TimeSpan.FromSeconds(60));
+        string[] fds = [];
+        var opened = Stopwatch.StartNew(); // QEMU opens /dev/kvm right after its disk, while it sets the machine up
+        while (!fds.Contains("anon_inode:kvm-vm") && opened.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            Thread.Sleep(100);
+            fds = [.. Directory.GetFileSystemEntries($"/proc/{qemu}/fd").Select(Readlink)];
+        }
+
+        Assert.Contains("/dev/kvm", fds);
+        Assert.Contains("anon_inode:kvm-vm", fds);
+        Assert.Contains(fds, f => f.StartsWith("anon_inode:kvm-vcpu", StringComparison.Ordinal));
+        var status = Status(qemu);
+        Assert.Equal("2", status["Seccomp"]);
+        Assert.Equal("0000000000000000", status["CapEff"]);
+        Assert.Equal("0000000000000000", status["CapBnd"]);
+        uint uid = uint.Parse(status["Uid"].Split('\t')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(uid >= 1_000_000_000, $"QEMU runs as host uid {uid}");
+        Assert.All(status["Groups"].Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            g => Assert.True(uint.Parse(g, System.Globalization.CultureInfo.InvariantCulture) >= 1_000_000_000, $"QEMU holds host group {g}"));
+        string run = Path.Combine(_cli.StateRoot, "run");
+        string[] nodes = [.. Directory.EnumerateFiles(run, "kvm", SearchOption.AllDirectories)];
+        Assert.NotEmpty(nodes);
+
+        var result = SandboxCli.Wait(launcher, TimeSpan.FromSeconds(90));
+        Assert.True(result.ExitCode == 137, result.ToString());
+        Assert.Contains("SANDBOX_ACCELERATOR=kvm forces the microVM accelerator", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--timeout 20s reached", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("torn down", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("no hardware virtualization", result.Stderr, StringComparison.Ordinal);
+        AssertGone(qemu);
+        Assert.All(nodes, n => Assert.False(File.Exists(n), $"the jail's KVM node {n} outlived the run"));
     }
 
     [Fact]

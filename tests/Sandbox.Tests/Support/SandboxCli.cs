@@ -57,7 +57,7 @@ public sealed class SandboxCli : IDisposable
     }
 
     /// <summary>Starts the CLI without waiting, for signal and interruption tests.</summary>
-    public Process Start(IReadOnlyList<string> args, bool redirectStdin = false)
+    public Process Start(IReadOnlyList<string> args, bool redirectStdin = false, IReadOnlyDictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo(RepoPaths.SandboxBinary)
         {
@@ -66,6 +66,11 @@ public sealed class SandboxCli : IDisposable
             RedirectStandardInput = redirectStdin,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
         psi.ArgumentList.Add("--root");
         psi.ArgumentList.Add(StateRoot);
         foreach (string a in args)

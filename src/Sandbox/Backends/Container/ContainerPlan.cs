@@ -19,4 +19,7 @@ public sealed record ContainerPlan(
 {
     /// <summary>Bind mounts beyond the standard set (the microVM backend's VMM jail uses them).</summary>
     public IReadOnlyList<OciMount> ExtraMounts { get; init; } = [];
+
+    /// <summary>Device cgroup allow rules after the deny-all (the VMM jail's /dev/kvm under KVM); none for containers.</summary>
+    public IReadOnlyList<OciDeviceRule> AllowedDevices { get; init; } = [];
 }

@@ -59,7 +59,8 @@ public static class OciSpecBuilder
                 Namespaces: [.. Namespaces.Select(t => new OciNamespace(t))],
                 CgroupsPath: $"{CgroupParent}/{plan.Id}",
                 Resources: new OciResources(
-                    Devices: [new OciDeviceRule(Allow: false, Access: "rwm")], // the runtime re-allows only its default safe set
+                    // The runtime re-allows only its default safe set, plus the plan's explicit rules.
+                    Devices: [new OciDeviceRule(Allow: false, Access: "rwm"), .. plan.AllowedDevices],
                     Memory: new OciMemory(limits.MemoryBytes, limits.MemoryBytes), // swap == limit: no swap
                     Cpu: new OciCpu(100_000, (long)Math.Round(limits.Cpus * 100_000)),
                     Pids: new OciPids(limits.PidsLimit)),

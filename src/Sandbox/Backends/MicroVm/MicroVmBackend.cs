@@ -58,8 +58,13 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         string initramfs = InitramfsBuilder.Ensure(root, kernel);
         string disk = RootDisk.Ensure(root, w.Image, ct);
         trace.Mark("initramfs and root disk ready");
-        Accelerator accel = accelerators.Detect();
-        if (accel == Accelerator.Tcg)
+        Accelerator? forced = AcceleratorOverride.FromEnvironment();
+        Accelerator accel = forced ?? accelerators.Detect();
+        if (forced is { } f)
+        {
+            await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(AcceleratorOverride.Notice(f)), ct).ConfigureAwait(false);
+        }
+        else if (accel == Accelerator.Tcg)
         {
             await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(TcgNotice), ct).ConfigureAwait(false);
         }
@@ -100,11 +105,12 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
 
             string jailRoot = VmmJail.PrepareRoot(bundle);
+            string? kvmNode = accel == Accelerator.Kvm ? VmmJail.CreateKvmNode(bundle, lease.Range.HostStart) : null;
             var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, disk), argv,
-                plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp);
+                plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp, kvmNode);
             string config = Path.Combine(bundle, "config.json");
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
-            applied?.Invoke(Applied(AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel));
+            applied?.Invoke(Applied(AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null));
 
             byte[] spec = GuestSpec.Message(GuestSpec.Script(w.Args, w.Env, w.Cwd, w.Uid, w.Gid), stdin);
             try
@@ -126,13 +132,13 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     }
 
     /// <summary>The VM's record: guest kernel and accelerator, and the VMM's jail as its bundle says.</summary>
-    private static AppliedHardening Applied(AppliedHardening jail, FetchedKernel kernel, Accelerator accel) => jail with
+    private static AppliedHardening Applied(AppliedHardening jail, FetchedKernel kernel, Accelerator accel, bool forced) => jail with
     {
         Backend = "microvm",
         Engine = $"qemu (jailed by {jail.Engine})",
         Kernel = $"{kernel.Entry.Name} {kernel.Manifest.Version}",
         KernelSha256 = kernel.Manifest.VmlinuzSha256,
-        Accelerator = accel == Accelerator.Kvm ? "kvm" : "emulation",
+        Accelerator = (accel == Accelerator.Kvm ? "kvm" : "emulation") + (forced ? $" (forced by {AcceleratorOverride.Variable})" : ""),
         Vmm = new VmmConfinement(
             jail.UidMap.Count > 0 ? jail.UidMap[0].HostId : null, jail.GidMap.Count > 0 ? jail.GidMap[0].HostId : null,
             Seccomp: jail.SeccompSha256 is not null,

@@ -1,4 +1,5 @@
 using Sandbox.Backends.Container;
+using Sandbox.Host;
 using Sandbox.Policy;
 using Sandbox.Runtime;
 
@@ -11,6 +12,7 @@ namespace Sandbox.Backends.MicroVm.Jail;
 /// capabilities; no_new_privs; seccomp; cgroup limits) and sees a read-only root holding only:
 /// /usr (QEMU, its libraries and firmware, read-only), the loader cache, /vm (kernel, initramfs,
 /// root disk; read-only) and /io (its sockets and console log; the only writable directory).
+/// Under KVM also /dev/kvm: a node of its own, see <see cref="CreateKvmNode"/>.
 /// </summary>
 public static class VmmJail
 {
@@ -25,6 +27,16 @@ public static class VmmJail
     private static readonly string[] ReadOnlyBind = ["bind", "ro", "nosuid", "nodev"];
     private static readonly string[] DataBind = ["bind", "ro", "nosuid", "nodev", "noexec"];
     private static readonly string[] WritableBind = ["bind", "rw", "nosuid", "nodev", "noexec"];
+
+    // The one bind without nodev: the device node is the point of this mount.
+    private static readonly string[] DeviceBind = ["bind", "rw", "nosuid", "noexec"];
+
+    /// <summary>The KVM device: misc major 10, KVM_MINOR 232, fixed by the kernel.</summary>
+    public const uint KvmMajor = 10;
+
+    public const uint KvmMinor = 232;
+
+    public const string KvmDevice = "/dev/kvm";
 
     /// <summary>Host files the VMM reads, by their path inside the jail.</summary>
     public sealed record Files(string Kernel, string Initramfs, string RootDisk);
@@ -54,9 +66,34 @@ public static class VmmJail
         return rootfs;
     }
 
+    /// <summary>
+    /// The jail's own /dev/kvm, as Firecracker's jailer does it: a fresh c 10:232 node in the bundle,
+    /// owned by the jail's root host ID alone, mode 0600, bind-mounted to /dev/kvm. The host node
+    /// is usually 0660 root:kvm (or 0600 root:root), out of reach of the jail's IDs, and granting
+    /// the jail a host group would grant every file of that group; this node grants one device to
+    /// one leased ID and is deleted with the bundle. The node sits on the host's file system (not
+    /// the jail's tmpfs /dev, where a user namespace makes device nodes unusable), so the state
+    /// root must not be mounted nodev.
+    /// </summary>
+    public static string CreateKvmNode(string bundle, uint jailRoot)
+    {
+        if (!File.Exists(KvmDevice))
+        {
+            throw new SandboxException(ErrorKind.HostUnsupported,
+                $"the microVM was to run under KVM, but this host has no {KvmDevice}",
+                "load the kvm module (modprobe kvm_intel or kvm_amd), or unset SANDBOX_ACCELERATOR");
+        }
+
+        string node = Path.Combine(bundle, "kvm");
+        DeviceNode.CreateCharacter(node, KvmMajor, KvmMinor, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        FileOwner.Set(node, jailRoot, jailRoot);
+        return node;
+    }
+
+    /// <param name="kvmNode">The jail's KVM node (<see cref="CreateKvmNode"/>) under KVM; null under TCG, which gets no device.</param>
     public static ContainerPlan Plan(
         string id, string rootfs, string ioDir, Files host, IReadOnlyList<string> qemuArgv, long guestMemoryBytes,
-        double cpus, IdRange ids, OciSeccomp seccomp)
+        double cpus, IdRange ids, OciSeccomp seccomp, string? kvmNode = null)
     {
         var limits = ResourceLimits.Default with
         {
@@ -76,7 +113,10 @@ public static class VmmJail
                 new OciMount($"{VmDir}/initramfs.cpio", "bind", host.Initramfs, DataBind),
                 new OciMount($"{VmDir}/rootfs.ext4", "bind", host.RootDisk, DataBind),
                 new OciMount(IoDir, "bind", ioDir, WritableBind),
+                .. kvmNode is null ? Array.Empty<OciMount>() : [new OciMount(KvmDevice, "bind", kvmNode, DeviceBind)],
             ],
+            // Read and write, not mknod: the device cgroup admits this one device and nothing else.
+            AllowedDevices = kvmNode is null ? [] : [new OciDeviceRule(Allow: true, "c", KvmMajor, KvmMinor, "rw")],
         };
     }
 }

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make bench`, microVM part: boot-to-exit of `sandbox run --backend microvm busybox true` against
+# bare, unjailed QEMU booting the very same kernel, initramfs and root disk with the very same QEMU
+# argv (captured from the config.json of a live sandbox run), both measured in this run with
+# hyperfine. Then one SANDBOX_TRACE=1 run for the phase breakdown. Needs root, runc and QEMU.
+set -euo pipefail
+BIN=$(realpath "${1:-bin/sandbox}")
+RUNS=${BENCH_MICROVM_RUNS:-5}
+KERNEL=${BENCH_MICROVM_KERNEL:-debian-6.1}
+HERE=$(dirname "$(realpath "$0")")
+# A persistent state root: the guest kernel is fetched once (Debian archive), then reused.
+ROOT=${SANDBOX_BENCH_ROOT:-/var/cache/sandbox-bench}
+mkdir -p "$ROOT" && chmod 711 "$ROOT" # the jail's unprivileged ID resolves its binds through it (its parents must be traversable)
+WORK=$(mktemp -d /tmp/sandbox-bench-vm-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+sb() { "$BIN" --root "$ROOT" "$@"; }
+
+sb kernel fetch "$KERNEL" >&2
+# Warm up: builds the initramfs and the busybox root disk and caches the accelerator verdict.
+sb run --backend microvm --kernel "$KERNEL" busybox true
+
+# Capture the jailed QEMU's argv and the host files behind /vm from a live run.
+sb run --backend microvm --kernel "$KERNEL" busybox sleep 1 & pid=$!
+for _ in $(seq 200); do conf=$(ls "$ROOT"/run/*/config.json 2>/dev/null | head -1 || true); [ -n "$conf" ] && break; sleep 0.05; done
+cp "$conf" "$WORK/config.json"
+wait "$pid"
+mkdir -p "$WORK/io"
+# /vm/NAME -> the bind mount's host source; /io/NAME -> $WORK/io/NAME. Everything else is unchanged.
+mapfile -t qemu < <(jq -r --arg io "$WORK/io" '
+  (.mounts | map(select(.destination | startswith("/vm/"))) | map({(.destination): .source}) | add) as $vm
+  | .process.args[] | reduce ($vm | to_entries[]) as $m (.; gsub($m.key; $m.value)) | gsub("/io/"; $io + "/")' "$WORK/config.json")
+qemu[0]=$(command -v qemu-system-x86_64)
+printf '%s\n' "${qemu[@]}" > "$WORK/qemu.argv"
+# The guest init's script for `true`, as the launcher writes it (GuestSpec.Script).
+cat > "$WORK/script" <<'SCRIPT'
+cd -- '/' || exit 125
+exec /.sandbox/busybox env -i 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' /.sandbox/busybox setpriv --nnp 'true'
+SCRIPT
+bare="python3 $HERE/qemu-peer.py $WORK/script $WORK/qemu.argv"
+
+hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/results.json" \
+  -n "sandbox microvm" "$BIN --root $ROOT run --backend microvm --kernel $KERNEL busybox true" \
+  -n "bare qemu" "$bare" >&2
+
+median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$WORK/results.json"; }
+range() { jq -r --arg n "$1" '.results[] | select(.command == $n) | "\(.min*1000|round)-\(.max*1000|round)"' "$WORK/results.json"; }
+ours=$(median "sandbox microvm")
+echo
+echo "| command | median (ms) | min-max (ms) | sandbox / this |"
+echo "|---|---:|---:|---:|"
+for name in "sandbox microvm" "bare qemu"; do
+  m=$(median "$name")
+  printf '| %s | %.0f | %s | %.3fx |\n' "$name" "$(jq -n "$m*1000")" "$(range "$name")" "$(jq -n "$ours/$m")"
+done
+echo
+echo "Phases of one run (SANDBOX_TRACE=1):"
+echo '```'
+SANDBOX_TRACE=1 "$BIN" --root "$ROOT" run --backend microvm --kernel "$KERNEL" busybox true 2>&1 | grep '^sandbox-trace' || true
+echo '```'
+echo "runs=$RUNS, kernel $KERNEL, accelerator: $(jq -r '.process.args | (index("-accel")) as $i | .[$i+1]' "$WORK/config.json"), host: $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(qemu-system-x86_64 --version | head -1)"

@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""The bare-QEMU baseline's host side of the guest protocol, and nothing more.
+
+Usage: qemu-peer.py SCRIPT_FILE ARGV_FILE   (ARGV_FILE: QEMU's argv, one word per line)
+Listens on every unix socket the argv names (control, stdout, stderr, stdin), as the sandbox
+launcher does, starts QEMU unjailed, sends the guest init its spec ("spec LEN STDIN\n" + script)
+on the control port, closes stdin, drains the rest and exits with QEMU's status. No jail, no
+cgroup, no policy, no audit: the difference to `sandbox run` is what the launcher adds.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+
+script = open(sys.argv[1], "rb").read()
+qemu = open(sys.argv[2]).read().splitlines()
+paths = {m.group(2): m.group(1) for a in qemu for m in [re.search(r"socket,id=(\w+),path=(.+)$", a)] if m}
+listeners = {}
+for path, name in paths.items():
+    if os.path.exists(path):
+        os.unlink(path)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(1)
+    listeners[name] = s
+
+vmm = subprocess.Popen(qemu, stdin=subprocess.DEVNULL)
+conns = {name: s.accept()[0] for name, s in listeners.items()}
+stdin = "stdin" in conns
+conns["control"].sendall(b"spec %d %d\n" % (len(script), 1 if stdin else 0) + script)
+if stdin:
+    conns.pop("stdin").close()
+
+
+def drain(c):
+    while c.recv(65536):
+        pass
+
+
+threads = [threading.Thread(target=drain, args=(c,), daemon=True) for c in conns.values()]
+for t in threads:
+    t.start()
+code = vmm.wait()
+for t in threads:
+    t.join(timeout=10)
+sys.exit(code)
