@@ -43,11 +43,17 @@ out=$(port sandbox.stdout); err=$(port sandbox.stderr); in=/dev/null
 # off right after the workload could drop its last output. The workload's stdout and stderr
 # therefore reach their ports through tee, wc counts what tee forwarded, and init reports the
 # counts with the exit status and powers off only when the host answers that it received them.
-mkdir -p /run && mkfifo /run/stdout /run/stderr /run/stdout.copy /run/stderr.copy || fail "cannot create the output pipes"
-tee "$out" </run/stdout >/run/stdout.copy 3>&- & fwd=$!
-wc -c </run/stdout.copy >/run/stdout.bytes 3>&- & fwd="$fwd $!"
-tee "$err" </run/stderr >/run/stderr.copy 3>&- & fwd="$fwd $!"
-wc -c </run/stderr.copy >/run/stderr.bytes 3>&- & fwd="$fwd $!"
+# (cat writes to the port: tee moves 1 KiB at a time, cat as much as is waiting, and small port
+# writes cost the host's socket buffer far more than their size.)
+mkdir -p /run && mkfifo /run/stdout /run/stderr /run/stdout.copy /run/stderr.copy /run/stdout.port /run/stderr.port ||
+  fail "cannot create the output pipes"
+fwd=
+for s in stdout stderr; do
+  tee /run/$s.copy </run/$s >/run/$s.port 3>&- & fwd="$fwd $!"
+  wc -c </run/$s.copy >/run/$s.bytes 3>&- & fwd="$fwd $!"
+done
+cat </run/stdout.port >"$out" 3>&- & fwd="$fwd $!"
+cat </run/stderr.port >"$err" 3>&- & fwd="$fwd $!"
 # Like a container whose init exits: what the workload left running is killed (which also closes
 # its copies of the output pipes). Kernel threads and zombies have no exe link.
 reap() {
