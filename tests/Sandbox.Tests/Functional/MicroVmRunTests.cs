@@ -67,7 +67,7 @@ public sealed class MicroVmRunTests : IDisposable
     public async Task Output_is_complete_when_the_sink_reads_only_after_the_workload_exited()
     {
         CancellationToken ct = TestContext.Current.CancellationToken;
-        using var launcher = _cli.Start(["run", "--backend", "microvm", "busybox", "sh", "-c", "seq 1 50000; echo done >&2; exit 4"], redirectStdin: true);
+        using var launcher = _cli.Start(["run", "--backend", "microvm", "busybox", "sh", "-c", "seq 1 20000; echo done >&2; exit 4"], redirectStdin: true);
         launcher.StandardInput.Close();
         var stderr = new StringBuilder();
         var readErr = Task.Run(() =>
@@ -90,7 +90,7 @@ public sealed class MicroVmRunTests : IDisposable
             }
         }
 
-        // The ~290 KB fit in the pipes, sockets and virtqueues between the workload and this test,
+        // The ~110 KB fit in the pipes, sockets and virtqueues between the workload and this test,
         // so the workload finishes without anyone reading; if a host's buffers are smaller, the
         // workload blocks and the test reads after the wait, still checking completeness.
         var waited = System.Diagnostics.Stopwatch.StartNew();
@@ -104,7 +104,7 @@ public sealed class MicroVmRunTests : IDisposable
         Assert.True(launcher.WaitForExit(TimeSpan.FromMinutes(2)), "the launcher did not exit");
         await readErr.WaitAsync(TimeSpan.FromSeconds(30), ct);
         var expected = new StringBuilder();
-        for (int i = 1; i <= 50000; i++)
+        for (int i = 1; i <= 20000; i++)
         {
             expected.Append(i).Append('\n');
         }
