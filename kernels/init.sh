@@ -1,9 +1,10 @@
 #!/bin/busybox sh
 # The guest's PID 1 (from the initramfs). It loads the drivers, builds the workload's root
 # (the image's read-only disk under a tmpfs overlay, with fresh /proc, /sys, /dev and /tmp),
-# reads the run spec from the control port, runs it, reports the exit status on the control
-# port and powers the VM off. Nothing here interprets user data: the host sends the spec as a
-# script in which every user-supplied word is single-quoted.
+# reads the run spec from the control port, runs it, reports the exit status and the output's byte
+# counts on the control port and powers the VM off once the host has received that output. Nothing
+# here interprets user data: the host sends the spec as a script in which every user-supplied word
+# is single-quoted.
 export PATH=/bin
 fail() { echo "sandbox-init: $*" >/dev/console; sync; reboot -f; }
 wait_for() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -gt 500 ] && fail "timed out waiting for $1"; usleep 10000; done; }
@@ -38,9 +39,48 @@ cd /
 
 out=$(port sandbox.stdout); err=$(port sandbox.stderr); in=/dev/null
 [ "$stdin" = 1 ] && in=$(port sandbox.stdin)
+# A write to a port returns once the data is queued, not once the host has read it, so powering
+# off right after the workload could drop its last output. The workload's stdout and stderr
+# therefore reach their ports through tee, wc counts what tee forwarded, and init reports the
+# counts with the exit status and powers off only when the host answers that it received them.
+# (cat writes to the port: tee moves 1 KiB at a time, cat as much as is waiting, and small port
+# writes cost the host's socket buffer far more than their size.)
+mkdir -p /run && mkfifo /run/stdout /run/stderr /run/stdout.copy /run/stderr.copy /run/stdout.port /run/stderr.port ||
+  fail "cannot create the output pipes"
+fwd=
+for s in stdout stderr; do
+  tee /run/$s.copy </run/$s >/run/$s.port 3>&- & fwd="$fwd $!"
+  wc -c </run/$s.copy >/run/$s.bytes 3>&- & fwd="$fwd $!"
+done
+cat </run/stdout.port >"$out" 3>&- & fwd="$fwd $!"
+cat </run/stderr.port >"$err" 3>&- & fwd="$fwd $!"
+# Like a container whose init exits: what the workload left running is killed (which also closes
+# its copies of the output pipes). Kernel threads and zombies have no exe link.
+reap() {
+  pass=0
+  while [ $pass -lt 100 ]; do
+    pass=$((pass + 1)); left=
+    for p in /proc/[0-9]*; do
+      p=${p#/proc/}
+      case " 1 $fwd " in *" $p "*) continue ;; esac
+      [ -e "/proc/$p/exe" ] && kill -9 "$p" 2>/dev/null && left=1
+    done
+    [ -z "$left" ] && return
+    usleep 10000
+  done
+}
 echo ready >&3; echo sandbox-init: ready >/dev/console
-chroot /newroot /.sandbox/busybox sh /.sandbox/spec <"$in" >"$out" 2>"$err" 3>&- &
+chroot /newroot /.sandbox/busybox sh /.sandbox/spec <"$in" >/run/stdout 2>/run/stderr 3>&- &
 wait $!
-echo "exit $?" >&3
+status=$?
+reap
+wait $fwd
+read -r outbytes </run/stdout.bytes; read -r errbytes </run/stderr.bytes
+case "$outbytes:$errbytes" in
+  *[!0-9:]* | :* | *:) echo "exit $status" >&3 ;;
+  *) echo "exit $status $outbytes $errbytes" >&3 ;;
+esac
+# The host answers once its end has all of it (EOF if the host went away).
+while read -r reply <&3; do [ "$reply" = poweroff ] && break; done
 sync
-echo sandbox-init: rebooting >/dev/console; reboot -f
+echo sandbox-init: powering off >/dev/console; reboot -f

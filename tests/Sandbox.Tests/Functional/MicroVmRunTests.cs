@@ -59,6 +59,61 @@ public sealed class MicroVmRunTests : IDisposable
         Assert.Equal(expected.ToString(), run.Stdout);
     }
 
+    // Regression: init powered off as soon as it had reported the exit status, while output was
+    // still queued in the guest and QEMU because the host's sink was not reading; that output was
+    // lost (cut at a 4 KiB multiple), and after QEMU exited the launcher gave its pumps only 10 s.
+    // Here nothing reads the launcher's stdout until well after the workload has exited.
+    [Fact]
+    public async Task Output_is_complete_when_the_sink_reads_only_after_the_workload_exited()
+    {
+        CancellationToken ct = TestContext.Current.CancellationToken;
+        using var launcher = _cli.Start(["run", "--backend", "microvm", "busybox", "sh", "-c", "seq 1 20000; echo done >&2; exit 4"], redirectStdin: true);
+        launcher.StandardInput.Close();
+        var stderr = new StringBuilder();
+        var readErr = Task.Run(() =>
+        {
+            var buffer = new char[4096];
+            int n;
+            while ((n = launcher.StandardError.Read(buffer)) > 0)
+            {
+                lock (stderr)
+                {
+                    stderr.Append(buffer, 0, n);
+                }
+            }
+        }, ct);
+        string Err()
+        {
+            lock (stderr)
+            {
+                return stderr.ToString();
+            }
+        }
+
+        // The ~110 KB fit in the pipes, sockets and virtqueues between the workload and this test,
+        // so the workload finishes without anyone reading; if a host's buffers are smaller, the
+        // workload blocks and the test reads after the wait, still checking completeness.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!Err().Contains("done\n", StringComparison.Ordinal) && !launcher.HasExited && waited.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            await Task.Delay(100, ct);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(12), ct); // longer than the launcher used to wait for its pumps after QEMU exited
+        string stdout = launcher.StandardOutput.ReadToEnd();
+        Assert.True(launcher.WaitForExit(TimeSpan.FromMinutes(2)), "the launcher did not exit");
+        await readErr.WaitAsync(TimeSpan.FromSeconds(30), ct);
+        var expected = new StringBuilder();
+        for (int i = 1; i <= 20000; i++)
+        {
+            expected.Append(i).Append('\n');
+        }
+
+        Assert.True(launcher.ExitCode == 4, $"exit {launcher.ExitCode}\n{Err()}");
+        Assert.True(expected.ToString() == stdout, $"stdout has {stdout.Length} of {expected.Length} bytes\n{Err()}");
+        Assert.DoesNotContain("may be incomplete", Err(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Timeout_kills_the_vm_and_reports_137()
     {

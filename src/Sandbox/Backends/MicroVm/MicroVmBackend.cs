@@ -148,6 +148,12 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
 
     private static async Task<int> ExitCodeAsync(VmOutcome o, string consoleLog, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
     {
+        if (o.OutputIncomplete)
+        {
+            await Say(stderr, string.Create(CultureInfo.InvariantCulture,
+                $"sandbox: the workload's output may be incomplete: the guest's stdout/stderr delivered nothing for {VmRunner.OutputStall.TotalSeconds:0}s before all of it arrived\n")).ConfigureAwait(false);
+        }
+
         if (o.Signal is { } signal)
         {
             await Say(stderr, $"sandbox: signal {signal} received; the microVM was stopped\n").ConfigureAwait(false);

@@ -9,18 +9,28 @@ using Sandbox.Runtime;
 namespace Sandbox.Backends.MicroVm;
 
 /// <summary>How a microVM run ended, before it is mapped to an exit code.</summary>
-public sealed record VmOutcome(int? ExitCode, bool TimedOut, int? Signal, bool BootTimedOut, int VmmExitCode, string VmmStderr, string? RuntimeError);
+/// <param name="OutputIncomplete">The guest's stdout/stderr may lack data: the host never received all the bytes the guest said it sent.</param>
+public sealed record VmOutcome(
+    int? ExitCode, bool TimedOut, int? Signal, bool BootTimedOut, int VmmExitCode, string VmmStderr, string? RuntimeError, bool OutputIncomplete = false);
 
 /// <summary>
 /// Supervises one jailed QEMU: accepts its connections on the launcher's sockets, sends the spec,
 /// streams stdout/stderr/stdin, reads the exit status on the control port, and kills the VM on
 /// --timeout, on SIGINT/SIGTERM/SIGHUP/SIGQUIT, or when the guest does not come up.
+/// The guest powers off only when told to, after the host has received every byte of output the
+/// guest reported with its exit status; a slow sink (e.g. a pipe read slowly) only slows the run.
 /// </summary>
 public sealed class VmRunner
 {
     public static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private const int SigKill = 9;
+
+    /// <summary>How long a stream may deliver nothing while the host still expects bytes on it.</summary>
+    public static readonly TimeSpan OutputStall = TimeSpan.FromSeconds(30);
+
+    // Once QEMU has exited every socket is at EOF after its buffered data; this only guards against a peer that never closes.
+    private static readonly TimeSpan DrainStall = TimeSpan.FromSeconds(10);
 
     public sealed record Sockets(Socket Control, Socket Stdout, Socket Stderr, Socket? Stdin);
 
@@ -40,36 +50,51 @@ public sealed class VmRunner
             psi.ArgumentList.Add(a);
         }
 
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        int? signal = null;
+        bool timedOut = false, bootTimedOut = false;
+        // Handled before the runtime starts: a signal that found no handler would end the launcher
+        // at once (exit 128+N) and leave the VMM running under an orphaned runtime.
+        var registrations = new List<PosixSignalRegistration>();
+        if (io.ForwardSignals)
+        {
+            foreach (var (s, n) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
+            {
+                registrations.Add(PosixSignalRegistration.Create(s, ctx =>
+                {
+                    ctx.Cancel = true; // stay up to tear the VM down
+                    signal ??= n;
+                    stop.Cancel();
+                }));
+            }
+        }
+
         trace.Mark("jail rendered");
-        using var vmm = Process.Start(psi) ?? throw new SandboxException(ErrorKind.EngineFailed, $"could not start {runtime.BinaryPath}");
+        Process vmm;
+        try
+        {
+            vmm = Process.Start(psi) ?? throw new SandboxException(ErrorKind.EngineFailed, $"could not start {runtime.BinaryPath}");
+        }
+        catch
+        {
+            registrations.ForEach(r => r.Dispose());
+            throw;
+        }
+
+        using var vmmProcess = vmm;
         vmm.StandardInput.Close();
         var vmmOutput = new StringBuilder();
         Task drainOut = DrainAsync(vmm.StandardOutput, vmmOutput);
         Task drainErr = DrainAsync(vmm.StandardError, vmmOutput);
 
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        int? signal = null;
-        bool timedOut = false, bootTimedOut = false;
-        var registrations = new List<PosixSignalRegistration>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         int? exitCode = null;
-        var pumps = new List<Task>();
+        bool outputIncomplete = false;
+        StreamPump? stdoutPump = null, stderrPump = null;
+        Task? control = null, acknowledged = null;
         Socket? stdinConnection = null;
         try
         {
-            if (io.ForwardSignals)
-            {
-                foreach (var (s, n) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
-                {
-                    registrations.Add(PosixSignalRegistration.Create(s, ctx =>
-                    {
-                        ctx.Cancel = true; // stay up to tear the VM down
-                        signal ??= n;
-                        stop.Cancel();
-                    }));
-                }
-            }
-
             if (timeout is { } t)
             {
                 stop.CancelAfter(t);
@@ -80,15 +105,22 @@ public sealed class VmRunner
             {
                 trace.Mark("VMM started (QEMU connected its ports)");
                 await conns[0].SendAsync(spec, SocketFlags.None, stop.Token).ConfigureAwait(false);
-                pumps.Add(PumpAsync(conns[1], io.Stdout));
-                pumps.Add(PumpAsync(conns[2], io.Stderr));
-                Task control = ReadControlAsync(conns[0], ready, code =>
+                var stdoutP = stdoutPump = new StreamPump(conns[1], io.Stdout);
+                var stderrP = stderrPump = new StreamPump(conns[2], io.Stderr);
+                Socket controlSocket = conns[0];
+                CancellationToken stopToken = stop.Token;
+                control = ReadControlAsync(controlSocket, ready, e =>
                 {
-                    exitCode ??= code;
+                    if (exitCode is not null)
+                    {
+                        return;
+                    }
+
+                    exitCode = e.Code;
                     trace.Mark("workload exited");
+                    acknowledged = AcknowledgeAsync(controlSocket, e, stdoutP, stderrP, () => outputIncomplete = true, stopToken);
                 });
                 _ = ready.Task.ContinueWith(_ => trace.Mark("guest ready (kernel booted, init built the root)"), TaskScheduler.Default);
-                pumps.Add(control);
                 if (conns.Length > 3)
                 {
                     stdinConnection = conns[3];
@@ -109,21 +141,94 @@ public sealed class VmRunner
         }
         finally
         {
-            registrations.ForEach(r => r.Dispose());
             if (!vmm.HasExited)
             {
-                await runtime.KillAsync(id, SigKill).ConfigureAwait(false);
-                await vmm.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+                await StopVmmAsync(runtime, id, vmm).ConfigureAwait(false);
             }
+
+            registrations.ForEach(r => r.Dispose());
         }
 
         trace.Mark("VMM exited");
-        // QEMU is gone, so every socket has reached EOF once its buffered data is read.
-        await Task.WhenAny(Task.WhenAll(pumps), Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None)).ConfigureAwait(false);
+        // QEMU is gone, so every socket reaches EOF once its buffered data is read. Writing that data
+        // to a slow sink takes as long as it takes; only a socket that delivers nothing is given up on.
+        if (stdoutPump is not null && stderrPump is not null)
+        {
+            await Task.WhenAll(stdoutPump.DrainAsync(DrainStall), stderrPump.DrainAsync(DrainStall)).ConfigureAwait(false);
+        }
+
+        if (control is not null)
+        {
+            await Task.WhenAny(control, Task.Delay(DrainStall, CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        if (acknowledged is not null)
+        {
+            await acknowledged.ConfigureAwait(false);
+        }
+
         await Task.WhenAll(drainOut, drainErr).ConfigureAwait(false);
         stdinConnection?.Dispose();
         string? runtimeError = vmm.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null;
-        return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, vmmOutput.ToString(), runtimeError);
+        return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, vmmOutput.ToString(), runtimeError,
+            outputIncomplete && signal is null && !timedOut);
+    }
+
+    /// <summary>
+    /// Kills the jailed VMM and waits for the runtime to exit (it reaps QEMU first). `kill` fails
+    /// until the runtime has created the container, so a stop that comes while it is still
+    /// starting is retried; a runtime that never gets that far is killed itself.
+    /// </summary>
+    private static async Task StopVmmAsync(OciRuntime runtime, string id, Process vmm)
+    {
+        var clock = Stopwatch.StartNew();
+        var pause = TimeSpan.FromMilliseconds(100);
+        while (!vmm.HasExited)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                vmm.Kill(); // the runtime is stuck; its container, if any, goes with `delete --force`
+                break;
+            }
+
+            await runtime.KillAsync(id, SigKill).ConfigureAwait(false);
+            using var wait = new CancellationTokenSource(pause);
+            try
+            {
+                await vmm.WaitForExitAsync(wait.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+            }
+        }
+
+        await vmm.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Answers the guest's exit report: once the pumps have received as many bytes as the guest
+    /// counted on each stream, tells it to power off. A stream that delivers nothing for
+    /// <see cref="OutputStall"/> while bytes are still owed is given up on (output may be incomplete).
+    /// </summary>
+    private static async Task AcknowledgeAsync(Socket control, ControlMessage.Exited exit, StreamPump stdout, StreamPump stderr, Action incomplete, CancellationToken ct)
+    {
+        try
+        {
+            bool complete = exit.Stdout is { } o && exit.Stderr is { } e
+                && await stdout.WaitForAsync(o, OutputStall, ct).ConfigureAwait(false)
+                && await stderr.WaitForAsync(e, OutputStall, ct).ConfigureAwait(false);
+            if (!complete)
+            {
+                incomplete();
+            }
+
+            await control.SendAsync(Encoding.ASCII.GetBytes(ControlMessage.PowerOff), SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException or IOException)
+        {
+            // stopped (timeout, signal) or the VM went away: it is killed or already gone
+        }
     }
 
     // QEMU connects to each socket while it starts; if it dies first, there is nothing to accept.
@@ -136,7 +241,7 @@ public sealed class VmRunner
         return first == accept ? await accept.ConfigureAwait(false) : null;
     }
 
-    private static async Task ReadControlAsync(Socket control, TaskCompletionSource ready, Action<int> exited)
+    private static async Task ReadControlAsync(Socket control, TaskCompletionSource ready, Action<ControlMessage.Exited> exited)
     {
         using var stream = new NetworkStream(control, ownsSocket: true);
         using var reader = new StreamReader(stream, Encoding.ASCII);
@@ -150,33 +255,14 @@ public sealed class VmRunner
                         ready.TrySetResult();
                         break;
                     case ControlMessage.Exited e:
-                        exited(e.Code);
+                        exited(e);
                         break;
                 }
             }
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {
             // the VM went away mid-line; whatever arrived before counts
-        }
-    }
-
-    private static async Task PumpAsync(Socket from, Stream to)
-    {
-        using var stream = new NetworkStream(from, ownsSocket: true);
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            int n;
-            while ((n = await stream.ReadAsync(buffer).ConfigureAwait(false)) > 0)
-            {
-                await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
-                await to.FlushAsync().ConfigureAwait(false); // live output, not batched
-            }
-        }
-        catch (IOException)
-        {
-            // connection reset when QEMU is killed
         }
     }
 
@@ -216,6 +302,106 @@ public sealed class VmRunner
         lock (into)
         {
             into.Append(text.Length > 4096 ? text[^4096..] : text);
+        }
+    }
+
+    /// <summary>
+    /// Copies one guest stream (a socket QEMU writes) to its sink, counting the bytes received.
+    /// It tracks how long a read has been waiting, so the host can tell a guest that sends nothing
+    /// from a sink that is merely slow.
+    /// </summary>
+    private sealed class StreamPump
+    {
+        private readonly Socket _from;
+        private long _received;
+        private long _readingSince; // Stopwatch timestamp while a read is pending, else 0
+
+        public StreamPump(Socket from, Stream to)
+        {
+            _from = from;
+            Completion = RunAsync(to);
+        }
+
+        public Task Completion { get; }
+
+        public long Received => Interlocked.Read(ref _received);
+
+        private TimeSpan ReadWait =>
+            Interlocked.Read(ref _readingSince) is var since && since != 0 ? Stopwatch.GetElapsedTime(since) : TimeSpan.Zero;
+
+        /// <summary>True once <paramref name="bytes"/> have been received; false if the stream ended or stalled before.</summary>
+        public async Task<bool> WaitForAsync(long bytes, TimeSpan stall, CancellationToken ct)
+        {
+            while (Received < bytes)
+            {
+                if (Completion.IsCompleted || ReadWait > stall)
+                {
+                    return Received >= bytes;
+                }
+
+                await Task.WhenAny(Completion, Task.Delay(TimeSpan.FromMilliseconds(50), ct)).ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
+            }
+
+            return true;
+        }
+
+        /// <summary>Waits until everything received is written to the sink; gives up on a socket that delivers nothing for <paramref name="stall"/>.</summary>
+        public async Task DrainAsync(TimeSpan stall)
+        {
+            while (!Completion.IsCompleted)
+            {
+                await Task.WhenAny(Completion, Task.Delay(TimeSpan.FromMilliseconds(200), CancellationToken.None)).ConfigureAwait(false);
+                if (ReadWait > stall)
+                {
+                    _from.Dispose(); // ends the pending read
+                }
+            }
+
+            await Completion.ConfigureAwait(false);
+        }
+
+        private async Task RunAsync(Stream to)
+        {
+            await Task.Yield();
+            using var stream = new NetworkStream(_from, ownsSocket: true);
+            var buffer = new byte[64 * 1024];
+            bool sinkOpen = true;
+            try
+            {
+                while (true)
+                {
+                    Interlocked.Exchange(ref _readingSince, Stopwatch.GetTimestamp());
+                    int n = await stream.ReadAsync(buffer).ConfigureAwait(false);
+                    Interlocked.Exchange(ref _readingSince, 0);
+                    if (n == 0)
+                    {
+                        break;
+                    }
+
+                    Interlocked.Add(ref _received, n);
+                    if (sinkOpen)
+                    {
+                        try
+                        {
+                            await to.WriteAsync(buffer.AsMemory(0, n)).ConfigureAwait(false);
+                            await to.FlushAsync().ConfigureAwait(false); // live output, not batched
+                        }
+                        catch (IOException)
+                        {
+                            sinkOpen = false; // e.g. a closed pipe: keep reading, so the guest is never blocked on it
+                        }
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
+            {
+                // connection reset when QEMU is killed, or given up on after it exited
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _readingSince, 0);
+            }
         }
     }
 }

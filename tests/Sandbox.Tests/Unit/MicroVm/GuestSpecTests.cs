@@ -51,10 +51,17 @@ public sealed class GuestSpecTests
     public void Exit_lines_are_parsed(string line, int code) =>
         Assert.Equal(code, Assert.IsType<ControlMessage.Exited>(ControlMessage.Parse(line)).Code);
 
+    [Fact]
+    public void Exit_lines_carry_the_byte_counts_of_stdout_and_stderr() =>
+        Assert.Equal(new ControlMessage.Exited(7, 1_700_000, 12), ControlMessage.Parse("exit 7 1700000 12\n"));
+
     [Theory]
     [InlineData("exit -1")]
     [InlineData("exit 256")]
     [InlineData("exit 3 4")]
+    [InlineData("exit 3 4 -5")]
+    [InlineData("exit 3 4 5 6")]
+    [InlineData("exit 3  4 5")]
     [InlineData("garbage")]
     public void Anything_else_on_the_control_port_is_ignored(string line) => Assert.Null(ControlMessage.Parse(line));
 

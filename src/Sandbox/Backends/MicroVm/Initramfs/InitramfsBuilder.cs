@@ -18,7 +18,7 @@ public static class InitramfsBuilder
 
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
-        ["sh", "mount", "insmod", "cat", "usleep", "mkdir", "mknod", "ln", "chmod", "cp", "rm", "head", "chroot", "sync", "reboot"];
+        ["sh", "mount", "insmod", "cat", "usleep", "mkdir", "mknod", "ln", "chmod", "cp", "rm", "head", "chroot", "sync", "reboot", "mkfifo", "tee", "wc"];
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
 
