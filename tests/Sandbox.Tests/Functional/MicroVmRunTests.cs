@@ -94,7 +94,7 @@ public sealed class MicroVmRunTests : IDisposable
         // so the workload finishes without anyone reading; if a host's buffers are smaller, the
         // workload blocks and the test reads after the wait, still checking completeness.
         var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!Err().Contains("done\n", StringComparison.Ordinal) && !launcher.HasExited && waited.Elapsed < TimeSpan.FromSeconds(90))
+        while (!Err().Contains("done\n", StringComparison.Ordinal) && !launcher.HasExited && waited.Elapsed < TimeSpan.FromSeconds(30))
         {
             await Task.Delay(100, ct);
         }
