@@ -9,6 +9,7 @@ internal static partial class FileLock
     public const int Exclusive = 2; // LOCK_EX
 
     /// <summary>Returns 0, or -1 with the errno in Marshal.GetLastPInvokeError.</summary>
-    [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
+    // The exact soname: a bare "libc" makes the runtime probe dozens of paths first (~2 ms per run).
+    [LibraryImport("libc.so.6", EntryPoint = "flock", SetLastError = true)]
     public static partial int Flock(int fd, int operation);
 }

@@ -78,6 +78,5 @@ internal sealed partial class StoreLock : IDisposable
             $"cannot open the image store lock {path}: {Host.Errno.Describe(LibC.errno)}");
     }
 
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int flock(int fd, int operation);
+    private static int flock(int fd, int operation) => Host.FileLock.Flock(fd, operation);
 }
