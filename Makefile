@@ -48,6 +48,7 @@ demo: deps build ## Build, then run real sandboxed workloads
 
 bench: deps build ## Benchmarks: sandbox vs the bare OCI runtime vs podman; the microVM vs bare QEMU
 	tests/Performance/bench.sh $(BIN)
+	tests/Performance/image-sharing.sh $(BIN)
 	tests/Performance/bench-microvm.sh $(BIN)
 
 clean: ## Remove build outputs
