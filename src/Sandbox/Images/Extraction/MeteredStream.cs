@@ -7,7 +7,7 @@ namespace Sandbox.Images.Extraction;
 /// <see cref="Budget"/> bytes come through. Used for a layer's decompressed tar (its diff ID and the bomb
 /// limit) and for blobs entering the store (their digest).
 /// </summary>
-internal sealed class MeteredStream(Stream inner, long budget, string what) : Stream
+internal sealed class MeteredStream(Stream inner, long budget, string what) : ForwardOnlyReadStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -15,10 +15,6 @@ internal sealed class MeteredStream(Stream inner, long budget, string what) : St
 
     public long BytesRead { get; private set; }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
     public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
 
     /// <summary>Reads whatever is left (tar padding after the end-of-archive blocks) and returns "sha256:hex".</summary>
@@ -32,8 +28,6 @@ internal sealed class MeteredStream(Stream inner, long budget, string what) : St
         return "sha256:" + Convert.ToHexStringLower(_hash.GetHashAndReset());
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer)
     {
         int n = inner.Read(buffer);
@@ -46,14 +40,6 @@ internal sealed class MeteredStream(Stream inner, long budget, string what) : St
         _hash.AppendData(buffer[..n]);
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Sandbox.Images.Extraction;
 
 /// <summary>The stdout of a `zstd -dc` child; at end of stream its exit status is checked, and disposal ends it.</summary>
-internal sealed class ZstdStream : Stream
+internal sealed class ZstdStream : ForwardOnlyReadStream
 {
     private readonly Process _process;
     private readonly Stream _stdout;
@@ -17,14 +17,6 @@ internal sealed class ZstdStream : Stream
         _digest = digest;
         _stderr = process.StandardError.ReadToEndAsync();
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -40,14 +32,6 @@ internal sealed class ZstdStream : Stream
 
         return n;
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
