@@ -34,7 +34,7 @@ build: $(BIN) ## Build the NativeAOT CLI at bin/sandbox
 $(BIN): $(SOURCES)
 	@echo "build: publishing NativeAOT $(BIN)"
 	$(DOTNET) publish $(CLI_PROJECT) -c Release -r linux-x64 -o $(PUBLISH_DIR) --nologo -v quiet
-	@mkdir -p bin && cp $(PUBLISH_DIR)/Sandbox.Cli $(BIN)
+	@mkdir -p bin && cp $(PUBLISH_DIR)/Sandbox.Cli $(BIN).tmp && mv -f $(BIN).tmp $(BIN) # rename: a running sandbox keeps its old binary
 
 test: build ## Run the whole test suite (root and the engines for integration tests)
 	@# microVM tests fetch the guest kernels once into $${SANDBOX_TEST_CACHE:-/var/cache/sandbox-tests} and reuse them.
