@@ -18,12 +18,35 @@ i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; 
   i=$((i + 1)); [ $i -gt 500 ] && fail "virtio-serial ports did not appear"; usleep 10000; done
 control=$(port sandbox.control); wait_for "$control"
 exec 3<>"$control" || fail "cannot open $control"
-read -r tag length stdin <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
+read -r tag length stdin volumes <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
+# Named volumes: one "volume TAG ro|rw TARGET" line each. The target is the rest of the line and is
+# only ever used quoted. Kept in /volumes (the initramfs), read back line by line below.
+case "$volumes" in '' | *[!0-9]*) fail "bad volume count from the host" ;; esac
+i=0; : >/volumes
+while [ $i -lt "$volumes" ]; do
+  IFS= read -r line <&3 && [ "${line#volume }" != "$line" ] || fail "bad volume line from the host"
+  echo "$line" >>/volumes; i=$((i + 1))
+done
+each_volume() { # calls "$1" TAG MODE TARGET per volume
+  while IFS= read -r line; do
+    rest=${line#volume }; vtag=${rest%% *}; rest=${rest#* }; vmode=${rest%% *}; vtarget=${rest#* }
+    "$1" "$vtag" "$vmode" "$vtarget" || return 1
+  done </volumes
+}
+# A volume's mount point is made in the still-empty writable layer (or in the fresh /tmp), so
+# nothing in the image, not even a symlink at the target, decides where the volume lands.
+volume_dir() { case "$3" in /tmp | /tmp/*) ;; *) mkdir -p "/rw/upper$3" ;; esac; }
+volume_mount() {
+  case "$3" in /tmp | /tmp/*) mkdir -p "/newroot$3" || return 1 ;; esac
+  opts=trans=virtio,version=9p2000.L,msize=262144,nosuid,nodev; [ "$2" = ro ] && opts=$opts,ro
+  mount -t 9p -o "$opts" "$1" "/newroot$3"
+}
 
 wait_for /dev/vda
 mkdir -p /lower /rw /newroot
 mount -t ext4 -o ro,noload /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
 mount -t tmpfs -o mode=0755 rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the writable layer"
+each_volume volume_dir || fail "cannot create the volume mount points"
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot || fail "cannot mount the overlay"
 # The image's own /proc, /sys, /dev, /tmp never count: a symlink there would redirect our mounts.
 cd /newroot && for d in proc sys dev tmp .sandbox; do [ -L "$d" ] && rm -f "$d"; mkdir -p "$d" || fail "cannot create /$d"; done
@@ -34,6 +57,7 @@ mknod -m 666 dev/null c 1 3 && mknod -m 666 dev/zero c 1 5 && mknod -m 666 dev/f
   mkdir dev/pts dev/shm && ln -s /proc/self/fd dev/fd && ln -s /proc/self/fd/0 dev/stdin &&
   ln -s /proc/self/fd/1 dev/stdout && ln -s /proc/self/fd/2 dev/stderr || fail "cannot populate /dev"
 mount -t devpts -o nosuid,noexec,newinstance,ptmxmode=0666 devpts dev/pts && mount -t tmpfs -o nosuid,nodev,mode=1777 shm dev/shm
+each_volume volume_mount || fail "cannot mount the volumes"
 chmod 0700 .sandbox && cp /bin/busybox .sandbox/busybox && head -c "$length" <&3 > .sandbox/spec || fail "cannot receive the spec"
 cd /
 

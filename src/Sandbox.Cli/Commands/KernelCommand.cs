@@ -30,10 +30,12 @@ internal static class KernelCommand
         var rows = catalog.Entries.Select(e =>
         {
             KernelManifest? m = store.ReadManifest(e.Name);
-            string? problem = m is null ? null : KernelStore.Verify(store.PathOf(e.Name), m);
+            string? corrupt = m is null ? null : KernelStore.Verify(store.PathOf(e.Name), m);
+            string? problem = corrupt ?? (m is null || m.HasModulesOf(e) ? null : "fetched for another module list than the catalog's; fetch it again");
+            string status = m is null ? "no" : corrupt is not null ? "CORRUPT" : problem is not null ? "STALE" : "yes";
             string source = $"debian {string.Join("+", e.Sources.Select(s => s.Suite))} {e.Package}";
             return new KernelListing(e.Name, e.Description, e.Name == catalog.DefaultName, source, m is not null, m?.Version,
-                m?.Package, m?.VmlinuzSha256, m?.DebSha256, problem);
+                m?.Package, m?.VmlinuzSha256, m?.DebSha256, problem, status);
         }).ToList();
 
         if (r.GetValue(GlobalOptions.Json))
@@ -45,9 +47,8 @@ internal static class KernelCommand
         Console.WriteLine($"{"NAME",-13} {"VERSION",-12} {"FETCHED",-8} {"VMLINUZ SHA256",-16} SOURCE");
         foreach (var row in rows)
         {
-            string fetched = !row.Fetched ? "no" : row.Problem is null ? "yes" : "CORRUPT";
             string sha = row.VmlinuzSha256 is { } s ? s[..12] + "..." : "-";
-            Console.WriteLine($"{row.Name + (row.Default ? "*" : ""),-13} {row.Version ?? "-",-12} {fetched,-8} {sha,-16} {row.Source}");
+            Console.WriteLine($"{row.Name + (row.Default ? "*" : ""),-13} {row.Version ?? "-",-12} {row.Status,-8} {sha,-16} {row.Source}");
         }
 
         return 0;

@@ -35,6 +35,9 @@ public sealed record AppliedHardening
 
     public AppliedLimits? Limits { get; init; }
 
+    /// <summary>Named volumes as handed to the engine: where, read-only or not, and by what means.</summary>
+    public IReadOnlyList<AppliedVolume> Volumes { get; init; } = [];
+
     /// <summary>MicroVM only: the guest kernel booted (name and SHA-256 of the image).</summary>
     public string? Kernel { get; init; }
 
@@ -46,6 +49,9 @@ public sealed record AppliedHardening
     /// <summary>MicroVM only: how the VMM process itself was confined.</summary>
     public VmmConfinement? Vmm { get; init; }
 }
+
+/// <summary>One volume mount: its target in the sandbox, whether writes are refused, and the mechanism.</summary>
+public sealed record AppliedVolume(string Target, bool ReadOnly, string Mechanism);
 
 /// <summary>The five Linux capability sets of the workload's first process.</summary>
 public sealed record CapabilitySets(

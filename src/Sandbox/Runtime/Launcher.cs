@@ -48,7 +48,8 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
             audit.SandboxId = plan.Id;
-            var outcome = await RunWithVolumesAsync(runtime, plan, request, io, audit, ct).ConfigureAwait(false);
+            var outcome = await WithVolumesAsync(request, binds => RunContainerAsync(runtime, plan, binds, io, request.Timeout, audit, ct), ct)
+                .ConfigureAwait(false);
             if (outcome.EngineError is { } error)
             {
                 var (kind, message) = RuntimeLog.Classify(error);
@@ -92,12 +93,6 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     // Fail closed: grants the container backend cannot honour yet are refused, never dropped.
     private static void RefuseWhatTheBackendCannotApply(Decision decision)
     {
-        if (decision.Backend == BackendKind.MicroVm && !decision.Volumes.IsEmpty)
-        {
-            throw new SandboxException(ErrorKind.Refused, "refused: volumes in microVMs are not available yet",
-                "run a trusted workload with --trust trusted to use the volume in the hardened container");
-        }
-
         if (!decision.Binds.IsEmpty)
         {
             throw new SandboxException(ErrorKind.Refused, $"refused: host bind mounts ({string.Join(", ", decision.Binds)}) are not available yet",
@@ -116,24 +111,24 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         string? kernel = decision.Kernel is null or "default" ? null : decision.Kernel;
         var microVm = new MicroVmBackend(root, accelerators);
         microVm.Preflight(kernel); // fail closed before anything starts: no QEMU or no intact kernel is exit 125
+        MicroVmBackend.CheckVolumes(request.Volumes);
         var vm = Plan(request, image, decision, seccompFor(MicroVmBackend.VmmSeccompProfile)); // the VMM's jail is a container
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
         audit.SandboxId = vm.Id;
-        int exit = await microVm.RunAsync(
-            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout),
+        int exit = await WithVolumesAsync(request, binds => microVm.RunAsync(
+            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout) { Volumes = binds },
             runtime, vm.Seccomp, io, ct, applied =>
             {
                 audit.Applied = applied;
                 audit.Started();
-            }).ConfigureAwait(false);
+            }), ct).ConfigureAwait(false);
         audit.Finished(exit, timedOut: false);
         return exit;
     }
 
-    /// <summary>Holds each requested volume for the run (creating missing ones), then runs the plan.</summary>
-    private async Task<ContainerOutcome> RunWithVolumesAsync(
-        OciRuntime runtime, ContainerPlanDraft plan, RunRequest request, WorkloadIo io, RunAudit audit, CancellationToken ct)
+    /// <summary>Holds each requested volume for the run (creating missing ones), then runs it in either backend.</summary>
+    private async Task<T> WithVolumesAsync<T>(RunRequest request, Func<IReadOnlyList<VolumeBind>, Task<T>> run, CancellationToken ct)
     {
         var store = new VolumeStore(root);
         var uses = new List<VolumeLease>();
@@ -151,7 +146,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
                 }
             }
 
-            return await RunContainerAsync(runtime, plan, binds, io, request.Timeout, audit, ct).ConfigureAwait(false);
+            return await run(binds).ConfigureAwait(false);
         }
         finally
         {

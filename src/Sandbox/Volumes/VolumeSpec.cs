@@ -37,6 +37,11 @@ public sealed record VolumeSpec(string Source, string Target, bool ReadOnly)
             _ => throw Invalid(text, "the mode is ro or rw"),
         };
         string target = parts[1];
+        if (target.Any(char.IsControl))
+        {
+            throw Invalid(text.ReplaceLineEndings(" "), "the mount point cannot contain control characters (newline, tab, ...)");
+        }
+
         string[] components = target.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (!target.StartsWith('/') || components.Length == 0 || components.Any(c => c is "." or ".."))
         {

@@ -1,11 +1,9 @@
 using Sandbox.Host;
 using Sandbox.Host.Interop;
 using Sandbox.Runtime;
+using Sandbox.Volumes;
 
 namespace Sandbox.Backends.Container;
-
-/// <summary>A host directory to appear at Target inside the sandbox.</summary>
-public sealed record VolumeBind(string Source, string Target, bool ReadOnly);
 
 /// <summary>
 /// Prepares what volumes need before the runtime starts: a per-sandbox overlay root (the shared image
@@ -49,11 +47,7 @@ public static class VolumeMounts
         for (int i = 0; i < binds.Count; i++)
         {
             string staged = Directory.CreateDirectory(Path.Combine(runDir, "volumes", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
-            using (var tree = OpenTree.CloneDetached(binds[i].Source))
-            {
-                MountSetattr.Idmap(tree, userns, binds[i].ReadOnly, binds[i].Source);
-                MoveMount.Attach(tree, staged);
-            }
+            IdMappedBind.Attach(binds[i].Source, staged, userns, binds[i].ReadOnly);
 
             mounts.Add(new OciMount(binds[i].Target, "bind", staged,
                 ["rbind", "nosuid", "nodev", binds[i].ReadOnly ? "ro" : "rw"]));

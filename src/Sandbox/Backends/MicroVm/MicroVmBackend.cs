@@ -13,6 +13,7 @@ using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Policy;
 using Sandbox.Runtime;
+using Sandbox.Volumes;
 using Accelerator = Sandbox.Backends.MicroVm.Qemu.Accelerator;
 
 namespace Sandbox.Backends.MicroVm;
@@ -20,7 +21,11 @@ namespace Sandbox.Backends.MicroVm;
 /// <summary>What the launcher hands the microVM backend: the decided workload, nothing from the policy file.</summary>
 public sealed record MicroVmWorkload(
     string Id, Image Image, IReadOnlyList<string> Args, IReadOnlyList<string> Env, string Cwd, uint Uid, uint Gid,
-    string? Kernel, ResourceLimits Limits, TimeSpan? Timeout);
+    string? Kernel, ResourceLimits Limits, TimeSpan? Timeout)
+{
+    /// <summary>Named volumes, held by the launcher for the run; exported to the guest over virtio-9p.</summary>
+    public IReadOnlyList<VolumeBind> Volumes { get; init; } = [];
+}
 
 /// <summary>
 /// Runs one workload in a QEMU microVM: verified guest kernel, cached initramfs and root disk,
@@ -45,6 +50,23 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         }
 
         return new KernelStore(root).Open(KernelCatalog.BuiltIn.Get(kernelName));
+    }
+
+    /// <summary>Refuses, before anything is created, volumes the microVM cannot carry.</summary>
+    public static void CheckVolumes(IReadOnlyList<VolumeSpec> volumes)
+    {
+        if (volumes.Count > QemuCommandLine.MaxShares)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument,
+                $"-v: a microVM takes at most {QemuCommandLine.MaxShares} volumes ({volumes.Count} given)",
+                "the microvm machine has eight virtio-mmio slots, two of which hold the root disk and the console");
+        }
+
+        foreach (var v in volumes.Where(v => v.Target == GuestSpec.ToolsDir || v.Target.StartsWith(GuestSpec.ToolsDir + "/", StringComparison.Ordinal)))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument,
+                $"-v {v.Source}:{v.Target}: {GuestSpec.ToolsDir} holds the guest init's own tools", "mount the volume somewhere else");
+        }
     }
 
     /// <param name="applied">Told what was actually applied (from the VMM jail's bundle) just before the VM starts.</param>
@@ -101,18 +123,25 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20), Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
                 Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
                 ConsoleLog: InJail("console.log"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
-                StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null);
+                StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
+            {
+                Shares = [.. w.Volumes.Select((v, i) => new VmShare(Tag(i), VmmJail.VolumePath(i), v.ReadOnly))],
+            };
             IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
 
-            string jailRoot = VmmJail.PrepareRoot(bundle);
+            var volumes = StageVolumes(bundle, lease.Range, w.Volumes);
+
+            string jailRoot = VmmJail.PrepareRoot(bundle, volumes.Count);
             string? kvmNode = accel == Accelerator.Kvm ? VmmJail.CreateKvmNode(bundle, lease.Range.HostStart) : null;
             var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, disk), argv,
-                plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp, kvmNode);
+                plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp, kvmNode, volumes);
             string config = Path.Combine(bundle, "config.json");
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
-            applied?.Invoke(Applied(AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null));
+            applied?.Invoke(Applied(AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null)
+                with { Volumes = AppliedVolumes(argv, w.Volumes) });
 
-            byte[] spec = GuestSpec.Message(GuestSpec.Script(w.Args, w.Env, w.Cwd, w.Uid, w.Gid), stdin);
+            byte[] spec = GuestSpec.Message(GuestSpec.Script(w.Args, w.Env, w.Cwd, w.Uid, w.Gid), stdin,
+                [.. w.Volumes.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly))]);
             try
             {
                 var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket),
@@ -126,9 +155,58 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         }
         finally
         {
-            Directory.Delete(bundle, recursive: true);
+            SafeRemove.Directory(bundle); // detaches the volume binds before deleting
             trace.Mark("torn down");
         }
+    }
+
+    /// <summary>Read back from the VMM's argv: which 9p export each volume got, and whether QEMU refuses writes to it.</summary>
+    private static List<AppliedVolume> AppliedVolumes(IReadOnlyList<string> argv, IReadOnlyList<VolumeBind> volumes)
+    {
+        var applied = new List<AppliedVolume>();
+        for (int i = 0; i < argv.Count - 1; i++)
+        {
+            if (argv[i] != "-fsdev")
+            {
+                continue;
+            }
+
+            string[] props = argv[i + 1].Split(',');
+            string tag = props.Single(p => p.StartsWith("id=", StringComparison.Ordinal))[3..];
+            int index = int.Parse(tag["vol".Length..], CultureInfo.InvariantCulture);
+            string model = props.Single(p => p.StartsWith("security_model=", StringComparison.Ordinal));
+            applied.Add(new AppliedVolume(volumes[index].Target, props.Contains("readonly=on"),
+                $"virtio-9p {model} of an ID-mapped bind{(props.Contains("readonly=on") ? ", writes refused by QEMU" : "")}"));
+        }
+
+        return applied;
+    }
+
+    private static string Tag(int index) => "vol" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// One ID-mapped bind per volume under the bundle, for the jail to bind at /volumes/N: the jailed
+    /// QEMU (root = the lease's first host ID) then owns what the volume's root owns and creates
+    /// files with the volume's canonical IDs, exactly as a container sandbox would.
+    /// </summary>
+    private static List<VmmJail.Volume> StageVolumes(string bundle, IdRange ids, IReadOnlyList<VolumeBind> volumes)
+    {
+        var staged = new List<VmmJail.Volume>();
+        if (volumes.Count == 0)
+        {
+            return staged;
+        }
+
+        string dir = Directory.CreateDirectory(Path.Combine(bundle, "volumes")).FullName;
+        using var userns = UserNamespaceHandle.Create(ids);
+        for (int i = 0; i < volumes.Count; i++)
+        {
+            string mountPoint = Directory.CreateDirectory(Path.Combine(dir, i.ToString(CultureInfo.InvariantCulture))).FullName;
+            IdMappedBind.Attach(volumes[i].Source, mountPoint, userns, volumes[i].ReadOnly);
+            staged.Add(new VmmJail.Volume(mountPoint, volumes[i].ReadOnly));
+        }
+
+        return staged;
     }
 
     /// <summary>The VM's record: guest kernel and accelerator, and the VMM's jail as its bundle says.</summary>

@@ -41,8 +41,23 @@ public sealed class GuestSpecTests
     public void The_message_is_a_header_with_the_byte_length_then_the_script()
     {
         byte[] message = GuestSpec.Message("echo é\n", stdin: true);
-        Assert.Equal("spec 8 1\necho é\n", Encoding.UTF8.GetString(message));
+        Assert.Equal("spec 8 1 0\necho é\n", Encoding.UTF8.GetString(message));
     }
+
+    [Fact]
+    public void Volume_lines_follow_the_header_with_the_target_as_the_rest_of_the_line()
+    {
+        byte[] message = GuestSpec.Message("true\n", stdin: false,
+            [new GuestMount("vol0", "/data", ReadOnly: false), new GuestMount("vol1", "/my samples/it's", ReadOnly: true)]);
+        Assert.Equal("spec 5 0 2\nvolume vol0 rw /data\nvolume vol1 ro /my samples/it's\ntrue\n", Encoding.UTF8.GetString(message));
+    }
+
+    [Theory]
+    [InlineData("vol0", "/a\nvolume vol9 rw /etc")]
+    [InlineData("vol0", "relative")]
+    [InlineData("vol 0", "/data")]
+    public void A_mount_that_could_forge_a_line_is_refused(string tag, string target) =>
+        Assert.Throws<ArgumentException>(() => GuestSpec.Message("true\n", stdin: false, [new GuestMount(tag, target, ReadOnly: false)]));
 
     [Theory]
     [InlineData("exit 3", 3)]

@@ -32,6 +32,33 @@ public sealed class QemuArgvTests
     }
 
     [Fact]
+    public void Volumes_argv_is_stable() =>
+        Snapshot.Match("qemu-argv-volumes.txt", string.Join('\n', QemuCommandLine.Render(Plan(Accelerator.Tcg, stdin: false) with
+        {
+            Shares = [new VmShare("vol0", "/volumes/0", ReadOnly: false), new VmShare("vol1", "/volumes/1", ReadOnly: true)],
+        })) + "\n");
+
+    [Fact]
+    public void Every_volume_is_a_mapped_xattr_9p_export_and_read_only_ones_are_refused_writes_by_qemu()
+    {
+        var argv = QemuCommandLine.Render(Plan(Accelerator.Tcg, stdin: false) with
+        {
+            Shares = [new VmShare("vol0", "/volumes/0", ReadOnly: false), new VmShare("vol1", "/volumes/1", ReadOnly: true)],
+        });
+        var fsdevs = argv.Zip(argv.Skip(1)).Where(p => p.First == "-fsdev").Select(p => p.Second.Split(',')).ToList();
+        Assert.Equal(2, fsdevs.Count);
+        Assert.All(fsdevs, f => Assert.Contains("security_model=mapped-xattr", f));
+        Assert.DoesNotContain("readonly=on", fsdevs[0]);
+        Assert.Contains("readonly=on", fsdevs[1]);
+        Assert.Contains("virtio-9p-device,fsdev=vol1,mount_tag=vol1", argv);
+    }
+
+    [Fact]
+    public void A_comma_in_a_volume_path_cannot_add_a_property() =>
+        Assert.Equal(["-fsdev", "local,id=v,path=/x,,readonly=off,security_model=mapped-xattr,fmode=0600,dmode=0700,readonly=on"],
+            new QemuFsdev("v", "/x,readonly=off", ReadOnly: true).Render());
+
+    [Fact]
     public void A_comma_in_a_path_cannot_add_a_property() =>
         Assert.Equal(["-drive", "id=root,file=/x,,readonly=off,format=raw,if=none,readonly=on"],
             new QemuDrive("root", "/x,readonly=off", ReadOnly: true).Render());

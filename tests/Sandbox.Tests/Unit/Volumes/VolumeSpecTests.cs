@@ -20,6 +20,8 @@ public sealed class VolumeSpecTests
     [InlineData("a:/sys/fs")]
     [InlineData("a:/dev")]
     [InlineData("-a:/x")]
+    [InlineData("a:/x\ny")]
+    [InlineData("a:/x\ty")]
     public void Rejects_malformed_specs(string text)
     {
         var e = Assert.Throws<SandboxException>(() => VolumeSpec.Parse(text));

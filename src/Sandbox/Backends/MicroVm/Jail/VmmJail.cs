@@ -12,7 +12,8 @@ namespace Sandbox.Backends.MicroVm.Jail;
 /// capabilities; no_new_privs; seccomp; cgroup limits) and sees a read-only root holding only:
 /// /usr (QEMU, its libraries and firmware, read-only), the loader cache, /vm (kernel, initramfs,
 /// root disk; read-only) and /io (its sockets and console log; the only writable directory).
-/// Under KVM also /dev/kvm: a node of its own, see <see cref="CreateKvmNode"/>.
+/// Under KVM also /dev/kvm: a node of its own, see <see cref="CreateKvmNode"/>. Named volumes are
+/// /volumes/N: ID-mapped binds (read-only when the volume is), exported to the guest over 9p.
 /// </summary>
 public static class VmmJail
 {
@@ -23,6 +24,7 @@ public static class VmmJail
 
     public const string VmDir = "/vm";
     public const string IoDir = "/io";
+    public const string VolumesDir = "/volumes";
 
     private static readonly string[] ReadOnlyBind = ["bind", "ro", "nosuid", "nodev"];
     private static readonly string[] DataBind = ["bind", "ro", "nosuid", "nodev", "noexec"];
@@ -41,11 +43,18 @@ public static class VmmJail
     /// <summary>Host files the VMM reads, by their path inside the jail.</summary>
     public sealed record Files(string Kernel, string Initramfs, string RootDisk);
 
+    /// <summary>A volume's (ID-mapped) host directory, bound at <see cref="VolumePath"/>(index) in the jail.</summary>
+    public sealed record Volume(string HostPath, bool ReadOnly);
+
+    public static string VolumePath(int index) => $"{VolumesDir}/{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
+    private static readonly string[] RootDirectories = ["usr", "etc", "vm", "io", "proc", "dev", "sys", "tmp"];
+
     /// <summary>Creates the jail's root directory (mount points only) under the bundle.</summary>
-    public static string PrepareRoot(string bundle)
+    public static string PrepareRoot(string bundle, int volumes = 0)
     {
         string rootfs = Path.Combine(bundle, "jail");
-        foreach (string d in new[] { "usr", "etc", "vm", "io", "proc", "dev", "sys", "tmp" })
+        foreach (string d in RootDirectories.Concat(Enumerable.Range(0, volumes).Select(i => VolumePath(i)[1..])))
         {
             Directory.CreateDirectory(Path.Combine(rootfs, d));
         }
@@ -93,7 +102,7 @@ public static class VmmJail
     /// <param name="kvmNode">The jail's KVM node (<see cref="CreateKvmNode"/>) under KVM; null under TCG, which gets no device.</param>
     public static ContainerPlan Plan(
         string id, string rootfs, string ioDir, Files host, IReadOnlyList<string> qemuArgv, long guestMemoryBytes,
-        double cpus, IdRange ids, OciSeccomp seccomp, string? kvmNode = null)
+        double cpus, IdRange ids, OciSeccomp seccomp, string? kvmNode = null, IReadOnlyList<Volume>? volumes = null)
     {
         var limits = ResourceLimits.Default with
         {
@@ -113,6 +122,7 @@ public static class VmmJail
                 new OciMount($"{VmDir}/initramfs.cpio", "bind", host.Initramfs, DataBind),
                 new OciMount($"{VmDir}/rootfs.ext4", "bind", host.RootDisk, DataBind),
                 new OciMount(IoDir, "bind", ioDir, WritableBind),
+                .. (volumes ?? []).Select((v, i) => new OciMount(VolumePath(i), "bind", v.HostPath, v.ReadOnly ? DataBind : WritableBind)),
                 .. kvmNode is null ? Array.Empty<OciMount>() : [new OciMount(KvmDevice, "bind", kvmNode, DeviceBind)],
             ],
             // Read and write, not mknod: the device cgroup admits this one device and nothing else.

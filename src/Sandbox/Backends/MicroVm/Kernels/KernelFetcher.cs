@@ -29,7 +29,7 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
         var record = AptRecord.Parse(Check(await apt.ShowAsync(package, ct).ConfigureAwait(false), "apt-cache show").Stdout, package);
 
         if (_store.ReadManifest(entry.Name) is { } current && current.Package == package && current.Version == record.Version
-            && KernelStore.Verify(_store.PathOf(entry.Name), current) is null)
+            && current.HasModulesOf(entry) && KernelStore.Verify(_store.PathOf(entry.Name), current) is null)
         {
             log.WriteLine($"kernel {entry.Name}: {package} {record.Version} is already fetched and verified");
             return current;
@@ -176,7 +176,7 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
         Directory.Delete(extracted, recursive: true);
         var manifest = new KernelManifest(entry.Name, package, record.Version, release, mirror.Main, record.Sha256,
             KernelStore.Sha256Of(Path.Combine(staging, KernelStore.VmlinuzFile))!,
-            [.. order.Select(m => new ModuleFile(m, KernelStore.Sha256Of(Path.Combine(kept, m + ".ko"))!))]);
+            [.. order.Select(m => new ModuleFile(m, KernelStore.Sha256Of(Path.Combine(kept, m + ".ko"))!))], [.. entry.Modules]);
         await File.WriteAllTextAsync(Path.Combine(staging, KernelStore.ManifestFile), manifest.ToJson(), ct).ConfigureAwait(false);
         MakeReadable(staging);
         return manifest;

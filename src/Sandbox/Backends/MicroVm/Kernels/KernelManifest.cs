@@ -9,7 +9,9 @@ public sealed record ModuleFile(string Name, string Sha256);
 /// <summary>
 /// What `kernel fetch` recorded for one fetched kernel (manifest.json beside vmlinuz): the package
 /// and version apt verified, the digests of the .deb and of every file kept. Every use re-checks
-/// vmlinuz and the modules against it.
+/// vmlinuz and the modules against it. RequestedModules is the catalog's module list at fetch time:
+/// a kernel fetched for an older list lacks modules the guest init now loads (null: fetched before
+/// the list was recorded).
 /// </summary>
 public sealed record KernelManifest(
     string Name,
@@ -19,8 +21,12 @@ public sealed record KernelManifest(
     string Mirror,
     string DebSha256,
     string VmlinuzSha256,
-    IReadOnlyList<ModuleFile> Modules)
+    IReadOnlyList<ModuleFile> Modules,
+    IReadOnlyList<string>? RequestedModules = null)
 {
+    /// <summary>True when this kernel was fetched for exactly the modules <paramref name="entry"/> lists.</summary>
+    public bool HasModulesOf(KernelEntry entry) => RequestedModules is { } r && r.SequenceEqual(entry.Modules);
+
     public string ToJson() => JsonSerializer.Serialize(this, KernelJsonContext.Default.KernelManifest);
 
     public static KernelManifest FromJson(string json) =>
@@ -28,10 +34,10 @@ public sealed record KernelManifest(
         ?? throw new InvalidDataException("empty kernel manifest");
 }
 
-/// <summary>`sandbox kernel ls --json` rows.</summary>
+/// <summary>`sandbox kernel ls --json` rows. Status: no (not fetched), yes, STALE (older module list), CORRUPT.</summary>
 public sealed record KernelListing(
     string Name, string Description, bool Default, string Source, bool Fetched, string? Version,
-    string? Package, string? VmlinuzSha256, string? DebSha256, string? Problem);
+    string? Package, string? VmlinuzSha256, string? DebSha256, string? Problem, string Status);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(KernelManifest))]

@@ -39,6 +39,13 @@ public sealed class KernelStore(StateRoot root)
                 $"fetch it again: sandbox kernel fetch {entry.Name}");
         }
 
+        if (!manifest.HasModulesOf(entry))
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: guest kernel '{entry.Name}' was fetched for another module list than kernels/catalog.yaml now names ({string.Join(", ", entry.Modules)})",
+                $"fetch it again: sandbox kernel fetch {entry.Name}");
+        }
+
         return new FetchedKernel(entry, manifest, dir);
     }
 

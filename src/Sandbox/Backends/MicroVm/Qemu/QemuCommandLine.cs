@@ -2,8 +2,9 @@ namespace Sandbox.Backends.MicroVm.Qemu;
 
 /// <summary>
 /// The QEMU argv for one microVM: the `microvm` machine with nothing but a read-only virtio-mmio
-/// disk and one virtio-serial device whose ports carry the guest protocol, no network device, no
-/// default devices or config files, QEMU's own seccomp on. Pure: snapshot-tested.
+/// disk, one virtio-serial device whose ports carry the guest protocol and one virtio-9p device per
+/// named volume; no network device, no default devices or config files, QEMU's own seccomp on.
+/// Pure: snapshot-tested.
 /// </summary>
 public static class QemuCommandLine
 {
@@ -11,6 +12,11 @@ public static class QemuCommandLine
 
     /// <summary>TCG's translated-code cache, bounded so the VMM's memory limit can account for it.</summary>
     public const int TcgCacheMiB = 64;
+
+    /// <summary>
+    /// microvm has eight virtio-mmio transports; the root disk and the serial device take two.
+    /// </summary>
+    public const int MaxShares = 6;
 
     public static IReadOnlyList<QemuOption> Options(VmPlan plan)
     {
@@ -32,6 +38,12 @@ public static class QemuCommandLine
             new QemuDevice("virtio-blk-device", [new("drive", "root")]),
             new QemuDevice("virtio-serial-device", [new("max_ports", "5")]),
         };
+        foreach (var share in plan.Shares)
+        {
+            options.Add(new QemuFsdev(share.Tag, share.Path, share.ReadOnly));
+            options.Add(new QemuDevice("virtio-9p-device", [new("fsdev", share.Tag), new("mount_tag", share.Tag)]));
+        }
+
         AddPort(options, "control", plan.ControlSocket);
         AddPort(options, "stdout", plan.StdoutSocket);
         AddPort(options, "stderr", plan.StderrSocket);

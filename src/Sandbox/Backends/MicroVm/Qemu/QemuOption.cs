@@ -66,6 +66,26 @@ public sealed record QemuDrive(string Id, string File, bool ReadOnly) : QemuOpti
         ["-drive", Props($"id={Id}", [new("file", File), new("format", "raw"), new("if", "none"), new("readonly", ReadOnly ? "on" : "off")])];
 }
 
+/// <summary>
+/// -fsdev local,...,security_model=mapped-xattr: a host directory for virtio-9p. Mapped-xattr keeps
+/// the guest's owners, modes, symlinks and device nodes as user.virtfs.* attributes on plain files
+/// and directories that the VMM creates as itself (mode fmode/dmode), so nothing the guest makes is
+/// ever a host symlink, device or setuid file. readonly=on makes QEMU refuse every write.
+/// </summary>
+public sealed record QemuFsdev(string Id, string Path, bool ReadOnly) : QemuOption
+{
+    /// <summary>Host modes of what the guest creates: private to the volume's owner; the guest's own mode lives in xattrs.</summary>
+    public const string FileMode = "0600";
+
+    public const string DirectoryMode = "0700";
+
+    public override IEnumerable<string> Render() =>
+        ["-fsdev", Props($"local,id={Escape(Id)}", [
+            new("path", Path), new("security_model", "mapped-xattr"), new("fmode", FileMode), new("dmode", DirectoryMode),
+            .. ReadOnly ? [new KeyValuePair<string, string>("readonly", "on")] : Array.Empty<KeyValuePair<string, string>>(),
+        ])];
+}
+
 /// <summary>-device DRIVER,prop=value,...</summary>
 public sealed record QemuDevice(string Driver, IReadOnlyList<KeyValuePair<string, string>> Properties) : QemuOption
 {

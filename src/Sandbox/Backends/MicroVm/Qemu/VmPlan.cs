@@ -16,4 +16,14 @@ public sealed record VmPlan(
     string ControlSocket,
     string StdoutSocket,
     string StderrSocket,
-    string? StdinSocket);
+    string? StdinSocket)
+{
+    /// <summary>Host directories (named volumes) exported to the guest over virtio-9p.</summary>
+    public IReadOnlyList<VmShare> Shares { get; init; } = [];
+}
+
+/// <summary>
+/// One host directory the guest mounts by <paramref name="Tag"/>. ReadOnly is enforced by QEMU,
+/// which refuses every 9p write, whatever the guest kernel does.
+/// </summary>
+public sealed record VmShare(string Tag, string Path, bool ReadOnly);
