@@ -8,7 +8,7 @@ namespace Sandbox.Policy;
 internal static class MatchParser
 {
     private static readonly string[] Keys =
-        ["trust", "backend", "image", "digest", "labels", "command", "network", "capabilities", "devices", "volumes", "binds", "resources", "kernel"];
+        ["trust", "backend", "image", "digest", "labels", "command", "network", "capabilities", "devices", "volumes", "binds", "resources", "kernel", "taintedVolumes"];
 
     public static ImmutableArray<Condition> Read(YamlReader r, YamlNode node, string rule)
     {
@@ -44,6 +44,9 @@ internal static class MatchParser
                     break;
                 case "resources":
                     conditions.AddRange(Resources(r, value, w));
+                    break;
+                case "taintedVolumes":
+                    conditions.Add(Taint(r, value, w));
                     break;
                 default:
                     conditions.Add(Kernel(r, value, w));
@@ -119,6 +122,20 @@ internal static class MatchParser
         }
 
         return result.Count > 0 ? result : throw r.Fail(node, $"{what} is empty", "give memory, cpus or pids, or remove resources:");
+    }
+
+    private static TaintCondition Taint(YamlReader r, YamlNode node, string what)
+    {
+        const string Hint = "write none, any, rw (a tainted volume asked for read-write) or ro (asked for read-only)";
+        string text = r.Text(node, what, Hint);
+        return text switch
+        {
+            "none" => new TaintCondition(TaintTest.None),
+            "any" => new TaintCondition(TaintTest.Any),
+            "rw" => new TaintCondition(TaintTest.ReadWrite),
+            "ro" => new TaintCondition(TaintTest.ReadOnly),
+            _ => throw r.Fail(node, $"{what} '{text}' is not a taint test{ProfileError.DidYouMean(text, ["none", "any", "rw", "ro"])}", Hint),
+        };
     }
 
     private static KernelCondition Kernel(YamlReader r, YamlNode node, string what)

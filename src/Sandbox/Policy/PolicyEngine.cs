@@ -33,9 +33,10 @@ public sealed class PolicyEngine(IBackendAvailability host, Func<string, Seccomp
         {
             PolicyRule deny = denials[0];
             string others = denials.Count > 1 ? $" (also denied by {string.Join(", ", denials.Skip(1).Select(d => d.Ref.ToString()))})" : "";
+            string matched = string.Join("; ", trace.First(t => t.Rule == deny.Ref).Reasons); // names what in the request it matched
             refusal = new Refusal(RefusalKind.Denied,
                 $"refused by {deny.Ref}: {deny.Why}{others}",
-                "a matching deny rule overrides every allow rule; change the request, or use a policy without this rule (--policy FILE)",
+                $"it matched: {matched}. A matching deny rule overrides every allow rule; change the request, or use a policy without this rule (--policy FILE)",
                 deny.Ref);
         }
         else if (allow is null)

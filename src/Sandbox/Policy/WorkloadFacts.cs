@@ -23,6 +23,9 @@ public sealed record WorkloadFacts
     /// <summary>Named volumes asked for with -v NAME:/path.</summary>
     public ImmutableArray<string> Volumes { get; init; } = [];
 
+    /// <summary>Each -v NAME:/path[:ro] with what the volume store says about the volume at decision time.</summary>
+    public ImmutableArray<VolumeRequest> VolumeRequests { get; init; } = [];
+
     /// <summary>Host paths asked for with -v /host/path:/path.</summary>
     public ImmutableArray<string> Binds { get; init; } = [];
 
@@ -39,4 +42,13 @@ public sealed record WorkloadFacts
 
     /// <summary>The kernel the workload asks for: --kernel, else the image's sandbox.kernel label.</summary>
     public string? RequestedKernel => Kernel ?? Labels.GetValueOrDefault(KernelLabel);
+}
+
+/// <summary>
+/// One named volume mount as policy sees it. <paramref name="WrittenByUntrusted"/> is the volume's taint:
+/// an untrusted sandbox has had it read-write (a volume that does not exist yet is untainted).
+/// </summary>
+public sealed record VolumeRequest(string Name, string Target, bool ReadOnly, bool WrittenByUntrusted)
+{
+    public override string ToString() => $"{Name}:{Target} ({(ReadOnly ? "ro" : "rw")})";
 }

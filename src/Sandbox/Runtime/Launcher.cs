@@ -23,7 +23,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         ArgumentNullException.ThrowIfNull(request);
         PolicyDocument policy = PolicyLoader.Resolve(request.PolicyFile);
         Image image = ImageResolver.Resolve(root, request.Image);
-        return engine.Evaluate(policy, WorkloadFactsBuilder.From(request, image));
+        return engine.Evaluate(policy, WorkloadFactsBuilder.From(request, image, new VolumeStore(root)));
     }
 
     public async Task<int> RunAsync(RunRequest request, WorkloadIo io, CancellationToken ct = default)
@@ -35,7 +35,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
             Image image = ImageResolver.Resolve(root, request.Image);
             using var inUse = ImageUse.Hold(image); // `image rm` refuses while this run lasts
-            audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image));
+            audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image, new VolumeStore(root)));
             Decision decision = audit.Evaluation.Require();
             RefuseWhatTheBackendCannotApply(decision);
             if (decision.Backend == BackendKind.MicroVm)

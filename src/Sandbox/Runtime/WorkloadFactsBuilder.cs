@@ -1,16 +1,19 @@
 using System.Collections.Immutable;
 using Sandbox.Images;
 using Sandbox.Policy;
+using Sandbox.Volumes;
 
 namespace Sandbox.Runtime;
 
-/// <summary>What policy sees of a run request and its resolved image.</summary>
+/// <summary>What policy sees of a run request, its resolved image, and the volumes it asks for.</summary>
 public static class WorkloadFactsBuilder
 {
-    public static WorkloadFacts From(RunRequest request, Image image)
+    /// <param name="volumes">Read at decision time for each volume's taint (a volume that does not exist yet is untainted).</param>
+    public static WorkloadFacts From(RunRequest request, Image image, VolumeStore volumes)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(volumes);
         return new WorkloadFacts
         {
             Trust = request.Trust,
@@ -20,6 +23,8 @@ public static class WorkloadFactsBuilder
             Labels = image.Labels.ToImmutableSortedDictionary(StringComparer.Ordinal, StringComparer.Ordinal),
             Command = [.. image.Entrypoint, .. request.Command.Count > 0 ? request.Command : image.DefaultCommand],
             Volumes = [.. request.Volumes.Where(v => !v.IsBind).Select(v => v.Source)],
+            VolumeRequests = [.. request.Volumes.Where(v => !v.IsBind)
+                .Select(v => new VolumeRequest(v.Source, v.Target, v.ReadOnly, volumes.WrittenByUntrusted(v.Source)))],
             Binds = [.. request.Volumes.Where(v => v.IsBind).Select(v => v.Source)],
             Network = request.Network,
             MemoryBytes = request.MemoryBytes,

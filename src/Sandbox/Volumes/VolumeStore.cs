@@ -103,6 +103,14 @@ public sealed class VolumeStore(StateRoot root)
         return Directory.Exists(dir) ? ReadMeta(dir) with { InUse = InUse(dir) } : throw NotFound(name);
     }
 
+    /// <summary>The volume's taint as policy sees it: false for a volume that does not exist (yet).</summary>
+    public bool WrittenByUntrusted(string name)
+    {
+        VolumeName.Validate(name);
+        string dir = Path.Combine(Dir, name);
+        return Directory.Exists(dir) && ReadMeta(dir).WrittenByUntrusted;
+    }
+
     public void MarkWrittenByUntrusted(string name)
     {
         string dir = Path.Combine(Dir, name);
@@ -180,7 +188,7 @@ public sealed class VolumeStore(StateRoot root)
 
     private static void WriteMeta(string dir, VolumeInfo info)
     {
-        string temp = Path.Combine(dir, MetaFile + ".tmp");
+        string temp = Path.Combine(dir, $"{MetaFile}.{Guid.NewGuid():N}.tmp"); // concurrent launchers may mark one volume at once
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(info with { InUse = false }, VolumeJsonContext.Default.VolumeInfo));
         File.Move(temp, Path.Combine(dir, MetaFile), overwrite: true);
     }

@@ -26,7 +26,8 @@ public sealed record ExplainReport(
             SchemaId,
             new ExplainPolicy(e.PolicySource, e.PolicySha256),
             new ExplainWorkload(PolicyNames.Trust(f.Trust), PolicyNames.Backend(f.RequestedBackend), f.ImageReference, f.ImageDigest,
-                f.Command, f.RequestedKernel, f.Volumes, f.Binds, f.Capabilities, f.Devices, f.Network, f.MemoryBytes, f.Cpus, f.PidsLimit, f.SeccompProfile),
+                f.Command, f.RequestedKernel, f.Volumes, f.Binds, f.Capabilities, f.Devices, f.Network, f.MemoryBytes, f.Cpus, f.PidsLimit, f.SeccompProfile,
+                [.. f.VolumeRequests.Select(v => new ExplainVolume(v.Name, v.Target, v.ReadOnly, v.WrittenByUntrusted))]),
             e.Allowed ? "allowed" : "refused",
             e.Refusal is { } r ? new ExplainRefusal(Kind(r.Kind), r.Message, r.Hint, Rule(r.Rule)) : null,
             e.Decision is { } d ? new ExplainDecision(Rule(d.Rule), d.Reason, Runtime.RunAudit.ToAudit(d), d.Ceilings is { } c ? Limits(c) : null) : null,
@@ -51,7 +52,11 @@ public sealed record ExplainPolicy(string Source, string Sha256);
 public sealed record ExplainWorkload(
     string Trust, string Backend, string Image, string? Digest, IReadOnlyList<string> Command, string? Kernel,
     IReadOnlyList<string> Volumes, IReadOnlyList<string> Binds, IReadOnlyList<string> Capabilities, IReadOnlyList<string> Devices,
-    string Network, long? MemoryBytes, double? Cpus, long? PidsLimit, string? SeccompProfile);
+    string Network, long? MemoryBytes, double? Cpus, long? PidsLimit, string? SeccompProfile,
+    IReadOnlyList<ExplainVolume> VolumeMounts);
+
+/// <summary>A requested named volume mount and its taint at decision time.</summary>
+public sealed record ExplainVolume(string Name, string Target, bool ReadOnly, bool WrittenByUntrusted);
 
 public sealed record ExplainRefusal(string Kind, string Message, string Hint, AuditRule? Rule);
 

@@ -43,6 +43,8 @@ public sealed class PolicyErrorCorpusTests
         { "set test neither", Head + Rule(extra: "match: {binds: some}"), "p.yaml:7:20", "match.binds of rule 'r' 'some' is not none or any" },
         { "set test both", Head + Rule(extra: "match: {binds: {anyOf: [a], within: [b]}}"), "p.yaml:7:20", "needs exactly one of 'anyOf' or 'within'" },
         { "unknown kernel test", Head + Rule(extra: "match: {kernel: host-provide}"), "p.yaml:7:21", "is not a kernel test (did you mean 'host-provides'?)" },
+        { "unknown taint test", Head + Rule(extra: "match: {taintedVolumes: rwx}"), "p.yaml:7:29", "match.taintedVolumes of rule 'r' 'rwx' is not a taint test (did you mean 'rw'?)" },
+        { "taint test as a list", Head + Rule(extra: "match: {taintedVolumes: [rw]}"), "p.yaml:7:29", "match.taintedVolumes of rule 'r' must be a single value, found a list" },
         { "unsupported version", "version: 2\nrules:\n" + Rule(), "p.yaml:1:10", "policy version '2' is not supported" },
         { "empty rules", "version: 1\nrules: []\n", "p.yaml:2:8", "rules is empty" },
         { "anchor", Head + Rule(decide: "&d {backend: container}"), "p.yaml:6:13", "anchor '&d' is not supported" },
