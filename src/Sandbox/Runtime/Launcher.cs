@@ -170,12 +170,11 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
 
         string runDir = Path.Combine(root.Ensure(root.Runs, traversable: true), id);
         Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
+        FileStream? claim = null;
         try
         {
-            using (var owner = new FileStream(Path.Combine(runDir, OrphanReaper.OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            claim = OrphanReaper.Claim(runDir, record);
             {
-                owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
-                owner.Flush();
                 var (rootfs, mounts) = VolumeMounts.Prepare(runDir, draft.Rootfs, lease.Range, binds);
                 var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
                 string config = Path.Combine(runDir, "config.json");
@@ -199,6 +198,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         finally
         {
             SafeRemove.Directory(runDir); // detaches the overlay and volume binds before deleting
+            claim?.Dispose(); // only now: a concurrent reaper never takes a run that is being torn down for an orphan
         }
     }
 

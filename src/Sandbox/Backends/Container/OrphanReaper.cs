@@ -15,6 +15,31 @@ public static class OrphanReaper
     /// <summary>The lease/owner record: enough to reap the container without any other state.</summary>
     public static string Record(OciRuntime runtime, string id) => $"{runtime.BinaryPath}\t{runtime.StateDir}\t{id}";
 
+    /// <summary>
+    /// Marks <paramref name="runDir"/> as owned by this launcher until the returned stream is disposed.
+    /// The owner file is locked and written under another name, then renamed into place: a reaper in a
+    /// concurrent launcher never finds an owner file that is not locked yet (it would take the run for
+    /// an orphan and delete it mid-setup).
+    /// </summary>
+    /// <remarks>Dispose it only after the run directory is gone, so no reaper races the owner's own teardown.</remarks>
+    public static FileStream Claim(string runDir, string record)
+    {
+        string staged = Path.Combine(runDir, OwnerFile + ".new");
+        var owner = new FileStream(staged, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        try
+        {
+            owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
+            owner.Flush();
+            File.Move(staged, Path.Combine(runDir, OwnerFile)); // the lock belongs to the open file, so it moves along
+            return owner;
+        }
+        catch
+        {
+            owner.Dispose();
+            throw;
+        }
+    }
+
     public static async Task ReapRecordAsync(string record)
     {
         string[] parts = record.Split('\t');
@@ -35,32 +60,44 @@ public static class OrphanReaper
 
         foreach (string dir in Directory.EnumerateDirectories(root.Runs))
         {
-            string owner = Path.Combine(dir, OwnerFile);
-            if (!File.Exists(owner))
+            try
             {
-                // A launcher creates the owner file right after the directory; only an old one is abandoned.
-                if (DateTime.UtcNow - Directory.GetCreationTimeUtc(dir) > TimeSpan.FromMinutes(1))
-                {
-                    SafeRemove.Directory(dir);
-                }
-
-                continue;
+                await ReapRunAsync(dir).ConfigureAwait(false);
             }
-
-            FileStream? lockFile = TryLock(owner);
-            if (lockFile is null)
+            catch (Exception e) when (e is DirectoryNotFoundException or FileNotFoundException)
             {
-                continue; // a live launcher owns it
+                // its launcher finished tearing it down meanwhile: nothing left to reap
             }
-
-            using (lockFile)
-            {
-                using var reader = new StreamReader(lockFile, leaveOpen: true);
-                await ReapRecordAsync((await reader.ReadToEndAsync().ConfigureAwait(false)).Trim()).ConfigureAwait(false);
-            }
-
-            SafeRemove.Directory(dir); // an orphan's overlay root and volume binds are still mounted
         }
+    }
+
+    private static async Task ReapRunAsync(string dir)
+    {
+        string owner = Path.Combine(dir, OwnerFile);
+        if (!File.Exists(owner))
+        {
+            // A launcher creates the owner file right after the directory; only an old one is abandoned.
+            // (A vanished directory reads as created in 1601: check it still exists.)
+            if (DateTime.UtcNow - Directory.GetCreationTimeUtc(dir) > TimeSpan.FromMinutes(1) && Directory.Exists(dir))
+            {
+                SafeRemove.Directory(dir);
+            }
+
+            return;
+        }
+
+        using FileStream? lockFile = TryLock(owner);
+        if (lockFile is null)
+        {
+            return; // a live launcher owns it
+        }
+
+        using (var reader = new StreamReader(lockFile, leaveOpen: true))
+        {
+            await ReapRecordAsync((await reader.ReadToEndAsync().ConfigureAwait(false)).Trim()).ConfigureAwait(false);
+        }
+
+        SafeRemove.Directory(dir); // still locked, so no second reaper races it; an orphan's overlay and volume binds are still mounted
     }
 
     internal static FileStream? TryLock(string path)

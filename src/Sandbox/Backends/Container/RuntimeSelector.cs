@@ -44,7 +44,7 @@ public static class RuntimeSelector
 
         bool works = await trial(crun).ConfigureAwait(false);
         root.Ensure(root.HostCache);
-        string temp = cacheFile + ".tmp";
+        string temp = $"{cacheFile}.{Guid.NewGuid():N}.tmp"; // concurrent first launches each write their own
         File.WriteAllText(temp, $"{key}\n{(works ? "works" : "fails")}\n");
         File.Move(temp, cacheFile, overwrite: true);
         return works;

@@ -101,11 +101,10 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         string bundle = Path.Combine(root.Ensure(root.Runs, traversable: true), w.Id);
         Directory.CreateDirectory(bundle);
         File.SetUnixFileMode(bundle, (UnixFileMode)0b111_001_001); // 0711: the jail's ID resolves its bind mounts through it
+        FileStream? owner = null;
         try
         {
-            using var owner = new FileStream(Path.Combine(bundle, OrphanReaper.OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
-            owner.Write(Encoding.UTF8.GetBytes(record));
-            owner.Flush();
+            owner = OrphanReaper.Claim(bundle, record);
 
             string ioDir = Path.Combine(bundle, "io");
             Directory.CreateDirectory(ioDir);
@@ -156,6 +155,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         finally
         {
             SafeRemove.Directory(bundle); // detaches the volume binds before deleting
+            owner?.Dispose(); // only now: a concurrent reaper never takes a bundle being torn down for an orphan
             trace.Mark("torn down");
         }
     }
