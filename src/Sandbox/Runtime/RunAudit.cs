@@ -44,7 +44,8 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
         Command = request.Command,
         Image = new AuditImage(request.Image, Evaluation?.Facts.ImageDigest),
         Policy = Policy is { } p ? new AuditPolicy(p.Source, p.Sha256) : null,
-        Rule = (Evaluation?.Decision?.Rule ?? Evaluation?.Refusal?.Rule) is { } r ? new AuditRule(r.Name, r.File, r.Line) : null,
+        // The rule that refused (a deny rule overrides the allow rule that decided), else the deciding one.
+        Rule = (Evaluation?.Refusal?.Rule ?? Evaluation?.Decision?.Rule) is { } r ? new AuditRule(r.Name, r.File, r.Line) : null,
         Decision = Evaluation?.Decision is { } d ? ToAudit(d) : null,
         Applied = Applied,
         Outcome = outcome,

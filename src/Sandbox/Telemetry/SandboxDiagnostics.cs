@@ -41,7 +41,7 @@ public static class SandboxDiagnostics
         ArgumentNullException.ThrowIfNull(evaluation);
         string backend = evaluation.Decision is { } d ? PolicyNames.Backend(d.Backend) : "none";
         string outcome = evaluation.Allowed ? "allowed" : "refused";
-        RuleRef? rule = evaluation.Decision?.Rule ?? evaluation.Refusal?.Rule;
+        RuleRef? rule = evaluation.Refusal?.Rule ?? evaluation.Decision?.Rule; // a deny rule, not the allow rule it overrode
         if (activity is not null)
         {
             activity.SetTag("sandbox.backend", backend);
