@@ -36,7 +36,10 @@ public sealed class MicroVmVolumeTests : IDisposable
         Assert.True(vm.ExitCode == 0, vm.ToString());
         Assert.Equal("42\ninner\n1\n", vm.Stdout); // really over 9p, from inside the guest
 
-        var back = Container($"{v}:/data", "cat /data/reply");
+        var refused = Container($"{v}:/data", "true"); // the untrusted guest wrote it: trusted code may read it, not write it
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("trusted-must-not-write-tainted-volumes", refused.Stderr, StringComparison.Ordinal);
+        var back = Container($"{v}:/data:ro", "cat /data/reply");
         Assert.True(back.ExitCode == 0, back.ToString());
         Assert.Equal("43\n", back.Stdout);
         Assert.Equal("43\n", File.ReadAllText(HostPath(v, "reply"))); // and by the host owner directly
@@ -98,7 +101,7 @@ public sealed class MicroVmVolumeTests : IDisposable
         Assert.Equal("/", File.ReadAllText(HostPath(v, "to-root"))); // a link's target is its content
 
         // A container sandbox sees those files as plain files too: nothing to follow, nothing to open as a device.
-        var c = Container($"{v}:/data", "for f in to-root mem sda fifo suid; do [ -f /data/$f ] && [ ! -L /data/$f ] && [ ! -u /data/$f ] || echo bad $f; done; echo checked");
+        var c = Container($"{v}:/data:ro", "for f in to-root mem sda fifo suid; do [ -f /data/$f ] && [ ! -L /data/$f ] && [ ! -u /data/$f ] || echo bad $f; done; echo checked");
         Assert.Equal("checked\n", c.Stdout);
     }
 
