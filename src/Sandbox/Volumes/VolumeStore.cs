@@ -26,7 +26,7 @@ public sealed class VolumeStore(StateRoot root)
         string final = Path.Combine(root.Ensure(Dir), name);
         if (Directory.Exists(final))
         {
-            throw new SandboxException(ErrorKind.StateConflict, $"volume '{name}' already exists", $"sandbox volume inspect {name}");
+            throw AlreadyExists(name);
         }
 
         string temp = Path.Combine(Dir, $".tmp-{name}-{Guid.NewGuid():N}");
@@ -41,7 +41,14 @@ public sealed class VolumeStore(StateRoot root)
             var info = new VolumeInfo(name, DateTimeOffset.UtcNow, sizeBytes, Path.Combine(final, "data"), WrittenByUntrusted: false);
             WriteMeta(temp, info);
             File.WriteAllBytes(Path.Combine(temp, LockFile), []);
-            Directory.Move(temp, final); // atomic publish: a crash leaves only a .tmp- directory, never a half volume
+            try
+            {
+                Directory.Move(temp, final); // atomic publish: a crash leaves only a .tmp- directory, never a half volume
+            }
+            catch (IOException) when (Directory.Exists(final))
+            {
+                throw AlreadyExists(name); // another launcher auto-created it first
+            }
             try
             {
                 await EnsureMountedAsync(final, ct).ConfigureAwait(false);
@@ -192,6 +199,9 @@ public sealed class VolumeStore(StateRoot root)
         File.WriteAllBytes(temp, JsonSerializer.SerializeToUtf8Bytes(info with { InUse = false }, VolumeJsonContext.Default.VolumeInfo));
         File.Move(temp, Path.Combine(dir, MetaFile), overwrite: true);
     }
+
+    private static SandboxException AlreadyExists(string name) =>
+        new(ErrorKind.StateConflict, $"volume '{name}' already exists", $"sandbox volume inspect {name}");
 
     private static SandboxException NotFound(string name) =>
         new(ErrorKind.InvalidArgument, $"volume '{name}' not found", "sandbox volume ls lists them; sandbox volume create NAME makes one");

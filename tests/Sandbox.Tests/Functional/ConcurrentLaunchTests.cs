@@ -5,7 +5,8 @@ namespace Sandbox.Tests.Functional;
 /// <summary>
 /// Launchers sharing a state root start together: each one's orphan reaper must leave the others' runs
 /// alone, in setup as in teardown (it once took a run whose owner was deleting it for an orphan, and
-/// failed or deleted a run mid-setup), and the first launches must not trip over each other's caches.
+/// failed or deleted a run mid-setup), and the first launches must not trip over each other's caches or
+/// auto-created volumes.
 /// </summary>
 public sealed class ConcurrentLaunchTests : IDisposable
 {
