@@ -19,6 +19,7 @@ public sealed class VolumeSymlinkRaceTests : IDisposable
     private readonly SandboxCli _cli = SandboxCli.ForContainers();
     private readonly Canary _canary = new();
     private long _swaps;
+    private int _bindsSeen;
 
     [Fact]
     public async Task A_symlink_swapped_inside_a_shared_volume_never_redirects_a_mount()
@@ -72,6 +73,7 @@ public sealed class VolumeSymlinkRaceTests : IDisposable
         Assert.True(_swaps > Victims * 10, $"the attacker swapped only {_swaps} times in {clock.Elapsed}");
         Assert.Equal(Victims, Directory.EnumerateFiles(VolumeData("second"), "seen-*").Count()); // every write landed in the volume
         Assert.Empty(strayMounts);
+        Assert.True(_bindsSeen > 0, "the mount watcher never saw a volume bind, so it proves nothing");
         _canary.AssertUnchanged();
         string mine = _cli.StateRoot + "/";
         Assert.DoesNotContain(MountPoints(), m => m.StartsWith(mine, StringComparison.Ordinal) || m.StartsWith(_canary.Dir, StringComparison.Ordinal));
@@ -136,20 +138,30 @@ public sealed class VolumeSymlinkRaceTests : IDisposable
         }
     }
 
-    // A redirected mount shows as a new mount under the canary, or outside the temporary trees where tests
-    // (this one and those running beside it) keep their state roots: /, the canary's parent, and so on.
+    // A redirected mount shows as a mount under the canary, a new mount on / or on the canary's parent, or
+    // content of this test's state root (a volume) mounted outside it. Mounts of tests running beside
+    // this one match none of these.
     private void WatchMounts(List<string> stray, CancellationToken stop)
     {
+        string mine = _cli.StateRoot + "/";
+        string[] watched = ["/", Path.GetDirectoryName(_canary.Dir)!];
         var before = Mounts().Select(m => m.Id).ToHashSet(StringComparer.Ordinal);
         while (!stop.IsCancellationRequested)
         {
-            foreach ((string id, string point) in Mounts())
+            foreach ((string id, string root, string point) in Mounts())
             {
                 bool underCanary = point == _canary.Dir || point.StartsWith(_canary.Dir + "/", StringComparison.Ordinal);
-                bool elsewhere = !before.Contains(id) && !point.StartsWith("/tmp/", StringComparison.Ordinal) && !point.StartsWith("/run/", StringComparison.Ordinal);
-                if ((underCanary || elsewhere) && !stray.Contains(point))
+                bool newOnWatched = !before.Contains(id) && watched.Contains(point);
+                bool mineElsewhere = root.StartsWith(mine, StringComparison.Ordinal) && !point.StartsWith(mine, StringComparison.Ordinal);
+                if (root.StartsWith(mine, StringComparison.Ordinal) && point.StartsWith(mine, StringComparison.Ordinal))
                 {
-                    stray.Add(point);
+                    _bindsSeen++; // a volume bind where it belongs: proof the watcher sees the launcher's mounts
+                }
+
+                string entry = $"{root} on {point}";
+                if ((underCanary || newOnWatched || mineElsewhere) && !stray.Contains(entry))
+                {
+                    stray.Add(entry);
                 }
             }
 
@@ -157,8 +169,9 @@ public sealed class VolumeSymlinkRaceTests : IDisposable
         }
     }
 
-    private static IEnumerable<(string Id, string Point)> Mounts() =>
-        File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Select(f => (f[0], Unescape(f[4])));
+    // mountinfo: ID, parent ID, major:minor, root (the path mounted, within its filesystem), mount point, ...
+    private static IEnumerable<(string Id, string Root, string Point)> Mounts() =>
+        File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')).Select(f => (f[0], Unescape(f[3]), Unescape(f[4])));
 
     private static IEnumerable<string> MountPoints() => Mounts().Select(m => m.Point);
 
