@@ -16,6 +16,7 @@ public sealed class VolumeStore(StateRoot root)
     private const string MetaFile = "meta.json";
     private const string LockFile = "lock";
     private const string DiskFile = "disk.ext4";
+    private const string MountLockFile = "mount.lock";
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(2);
 
     private string Dir => root.Volumes;
@@ -164,6 +165,13 @@ public sealed class VolumeStore(StateRoot root)
         string disk = Path.Combine(dir, DiskFile);
         string data = Path.Combine(dir, "data");
         if (!File.Exists(disk) || MountTable.IsMountPoint(data))
+        {
+            return;
+        }
+
+        // Launchers that find it unmounted at once (e.g. after a reboot) take turns: one mounts, the rest see it mounted.
+        using var turn = ExclusiveFileLock.Take(Path.Combine(dir, MountLockFile));
+        if (MountTable.IsMountPoint(data))
         {
             return;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Functional;
@@ -155,6 +156,34 @@ public sealed class VolumeTests : IDisposable
         string runs = Path.Combine(_cli.StateRoot, "run");
         Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Contains(runs, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Launchers_that_find_a_sized_volume_unmounted_at_once_mount_it_once()
+    {
+        Assert.Equal(0, _cli.Run("volume", "create", "rebooted", "--size", "8M").ExitCode);
+        Assert.Equal(0, Sh("echo kept > /data/f", "-v", "rebooted:/data").ExitCode);
+        string data = Path.Combine(_cli.StateRoot, "volumes", "rebooted", "data");
+        using (var umount = Process.Start("umount", data)) // as after a reboot
+        {
+            Assert.True(umount.WaitForExit(TimeSpan.FromSeconds(30)) && umount.ExitCode == 0);
+        }
+
+        Assert.Equal(0, MountsAt(data));
+
+        var launchers = Enumerable.Range(0, 4)
+            .Select(_ => _cli.Start(["run", "--trust", "trusted", "-v", "rebooted:/data:ro", "busybox", "cat", "/data/f"])).ToList();
+        foreach (var l in launchers)
+        {
+            var run = SandboxCli.Wait(l, TimeSpan.FromSeconds(60));
+            Assert.True(run.ExitCode == 0 && run.Stdout == "kept\n", run.ToString());
+            l.Dispose();
+        }
+
+        Assert.Equal(1, MountsAt(data));
+    }
+
+    private static int MountsAt(string path) =>
+        File.ReadLines("/proc/self/mountinfo").Count(l => l.Split(' ')[4] == path);
 
     private static string HostOwner(string path) => Stat(path, "%u") + "\n";
 
