@@ -175,7 +175,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             {
                 owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
                 owner.Flush();
-                var (rootfs, mounts) = VolumeMounts.Prepare(runDir, draft.Rootfs, lease.Range, binds);
+                var (rootfs, mounts) = MountRootfs(runDir, draft.Rootfs, lease, binds);
                 var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
                 string config = Path.Combine(runDir, "config.json");
                 WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
@@ -199,6 +199,21 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         {
             SafeRemove.Directory(runDir); // detaches the overlay and volume binds before deleting
         }
+    }
+
+    /// <summary>
+    /// The image's rootfs as this sandbox sees it: a read-only ID-mapped bind at runDir/image (on-disk
+    /// owner k appears as the slot's host ID for k, i.e. k inside), since the image store itself is
+    /// private to root. It is the OCI root, or with volumes the overlay's lower directory.
+    /// </summary>
+    private (string Rootfs, IReadOnlyList<OciMount> Mounts) MountRootfs(
+        string runDir, string imageRootfs, IdLease lease, IReadOnlyList<VolumeBind> binds)
+    {
+        string image = Directory.CreateDirectory(Path.Combine(runDir, "image")).FullName;
+        RootfsReachability.Check(image);
+        using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
+        IdMappedBind.Attach(imageRootfs, image, userns, readOnly: true);
+        return binds.Count == 0 ? (image, []) : VolumeMounts.Prepare(runDir, image, lease.Range, userns, binds);
     }
 
     private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute

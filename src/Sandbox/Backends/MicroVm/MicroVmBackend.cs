@@ -129,7 +129,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             };
             IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
 
-            var volumes = StageVolumes(bundle, lease.Range, w.Volumes);
+            var volumes = StageVolumes(bundle, lease, w.Volumes);
 
             string jailRoot = VmmJail.PrepareRoot(bundle, volumes.Count);
             string? kvmNode = accel == Accelerator.Kvm ? VmmJail.CreateKvmNode(bundle, lease.Range.HostStart) : null;
@@ -189,7 +189,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     /// QEMU (root = the lease's first host ID) then owns what the volume's root owns and creates
     /// files with the volume's canonical IDs, exactly as a container sandbox would.
     /// </summary>
-    private static List<VmmJail.Volume> StageVolumes(string bundle, IdRange ids, IReadOnlyList<VolumeBind> volumes)
+    private List<VmmJail.Volume> StageVolumes(string bundle, IdLease lease, IReadOnlyList<VolumeBind> volumes)
     {
         var staged = new List<VmmJail.Volume>();
         if (volumes.Count == 0)
@@ -198,7 +198,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         }
 
         string dir = Directory.CreateDirectory(Path.Combine(bundle, "volumes")).FullName;
-        using var userns = UserNamespaceHandle.Create(ids);
+        using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
         for (int i = 0; i < volumes.Count; i++)
         {
             string mountPoint = Directory.CreateDirectory(Path.Combine(dir, i.ToString(CultureInfo.InvariantCulture))).FullName;

@@ -10,7 +10,8 @@ namespace Sandbox.Backends.MicroVm.Disk;
 /// <summary>
 /// An image's root filesystem as a read-only ext4 disk, built once per image content and shared by
 /// every VM (QEMU opens it readonly=on; each guest writes to its own tmpfs overlay). Keyed by a
-/// digest of the tree's names, modes, owners, sizes, mtimes and link targets; built with
+/// digest of the tree's names, modes, owners, sizes, mtimes and link targets (and a format version,
+/// bumped when what a disk must carry changes: v2 = the image's own owners); built with
 /// mkfs.ext4 -d, no journal (it is never written), fixed UUID and hash seed, and published with an
 /// atomic rename.
 /// </summary>
@@ -57,7 +58,8 @@ public static class RootDisk
 
     private static (string Key, long Bytes) Describe(string rootfs)
     {
-        var text = new StringBuilder("sandbox-rootdisk-1\n");
+        // v2: the stored rootfs carries the image's owners (v1 disks, from host-root-owned trees, are rebuilt).
+        var text = new StringBuilder("sandbox-rootdisk-2\n");
         long bytes = 0;
         var entries = Directory.EnumerateFileSystemEntries(rootfs, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Order(StringComparer.Ordinal);
@@ -66,7 +68,9 @@ public static class RootDisk
             var info = new FileInfo(path);
             long length = info.Attributes.HasFlag(FileAttributes.Directory) || info.LinkTarget is not null ? 0 : info.Length;
             bytes += length + 4096;
-            text.Append(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(rootfs, path)}\t{(int)info.UnixFileMode}\t{length}\t{info.LastWriteTimeUtc.Ticks}\t{info.LinkTarget}\n");
+            var (uid, gid) = FileOwner.Get(path);
+            text.Append(CultureInfo.InvariantCulture,
+                $"{Path.GetRelativePath(rootfs, path)}\t{(int)info.UnixFileMode}\t{uid}:{gid}\t{length}\t{info.LastWriteTimeUtc.Ticks}\t{info.LinkTarget}\n");
         }
 
         return (Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))), bytes);
