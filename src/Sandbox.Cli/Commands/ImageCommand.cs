@@ -26,7 +26,7 @@ internal static class ImageCommand
         var name = new Option<string?>("--name") { Description = "NAME[:TAG] to register (required for a plain root filesystem; picks the image in a multi-image archive)" };
         var trust = new Option<string>("--trust")
         {
-            Description = "untrusted (default): strip setuid/setgid bits; trusted: keep them (they work only inside a microVM guest)",
+            Description = "untrusted strips setuid/setgid bits; trusted keeps them (they take effect only inside a microVM guest)",
             DefaultValueFactory = _ => "untrusted",
         };
         trust.AcceptOnlyFromAmong("trusted", "untrusted");

@@ -212,7 +212,16 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         string image = Directory.CreateDirectory(Path.Combine(runDir, "image")).FullName;
         RootfsReachability.Check(image);
         using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
-        IdMappedBind.Attach(imageRootfs, image, userns, readOnly: true);
+        try
+        {
+            IdMappedBind.Attach(imageRootfs, image, userns, readOnly: true);
+        }
+        catch (Host.Interop.MountException e)
+        {
+            throw new SandboxException(ErrorKind.HostUnsupported, $"cannot give the sandbox its root filesystem {imageRootfs}: {e.Message}",
+                "its file system must support ID-mapped mounts (ext4, xfs, btrfs; tmpfs from Linux 6.3); see `sandbox doctor`", e);
+        }
+
         return binds.Count == 0 ? (image, []) : VolumeMounts.Prepare(runDir, image, lease.Range, userns, binds);
     }
 
