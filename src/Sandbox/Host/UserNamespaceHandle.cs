@@ -43,8 +43,8 @@ public static class UserNamespaceHandle
 
         CreatePinned(range, pin);
         return OpenVerified(pin, range, reference) ?? throw new SandboxException(ErrorKind.HostUnsupported,
-            $"the user namespace pinned at {pin} does not map {UserNamespaceMaps.Describe(range)} as written",
-            "check `sandbox doctor` (user namespaces, ID-mapped mounts)");
+            $"could not verify that the user namespace pinned at {pin} maps {UserNamespaceMaps.Describe(range)}: ID-mapping {reference} through it did not show the expected owners",
+            "the state root's file system must support ID-mapped mounts (ext4, xfs, btrfs; tmpfs from Linux 6.3); see `sandbox doctor`");
     }
 
     private static SafeFileHandle? OpenVerified(string pin, IdRange range, string reference)
