@@ -26,6 +26,11 @@ public static class DebianRootfs
             return tar;
         }
 
+        foreach (string stale in Directory.EnumerateDirectories(cache, ".debootstrap-*"))
+        {
+            Sandbox.Host.SafeRemove.Directory(stale); // left by a killed run (maybe with its /proc still mounted); we hold the lock
+        }
+
         string work = Directory.CreateDirectory(Path.Combine(cache, $".debootstrap-{Guid.NewGuid():N}")).FullName; // beside the tar: rename, not copy
         try
         {
@@ -37,7 +42,7 @@ public static class DebianRootfs
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            Sandbox.Host.SafeRemove.Directory(work); // detaches anything debootstrap left mounted before deleting
         }
     }
 
