@@ -169,35 +169,31 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
 
         string runDir = Path.Combine(root.Ensure(root.Runs, traversable: true), id);
         Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
+        using var owner = OrphanReaper.Claim(runDir, record); // released after the removal below, never before
         try
         {
-            using (var owner = new FileStream(Path.Combine(runDir, OrphanReaper.OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
+            var (rootfs, mounts) = MountRootfs(runDir, draft.Rootfs, lease, binds);
+            var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
+            string config = Path.Combine(runDir, "config.json");
+            WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
+            if (audit is not null)
             {
-                owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
-                owner.Flush();
-                var (rootfs, mounts) = MountRootfs(runDir, draft.Rootfs, lease, binds);
-                var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
-                string config = Path.Combine(runDir, "config.json");
-                WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
-                if (audit is not null)
-                {
-                    audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
-                    audit.Started();
-                }
+                audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
+                audit.Started();
+            }
 
-                try
-                {
-                    return await ContainerRunner.RunAsync(runtime, runDir, id, io, timeout, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    await runtime.DeleteAsync(id).ConfigureAwait(false);
-                }
+            try
+            {
+                return await ContainerRunner.RunAsync(runtime, runDir, id, io, timeout, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                await runtime.DeleteAsync(id).ConfigureAwait(false);
             }
         }
         finally
         {
-            SafeRemove.Directory(runDir); // detaches the overlay and volume binds before deleting
+            SafeRemove.Directory(runDir); // detaches the rootfs, overlay and volume binds before deleting
         }
     }
 

@@ -15,6 +15,18 @@ public static class OrphanReaper
     /// <summary>The lease/owner record: enough to reap the container without any other state.</summary>
     public static string Record(OciRuntime runtime, string id) => $"{runtime.BinaryPath}\t{runtime.StateDir}\t{id}";
 
+    /// <summary>
+    /// Creates a run directory's owner file and holds its lock: while it is held, no reaper touches the
+    /// directory. Dispose it only after the directory is removed, or a reaper may delete concurrently.
+    /// </summary>
+    public static FileStream Claim(string dir, string record)
+    {
+        var owner = new FileStream(Path.Combine(dir, OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
+        owner.Write(System.Text.Encoding.UTF8.GetBytes(record));
+        owner.Flush();
+        return owner;
+    }
+
     public static async Task ReapRecordAsync(string record)
     {
         string[] parts = record.Split('\t');
@@ -57,9 +69,10 @@ public static class OrphanReaper
             {
                 using var reader = new StreamReader(lockFile, leaveOpen: true);
                 await ReapRecordAsync((await reader.ReadToEndAsync().ConfigureAwait(false)).Trim()).ConfigureAwait(false);
+                // Under the lock, so a second reaper cannot delete alongside; an orphan's rootfs bind,
+                // overlay and volume binds are still mounted, and SafeRemove detaches them first.
+                SafeRemove.Directory(dir);
             }
-
-            SafeRemove.Directory(dir); // an orphan's overlay root and volume binds are still mounted
         }
     }
 

@@ -102,12 +102,9 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         string bundle = Path.Combine(root.Ensure(root.Runs, traversable: true), w.Id);
         Directory.CreateDirectory(bundle);
         File.SetUnixFileMode(bundle, (UnixFileMode)0b111_001_001); // 0711: the jail's ID resolves its bind mounts through it
+        using var owner = OrphanReaper.Claim(bundle, record); // released after the removal below, never before
         try
         {
-            using var owner = new FileStream(Path.Combine(bundle, OrphanReaper.OwnerFile), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
-            owner.Write(Encoding.UTF8.GetBytes(record));
-            owner.Flush();
-
             string ioDir = Path.Combine(bundle, "io");
             Directory.CreateDirectory(ioDir);
             File.SetUnixFileMode(ioDir, (UnixFileMode)0b111_000_000);
@@ -158,7 +155,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         }
         finally
         {
-            SafeRemove.Directory(bundle); // detaches the volume binds before deleting
+            SafeRemove.Directory(bundle); // detaches the disk and volume binds before deleting
             trace.Mark("torn down");
         }
     }
