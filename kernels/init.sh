@@ -25,7 +25,7 @@ case "$volumes" in '' | *[!0-9]*) fail "bad volume count from the host" ;; esac
 i=0; : >/volumes
 while [ $i -lt "$volumes" ]; do
   IFS= read -r line <&3 && [ "${line#volume }" != "$line" ] || fail "bad volume line from the host"
-  echo "$line" >>/volumes; i=$((i + 1))
+  printf "%s\n" "$line" >>/volumes; i=$((i + 1))
 done
 each_volume() { # calls "$1" TAG MODE TARGET per volume
   while IFS= read -r line; do

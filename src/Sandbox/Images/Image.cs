@@ -24,6 +24,9 @@ public sealed record Image(
     /// <summary>The manifest digest of an imported image; null for built-in and directory images.</summary>
     public string? Digest { get; init; }
 
+    /// <summary>Store images only: the lock a run holds shared so `image rm` cannot delete the image under it.</summary>
+    public string? UseLock { get; init; }
+
     /// <summary>The argv to run: Entrypoint, then the user's command or else the image's Cmd.</summary>
     public IReadOnlyList<string> CommandFor(IReadOnlyList<string> requested)
     {

@@ -48,6 +48,10 @@ public static class ImageStore
         bool delete = !refs.Names.ContainsValue(digest);
         if (delete)
         {
+            using var unused = StoreLock.TryExclusive(ImageCatalog.UseLockOf(catalog.ImageDir(digest)))
+                ?? throw new SandboxException(ErrorKind.StateConflict,
+                    $"image {reference} ({digest[..19]}) is in use by a running sandbox; nothing was removed",
+                    "wait for the sandbox to finish (sandbox audit ls shows what started), then remove it");
             refs.Images.Remove(digest);
         }
 
@@ -76,6 +80,7 @@ public static class ImageStore
         List<string> env = s.Env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)) ? s.Env : [DefaultPath, .. s.Env];
         return new Image(reference, Path.Combine(catalog.ImageDir(digest), "rootfs"), s.Cmd, env, s.WorkingDir)
         {
+            UseLock = ImageCatalog.UseLockOf(catalog.ImageDir(digest)),
             Entrypoint = s.Entrypoint,
             User = s.User,
             Labels = s.Labels,

@@ -34,6 +34,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         {
             audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
             Image image = ImageResolver.Resolve(root, request.Image);
+            using var inUse = ImageUse.Hold(image); // `image rm` refuses while this run lasts
             audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image));
             Decision decision = audit.Evaluation.Require();
             RefuseWhatTheBackendCannotApply(decision);

@@ -40,6 +40,26 @@ public sealed class ImageRunTests : IDisposable
         Assert.Contains("no-such-tool", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void An_image_in_use_by_a_running_sandbox_is_not_removed()
+    {
+        _ = RealImages.Dir;
+        Ok(_cli.Run("image", "import", RealImages.Layout, "--name", "busy:1"));
+        using var running = _cli.Start(["run", "--trust", "trusted", "busy:1", "--", "sh", "-c", "echo started; sleep 10; ls / >/dev/null && echo still-there"]);
+        Assert.Equal("started", running.StandardOutput.ReadLine());
+
+        var refused = _cli.Run("image", "rm", "busy:1");
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains("in use by a running sandbox; nothing was removed", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("busy:1", _cli.Run("image", "ls").Stdout, StringComparison.Ordinal);
+
+        Assert.Equal("still-there", running.StandardOutput.ReadLine());
+        Assert.True(running.WaitForExit(TimeSpan.FromSeconds(60)));
+        Assert.Equal(0, running.ExitCode);
+        Ok(_cli.Run("image", "rm", "busy:1"));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_cli.StateRoot, "images"), "sha256-*"));
+    }
+
     public void Dispose() => _cli.Dispose();
 
     private static CliRun Ok(CliRun run)

@@ -43,6 +43,18 @@ public sealed class MicroVmVolumeTests : IDisposable
     }
 
     [Fact]
+    public void The_legacy_5_10_guest_kernel_mounts_volumes_too_at_an_awkward_path()
+    {
+        string v = NewVolume();
+        // An awkward target too: spaces, a quote, a backslash and a leading dash reach init's mount verbatim.
+        var vm = _cli.Run(["run", "--trust", "untrusted", "--kernel", "debian-5.10", "-v", $"{v}:/-odd dir/it's a\\b", "busybox", "sh", "-c",
+            "uname -r; echo legacy > \"/-odd dir/it's a\\b/f\""], stdin: null, TimeSpan.FromMinutes(3));
+        Assert.True(vm.ExitCode == 0, vm.ToString());
+        Assert.StartsWith("5.10.", vm.Stdout, StringComparison.Ordinal);
+        Assert.Equal("legacy\n", File.ReadAllText(HostPath(v, "f")));
+    }
+
+    [Fact]
     public void Read_only_is_enforced_by_the_vmm_even_when_the_guest_remounts_read_write()
     {
         string v = NewVolume();

@@ -56,6 +56,35 @@ public sealed class TeardownTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(_cli.StateRoot, "volumes", "reaped", "data")), "reaping must never delete volume data");
     }
 
+    [Fact]
+    public void A_runtime_that_never_creates_the_container_is_killed_at_the_start_deadline()
+    {
+        // A runc whose `run` hangs before creating anything, as `runc init` did when its state root
+        // was deleted under it. Everything else goes to the real runc.
+        string fake = Directory.CreateTempSubdirectory("sandbox-stuck-runc-").FullName;
+        try
+        {
+            string runc = Path.Combine(fake, "runc");
+            File.WriteAllText(runc, $"#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = run ] && exec sleep 6173; done\nexec {Require.Tool("runc")} \"$@\"\n");
+            File.SetUnixFileMode(runc, (UnixFileMode)0b111_101_101);
+            var env = new Dictionary<string, string>
+            {
+                ["PATH"] = $"{fake}:{Environment.GetEnvironmentVariable("PATH")}",
+                ["SANDBOX_RUNTIME"] = "runc",
+                ["SANDBOX_START_TIMEOUT"] = "2",
+            };
+            var run = SandboxCli.Wait(_cli.Start(["run", "--trust", "trusted", "busybox", "true"], env: env), TimeSpan.FromSeconds(60));
+            Assert.Equal(125, run.ExitCode);
+            Assert.Contains("runc did not create the container within 2s and was killed", run.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(Directory.EnumerateDirectories("/proc", "[0-9]*"), p => ReadShared(Path.Combine(p, "cmdline")).Contains("6173", StringComparison.Ordinal));
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Path.Combine(_cli.StateRoot, "run")), e => Path.GetFileName(e).StartsWith("sb-", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(fake, recursive: true);
+        }
+    }
+
     private void AssertGone(string id, string[] cgroups)
     {
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");

@@ -18,10 +18,17 @@ public static class ContainerRunner
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
     private const int SigKill = 9;
 
+    /// <summary>How long the runtime may take to create the container (SANDBOX_START_TIMEOUT, seconds, overrides).</summary>
+    public static TimeSpan StartDeadline =>
+        double.TryParse(Environment.GetEnvironmentVariable("SANDBOX_START_TIMEOUT"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0
+            ? TimeSpan.FromSeconds(s)
+            : TimeSpan.FromSeconds(60);
+
     public static async Task<ContainerOutcome> RunAsync(
         OciRuntime runtime, string bundleDir, string id, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
     {
         string logPath = Path.Combine(bundleDir, "runtime.log");
+        string pidFile = Path.Combine(bundleDir, "init.pid");
         var psi = new ProcessStartInfo(runtime.BinaryPath)
         {
             RedirectStandardInput = true,
@@ -29,7 +36,7 @@ public static class ContainerRunner
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in runtime.RunArgs(bundleDir, logPath, id))
+        foreach (string a in runtime.RunArgs(bundleDir, logPath, id, pidFile))
         {
             psi.ArgumentList.Add(a);
         }
@@ -41,6 +48,7 @@ public static class ContainerRunner
         _ = Pump(io.Stdin, process.StandardInput.BaseStream, closeSink: true); // EOF reaches the workload
 
         bool timedOut = false;
+        var startWatch = WatchStartAsync(process, pidFile, runtime.Name);
         var forwarded = new List<PosixSignalRegistration>();
         using var exited = new CancellationTokenSource(); // cancels pending SIGKILL escalations
         try
@@ -81,8 +89,27 @@ public static class ContainerRunner
         }
 
         await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
-        string? engineError = process.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null;
+        string? engineError = await startWatch.ConfigureAwait(false)
+            ?? (process.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null);
         return new ContainerOutcome(timedOut ? ExitCodes.FromSignal(SigKill) : process.ExitCode, timedOut, engineError);
+    }
+
+    /// <summary>
+    /// A runtime that has not created the container by the deadline is stuck (e.g. `runc init` waiting
+    /// on a state directory that was deleted under it): without this the launcher would wait forever.
+    /// Kills the runtime and its children; null when the container started or the runtime ended first.
+    /// </summary>
+    private static async Task<string?> WatchStartAsync(Process process, string pidFile, string runtime)
+    {
+        var wait = process.WaitForExitAsync();
+        if (await Task.WhenAny(wait, Task.Delay(StartDeadline)).ConfigureAwait(false) == wait || File.Exists(pidFile))
+        {
+            return null;
+        }
+
+        process.Kill(entireProcessTree: true);
+        await wait.ConfigureAwait(false);
+        return $"{runtime} did not create the container within {StartDeadline.TotalSeconds:0}s and was killed";
     }
 
     private static void Forward(int runtimePid, PosixSignal signal, OciRuntime runtime, string id, CancellationToken exited)

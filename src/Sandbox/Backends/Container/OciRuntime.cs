@@ -16,9 +16,14 @@ public sealed record OciRuntime(string Name, string BinaryPath, string StateDir)
     public static OciRuntime? Find(string name, StateRoot root) =>
         ExecutableLocator.Find(name) is { } path ? new OciRuntime(name, path, root.RuntimeState(name)) : null;
 
-    /// <summary>Arguments for `run` in the foreground: the runtime hands its stdio to the workload and forwards signals.</summary>
-    public IReadOnlyList<string> RunArgs(string bundleDir, string logPath, string id) =>
-        ["--root", StateDir, "--log", logPath, "--log-format", "json", "run", "--bundle", bundleDir, id];
+    /// <summary>
+    /// Arguments for `run` in the foreground: the runtime hands its stdio to the workload and forwards
+    /// signals. With <paramref name="pidFile"/>, the runtime writes the container's init PID there once
+    /// the container exists: the sign that it started.
+    /// </summary>
+    public IReadOnlyList<string> RunArgs(string bundleDir, string logPath, string id, string? pidFile = null) =>
+        ["--root", StateDir, "--log", logPath, "--log-format", "json", "run", "--bundle", bundleDir,
+            .. pidFile is null ? Array.Empty<string>() : ["--pid-file", pidFile], id];
 
     public bool HasState(string id) => Directory.Exists(Path.Combine(StateDir, id));
 

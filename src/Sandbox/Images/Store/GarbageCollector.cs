@@ -2,8 +2,9 @@ namespace Sandbox.Images.Store;
 
 /// <summary>
 /// Deletes what no registered image needs: blobs outside every image's manifest, config and layers,
-/// image directories no longer in refs.json, and leftovers of interrupted imports. Only ever run
-/// under the store's exclusive lock, so no import is in flight.
+/// image directories no longer in refs.json (unless a sandbox still runs from one: the next
+/// collection takes it), and leftovers of interrupted imports. Only ever run under the store's
+/// exclusive lock, so no import is in flight.
 /// </summary>
 internal static class GarbageCollector
 {
@@ -36,11 +37,21 @@ internal static class GarbageCollector
         int images = 0;
         foreach (string dir in Directory.EnumerateDirectories(store.ImagesDir, "sha256-*"))
         {
-            if (!keepDirs.Contains(Path.GetFileName(dir)))
+            if (keepDirs.Contains(Path.GetFileName(dir)))
             {
-                ContentStore.DeleteEntry(dir);
-                images++;
+                continue;
             }
+
+            string useLock = ImageCatalog.UseLockOf(dir);
+            using var unused = StoreLock.TryExclusive(useLock);
+            if (unused is null)
+            {
+                continue; // a sandbox runs from it
+            }
+
+            ContentStore.DeleteEntry(dir);
+            File.Delete(useLock); // a launcher waiting on it finds the image gone and says so
+            images++;
         }
 
         return (blobs, images);

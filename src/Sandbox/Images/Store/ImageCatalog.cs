@@ -13,6 +13,9 @@ internal sealed class ImageCatalog(ContentStore store)
 
     public string ImageDir(string digest) => Path.Combine(Store.ImagesDir, "sha256-" + Digest.Hex(digest));
 
+    /// <summary>Beside the image's directory: running sandboxes hold it shared, deletion takes it exclusive.</summary>
+    public static string UseLockOf(string imageDir) => imageDir + ".use";
+
     public RefTable LoadRefs()
     {
         if (!File.Exists(Store.RefsPath))
