@@ -20,8 +20,11 @@ for _ in $(seq 100); do conf=$(ls "$ROOT"/run/*/config.json 2>/dev/null | head -
 mkdir -p "$WORK/bundle"
 jq --argjson args '["true"]' '.process.args = $args | .linux.cgroupsPath = "/sandbox/bench-bare"' "$conf" > "$WORK/bundle/config.json"
 wait "$pid"
-rootfs=$(jq -r .root.path "$WORK/bundle/config.json")
-cp -a "$rootfs" "$WORK/podman-rootfs" # podman writes into a --rootfs; keep the shared image pristine
+# The bundle's root is an ID-mapped bind that lived only as long as that run; the bare runtimes get a
+# plain copy of the image's rootfs instead (podman writes into a --rootfs too, so it gets its own).
+cp -a "$ROOT"/images/busybox-*/rootfs "$WORK/bare-rootfs"
+cp -a "$WORK/bare-rootfs" "$WORK/podman-rootfs"
+jq --arg r "$WORK/bare-rootfs" '.root.path = $r' "$WORK/bundle/config.json" > "$WORK/bundle/config.tmp" && mv "$WORK/bundle/config.tmp" "$WORK/bundle/config.json"
 
 commands=(
   "sandbox" "$BIN --root $ROOT run --trust trusted busybox true"

@@ -10,7 +10,8 @@ trap 'rm -rf "$ROOT"' EXIT
 sb() { "$BIN" --root "$ROOT/state" "$@"; }
 
 sb run --trust trusted busybox true # builds the image once
-before=$(du -sk "$ROOT/state" | cut -f1)
+# Each run directory holds an ID-mapped bind of the shared rootfs at run/ID/image: not a copy, so not counted.
+before=$(du -sk --exclude=image "$ROOT/state" | cut -f1)
 pids=()
 for _ in $(seq "$N"); do sb run --trust trusted busybox sleep 15 & pids+=($!); done
 for _ in $(seq 300); do
@@ -18,7 +19,7 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 running=$(find "$ROOT/state/run" -mindepth 1 -maxdepth 1 -type d | wc -l)
-during=$(du -sk "$ROOT/state" | cut -f1)
+during=$(du -sk --exclude=image "$ROOT/state" | cut -f1)
 echo "image rootfs: $(du -sk "$ROOT"/state/images/busybox-* | cut -f1) KiB, shared"
 echo "$running sandboxes running: state root grew by $((during - before)) KiB ($(( (during - before) / running )) KiB each)"
 wait "${pids[@]}" # let every sandbox finish and tear down before the state root goes

@@ -24,10 +24,17 @@ internal static class ImageCommand
     {
         var path = new Argument<string>("PATH") { Description = "OCI layout directory, oci-archive, docker-archive, or a root filesystem directory or tar" };
         var name = new Option<string?>("--name") { Description = "NAME[:TAG] to register (required for a plain root filesystem; picks the image in a multi-image archive)" };
-        var command = new Command("import", "Import an image from a file or directory") { path, name };
+        var trust = new Option<string>("--trust")
+        {
+            Description = "untrusted strips setuid/setgid bits; trusted keeps them (they take effect only inside a microVM guest)",
+            DefaultValueFactory = _ => "untrusted",
+        };
+        trust.AcceptOnlyFromAmong("trusted", "untrusted");
+        var command = new Command("import", "Import an image from a file or directory") { path, name, trust };
         command.SetAction((r, _) => ErrorReporter.GuardAsync(() =>
         {
-            ImportResult result = ImageImporter.Import(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name));
+            ImportResult result = ImageImporter.Import(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name),
+                trusted: r.GetValue(trust) == "trusted");
             return Task.FromResult(Print(result, r.GetValue(GlobalOptions.Json)));
         }));
         return command;
@@ -64,6 +71,11 @@ internal static class ImageCommand
         if (rep.StrippedSetidCount > 0)
         {
             Console.WriteLine($"  stripped setuid/setgid from {rep.StrippedSetidCount} file(s): {string.Join(' ', rep.StrippedSetid.Take(5))}");
+        }
+
+        if (rep.KeptSetidCount > 0)
+        {
+            Console.WriteLine($"  kept setuid/setgid on {rep.KeptSetidCount} file(s) (trusted import): {string.Join(' ', rep.KeptSetid.Take(5))}");
         }
 
         if (rep.IgnoredEntries > 0)

@@ -26,6 +26,13 @@ public static class SafeRemove
             throw new MountException($"{dir} still has mounts below it; not deleting");
         }
 
-        System.IO.Directory.Delete(dir, recursive: true);
+        try
+        {
+            System.IO.Directory.Delete(dir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // removed at the same time by someone else (a reaper that found the directory unowned): gone is the goal
+        }
     }
 }

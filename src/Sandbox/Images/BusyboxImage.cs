@@ -27,7 +27,7 @@ public static class BusyboxImage
         }
 
         string key = string.Create(CultureInfo.InvariantCulture, $"{binary.Length:x}-{binary.LastWriteTimeUtc.Ticks:x}");
-        string images = root.Ensure(root.Images, traversable: true);
+        string images = root.Ensure(root.Images); // private: sandboxes see the rootfs through an ID-mapped bind
         string dir = Path.Combine(images, $"busybox-{key}");
         if (!Directory.Exists(dir))
         {

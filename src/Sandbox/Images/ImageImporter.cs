@@ -16,17 +16,20 @@ public sealed record ImportResult(string Digest, string Format, IReadOnlyList<st
 /// </summary>
 public static class ImageImporter
 {
-    public static ImportResult Import(StateRoot root, string path, string? name, ExtractionLimits? limits = null)
+    /// <param name="trusted">Keep setuid/setgid bits (a trusted image); untrusted imports strip them.</param>
+    public static ImportResult Import(StateRoot root, string path, string? name, ExtractionLimits? limits = null, bool trusted = false)
     {
         limits ??= ExtractionLimits.Default;
         string? wanted = name is null ? null : ImageReference.Validate(name);
         string full = Path.GetFullPath(path);
-        return RunAsync(root, full, wanted, limits, store => Task.FromResult(Prepare(store, full, wanted, limits))).GetAwaiter().GetResult();
+        return RunAsync(root, full, wanted, limits, store => Task.FromResult(Prepare(store, full, wanted, limits)), trusted)
+            .GetAwaiter().GetResult();
     }
 
     /// <summary>Under the store lock: gather the blobs (<paramref name="prepare"/>), build the rootfs, publish, register.</summary>
     internal static async Task<ImportResult> RunAsync(
-        StateRoot root, string source, string? wanted, ExtractionLimits limits, Func<ContentStore, Task<PreparedImage>> prepare)
+        StateRoot root, string source, string? wanted, ExtractionLimits limits, Func<ContentStore, Task<PreparedImage>> prepare,
+        bool trusted = false)
     {
         var store = new ContentStore(root);
         var catalog = new ImageCatalog(store);
@@ -34,7 +37,7 @@ public static class ImageImporter
         try
         {
             PreparedImage prepared = await prepare(store).ConfigureAwait(false);
-            return Publish(catalog, source, prepared, wanted, limits);
+            return Publish(catalog, source, prepared, wanted, limits, trusted);
         }
         catch (Exception e) when (e is LayerRefusedException or LimitExceededException)
         {
@@ -97,17 +100,18 @@ public static class ImageImporter
             : throw new SandboxException(ErrorKind.ImageNotFound, $"{file} is missing or larger than 4 MiB");
     }
 
-    private static ImportResult Publish(ImageCatalog catalog, string path, PreparedImage prepared, string? wanted, ExtractionLimits limits)
+    private static ImportResult Publish(
+        ImageCatalog catalog, string path, PreparedImage prepared, string? wanted, ExtractionLimits limits, bool trusted)
     {
         ContentStore store = catalog.Store;
         CheckPlatform(path, prepared.Config);
         string temp = Path.Combine(store.ImagesDir, $".tmp-image-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp, (UnixFileMode)0b111_001_001); // 0711: the sandbox traverses, nobody lists
+        Directory.CreateDirectory(temp, ContentStore.Private); // sandboxes reach the rootfs through an ID-mapped bind, never this path
         try
         {
             var report = new ImportReport();
             var layers = prepared.Layers.Select(l => new LayerBlob(l.Digest, store.BlobPath(l.Digest), new FileInfo(store.BlobPath(l.Digest)).Length)).ToList();
-            List<string> diffIds = RootfsBuilder.Build(Path.Combine(temp, "rootfs"), layers, limits, report);
+            List<string> diffIds = RootfsBuilder.Build(Path.Combine(temp, "rootfs"), layers, limits, report, trusted);
             var (digest, configDigest) = Seal(store, path, prepared, diffIds);
             var names = wanted is not null ? [wanted] : prepared.Names.Select(ImageReference.TryName).OfType<string>().Distinct().ToList();
             StoredImage stored = Describe(prepared, digest, configDigest, path, report);
@@ -119,7 +123,8 @@ public static class ImageImporter
             }
             catch (IOException) when (Directory.Exists(final))
             {
-                // already imported (or a concurrent import won the rename): theirs is identical
+                // already imported (or a concurrent import won the rename): identical, unless imported at the other trust level
+                CheckSameTrust(catalog, digest, trusted);
             }
 
             catalog.Register(digest, names);
@@ -152,6 +157,18 @@ public static class ImageImporter
         var config = prepared.Config with { Rootfs = new RootfsSection("layers", diffIds) };
         Descriptor configDescriptor = ManifestWriter.WriteConfig(store, config);
         return (ManifestWriter.WriteManifest(store, configDescriptor, prepared.Layers), configDescriptor.Digest);
+    }
+
+    // One rootfs per digest: its setuid/setgid bits follow the trust of the import that built it.
+    private static void CheckSameTrust(ImageCatalog catalog, string digest, bool trusted)
+    {
+        bool existing = catalog.Load(digest).Report.Trusted;
+        if (existing != trusted)
+        {
+            string was = existing ? "trusted (setuid/setgid kept)" : "untrusted (setuid/setgid stripped)";
+            throw new SandboxException(ErrorKind.StateConflict, $"image {digest} is already imported as {was}",
+                $"remove it first (sandbox image rm {digest}) to import it {(trusted ? "with --trust trusted" : "as untrusted")}");
+        }
     }
 
     private static void CheckPlatform(string path, ImageConfigFile config)

@@ -9,13 +9,6 @@ public static class ImageResolver
 
     public static Image Resolve(StateRoot root, string reference)
     {
-        Image image = Find(root, reference);
-        RootfsReachability.Check(image.RootfsPath);
-        return image;
-    }
-
-    private static Image Find(StateRoot root, string reference)
-    {
         if (reference is BusyboxImage.Name or "busybox:latest")
         {
             return BusyboxImage.Get(root);

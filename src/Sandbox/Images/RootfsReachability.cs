@@ -3,9 +3,10 @@ using Sandbox.Runtime;
 namespace Sandbox.Images;
 
 /// <summary>
-/// A sandbox's root is an unprivileged host ID, so every directory above its root filesystem must be
-/// searchable by "others". Checked up front, because the OCI runtime's own error ("mount ...:
-/// permission denied") does not say which directory is at fault.
+/// A sandbox's root is an unprivileged host ID, so every directory above the mount point of its root
+/// filesystem (the ID-mapped bind under its run directory) must be searchable by "others". Checked
+/// up front, because the OCI runtime's own error ("mount ...: permission denied") does not say
+/// which directory is at fault.
 /// </summary>
 public static class RootfsReachability
 {

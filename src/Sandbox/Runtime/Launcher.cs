@@ -174,32 +174,54 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         try
         {
             claim = OrphanReaper.Claim(runDir, record);
+            var (rootfs, mounts) = MountRootfs(runDir, draft.Rootfs, lease, binds);
+            var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
+            string config = Path.Combine(runDir, "config.json");
+            WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
+            if (audit is not null)
             {
-                var (rootfs, mounts) = VolumeMounts.Prepare(runDir, draft.Rootfs, lease.Range, binds);
-                var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
-                string config = Path.Combine(runDir, "config.json");
-                WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
-                if (audit is not null)
-                {
-                    audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
-                    audit.Started();
-                }
+                audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
+                audit.Started();
+            }
 
-                try
-                {
-                    return await ContainerRunner.RunAsync(runtime, runDir, id, io, timeout, ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    await runtime.DeleteAsync(id).ConfigureAwait(false);
-                }
+            try
+            {
+                return await ContainerRunner.RunAsync(runtime, runDir, id, io, timeout, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                await runtime.DeleteAsync(id).ConfigureAwait(false);
             }
         }
         finally
         {
-            SafeRemove.Directory(runDir); // detaches the overlay and volume binds before deleting
+            SafeRemove.Directory(runDir); // detaches the rootfs, overlay and volume binds before deleting
             claim?.Dispose(); // only now: a concurrent reaper never takes a run that is being torn down for an orphan
         }
+    }
+
+    /// <summary>
+    /// The image's rootfs as this sandbox sees it: a read-only ID-mapped bind at runDir/image (on-disk
+    /// owner k appears as the slot's host ID for k, i.e. k inside), since the image store itself is
+    /// private to root. It is the OCI root, or with volumes the overlay's lower directory.
+    /// </summary>
+    private (string Rootfs, IReadOnlyList<OciMount> Mounts) MountRootfs(
+        string runDir, string imageRootfs, IdLease lease, IReadOnlyList<VolumeBind> binds)
+    {
+        string image = Directory.CreateDirectory(Path.Combine(runDir, "image")).FullName;
+        RootfsReachability.Check(image);
+        using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
+        try
+        {
+            IdMappedBind.Attach(imageRootfs, image, userns, readOnly: true);
+        }
+        catch (Host.Interop.MountException e)
+        {
+            throw new SandboxException(ErrorKind.HostUnsupported, $"cannot give the sandbox its root filesystem {imageRootfs}: {e.Message}",
+                "its file system must support ID-mapped mounts (ext4, xfs, btrfs; tmpfs from Linux 6.3); see `sandbox doctor`", e);
+        }
+
+        return binds.Count == 0 ? (image, []) : VolumeMounts.Prepare(runDir, image, lease.Range, userns, binds);
     }
 
     private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute

@@ -44,9 +44,10 @@ public sealed class StateRoot
         new(flag ?? Environment.GetEnvironmentVariable("SANDBOX_ROOT") ?? DefaultPath);
 
     /// <summary>
-    /// Creates a directory below the root. Private state is 0700; the path to image rootfs
-    /// directories is 0711 because a container's mapped root (an unprivileged host ID) must
-    /// traverse it to reach its root filesystem, but must not list what else is there.
+    /// Creates a directory below the root. Private state is 0700 (an existing directory with more is
+    /// tightened: the image store was 0711 before rootfs files carried their image owners). Run
+    /// directories, kernels and VM disks are 0711: a sandbox's mapped root or the jailed VMM (an
+    /// unprivileged host ID) must traverse them to reach its bind sources, but must not list them.
     /// </summary>
     public string Ensure(string dir, bool traversable = false)
     {
@@ -57,6 +58,10 @@ public sealed class StateRoot
         if (traversable)
         {
             MakeTraversable(info);
+        }
+        else if ((info.UnixFileMode & ~Private) != 0)
+        {
+            info.UnixFileMode = Private;
         }
 
         return dir;

@@ -21,6 +21,26 @@ public sealed class ImageMicroVmTests : IDisposable
         Assert.Equal(RealImages.Greeting, run.Stdout);
     }
 
+    [Fact]
+    public void The_guest_sees_the_image_owners_and_the_image_user_reads_and_writes_where_it_may()
+    {
+        string work = Directory.CreateTempSubdirectory("sandbox-owned-vm-").FullName;
+        try
+        {
+            var imported = _cli.Run("image", "import", OwnedImage.Write(work), "--name", _name);
+            Assert.True(imported.ExitCode == 0, imported.ToString());
+            var run = _cli.Run(["run", "--trust", "untrusted", "-u", "1000:1000", _name, "--", "sh", "-c",
+                "id -u; stat -c '%u:%g %a' /home/app/secret /srv/drop /bin/busybox; cat /home/app/secret; echo x > /srv/drop/new && stat -c '%u:%g' /srv/drop/new; echo x > /etc/new || echo denied"],
+                stdin: string.Empty, TimeSpan.FromMinutes(3));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Equal($"1000\n1000:1000 600\n1000:1000 770\n0:0 755\n{OwnedImage.Secret}1000:1000\ndenied\n", run.Stdout);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     public void Dispose()
     {
         _cli.Run("image", "rm", _name); // the state root is the shared microVM cache: leave it as found

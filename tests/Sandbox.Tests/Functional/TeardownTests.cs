@@ -28,12 +28,16 @@ public sealed class TeardownTests : IDisposable
         using var launcher = _cli.Start(["run", "--trust", "trusted", "busybox", "sleep", "300"]);
         string id = WaitForRunId();
         string[] cgroups = CgroupDirs(id).ToArray();
+        string image = Path.Combine(_cli.StateRoot, "run", id, "image"); // the rootfs's ID-mapped bind
+        Assert.Contains(File.ReadLines("/proc/self/mountinfo"), l => l.Split(' ')[4] == image);
         launcher.Kill(entireProcessTree: false); // SIGKILL: no chance to tear down
         launcher.WaitForExit();
         Assert.True(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "the orphan should still be there before reaping");
 
         Assert.Equal(0, _cli.Run("run", "--trust", "trusted", "busybox", "true").ExitCode);
         AssertGone(id, cgroups);
+        Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Split(' ')[4] == image);
+        Assert.Single(Directory.EnumerateFiles(Path.Combine(_cli.StateRoot, "images"), "busybox", SearchOption.AllDirectories)); // detached, never deleted through
     }
 
     [Fact]

@@ -19,7 +19,11 @@ public sealed class MaliciousImageTests : IDisposable
     private readonly StateRoot _root;
     private readonly Canary _canary = new();
 
-    public MaliciousImageTests() => _root = new StateRoot(Path.Combine(_work, "root"));
+    public MaliciousImageTests()
+    {
+        Require.Root(); // extraction chowns every entry to its image owner
+        _root = new StateRoot(Path.Combine(_work, "root"));
+    }
 
     [Fact]
     public void Parent_traversal_is_refused() =>
@@ -72,6 +76,32 @@ public sealed class MaliciousImageTests : IDisposable
         Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(Rootfs(result), "bin", "su")));
         Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(Rootfs(result), "bin", "wall")));
     }
+
+    [Fact]
+    public void A_trusted_import_keeps_setuid_and_the_other_trust_level_cannot_reuse_its_rootfs()
+    {
+        string layout = Path.Combine(_work, "suid-layout");
+        OciLayoutWriter.Write(layout, [new TarBuilder().File("bin/su", "#!", (UnixFileMode)0b100_111_101_101).Build()]);
+        var result = ImageImporter.Import(_root, layout, "suid:1", trusted: true);
+        Assert.Equal(["/bin/su"], result.Report.KeptSetid);
+        Assert.True(result.Report.Trusted);
+        Assert.Equal((UnixFileMode)0b100_111_101_101, File.GetUnixFileMode(Path.Combine(Rootfs(result), "bin", "su")));
+        var e = Assert.Throws<SandboxException>(() => ImageImporter.Import(_root, layout, "suid:2"));
+        Assert.Contains("already imported as trusted", e.Message, StringComparison.Ordinal);
+        Assert.Equal(125, e.ExitCode);
+    }
+
+    [Theory]
+    [InlineData(65536, 0)]
+    [InlineData(0, 65536)]
+    [InlineData(2_000_000_000, 2_000_000_000)]
+    public void An_owner_beyond_the_sandbox_id_range_is_refused_naming_the_file(int uid, int gid) =>
+        Refused(new TarBuilder().File("ok", "x").File("opt/big", "x", uid: uid, gid: gid), $"entry '/opt/big' is owned by {uid}:{gid}");
+
+    [Fact]
+    public void A_symlink_owned_beyond_the_range_is_refused() =>
+        Refused(new TarBuilder().Add(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.SymbolicLink, "l") { LinkName = "x", Uid = 70000 }),
+            "0-65535");
 
     [Fact]
     public void A_whiteout_through_a_symlink_is_refused()

@@ -20,4 +20,20 @@ public static class Tool
         Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result}");
         return stdout;
     }
+
+    /// <summary>Runs a program to observe it (exit code and both streams), without judging the result.</summary>
+    public static CliRun Capture(string program, params string[] args)
+    {
+        var psi = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return new CliRun(process.ExitCode, stdout, stderr.Result);
+    }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Sandbox.Host;
 using Sandbox.Host.Interop;
 using Sandbox.Runtime;
@@ -6,8 +7,8 @@ using Sandbox.Volumes;
 namespace Sandbox.Backends.Container;
 
 /// <summary>
-/// Prepares what volumes need before the runtime starts: a per-sandbox overlay root (the shared image
-/// below, an empty upper where the launcher itself creates the mount points, so nothing in the image
+/// Prepares what volumes need before the runtime starts: a per-sandbox overlay root (the image's
+/// ID-mapped bind below, an empty upper where the launcher itself creates the mount points, so nothing in the image
 /// — not even a symlink at the target — steers where a volume lands), and one ID-mapped bind per
 /// volume, so files keep the same owners whichever ID range the next sandbox gets. All of it lives
 /// under the run directory and is detached by <see cref="SafeRemove"/> at teardown.
@@ -15,13 +16,8 @@ namespace Sandbox.Backends.Container;
 public static class VolumeMounts
 {
     public static (string Rootfs, IReadOnlyList<OciMount> Mounts) Prepare(
-        string runDir, string imageRootfs, IdRange ids, IReadOnlyList<VolumeBind> binds)
+        string runDir, string imageRootfs, IdRange ids, SafeFileHandle userns, IReadOnlyList<VolumeBind> binds)
     {
-        if (binds.Count == 0)
-        {
-            return (imageRootfs, []);
-        }
-
         foreach (string p in new[] { imageRootfs, runDir })
         {
             if (p.IndexOfAny([',', ':', '\\']) >= 0)
@@ -37,13 +33,17 @@ public static class VolumeMounts
         foreach (var bind in binds)
         {
             // Every component is created here, in a directory that was empty: no link can be followed.
-            Directory.CreateDirectory(upper + bind.Target);
+            string target = Directory.CreateDirectory(upper + bind.Target).FullName;
+            for (string? d = target; d is not null && d.Length > upper.Length; d = Path.GetDirectoryName(d))
+            {
+                FileOwner.Set(d, ids.HostStart, ids.HostStart); // root's inside, like the image directories around them
+            }
         }
 
+        FileOwner.Set(upper, ids.HostStart, ids.HostStart); // the merged "/" takes the upper's owner
         Mount.Overlay(imageRootfs, upper, work, rootfs);
 
         var mounts = new List<OciMount>();
-        using var userns = UserNamespaceHandle.Create(ids);
         for (int i = 0; i < binds.Count; i++)
         {
             string staged = Directory.CreateDirectory(Path.Combine(runDir, "volumes", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;

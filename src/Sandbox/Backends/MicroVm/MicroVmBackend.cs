@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Sandbox.Audit;
 using Sandbox.Backends.Container;
 using Sandbox.Backends.MicroVm.Disk;
@@ -128,11 +129,13 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             };
             IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
 
-            var volumes = StageVolumes(bundle, lease.Range, w.Volumes);
+            using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
+            string jailDisk = RootDisk.Stage(disk, bundle, userns);
+            var volumes = StageVolumes(bundle, userns, w.Volumes);
 
             string jailRoot = VmmJail.PrepareRoot(bundle, volumes.Count);
             string? kvmNode = accel == Accelerator.Kvm ? VmmJail.CreateKvmNode(bundle, lease.Range.HostStart) : null;
-            var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, disk), argv,
+            var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, jailDisk), argv,
                 plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp, kvmNode, volumes);
             string config = Path.Combine(bundle, "config.json");
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
@@ -154,7 +157,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         }
         finally
         {
-            SafeRemove.Directory(bundle); // detaches the volume binds before deleting
+            SafeRemove.Directory(bundle); // detaches the disk and volume binds before deleting
             owner?.Dispose(); // only now: a concurrent reaper never takes a bundle being torn down for an orphan
             trace.Mark("torn down");
         }
@@ -189,7 +192,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     /// QEMU (root = the lease's first host ID) then owns what the volume's root owns and creates
     /// files with the volume's canonical IDs, exactly as a container sandbox would.
     /// </summary>
-    private static List<VmmJail.Volume> StageVolumes(string bundle, IdRange ids, IReadOnlyList<VolumeBind> volumes)
+    private static List<VmmJail.Volume> StageVolumes(string bundle, SafeFileHandle userns, IReadOnlyList<VolumeBind> volumes)
     {
         var staged = new List<VmmJail.Volume>();
         if (volumes.Count == 0)
@@ -198,7 +201,6 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         }
 
         string dir = Directory.CreateDirectory(Path.Combine(bundle, "volumes")).FullName;
-        using var userns = UserNamespaceHandle.Create(ids);
         for (int i = 0; i < volumes.Count; i++)
         {
             string mountPoint = Directory.CreateDirectory(Path.Combine(dir, i.ToString(CultureInfo.InvariantCulture))).FullName;

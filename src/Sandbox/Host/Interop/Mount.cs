@@ -3,7 +3,7 @@ using Tmds.Linux;
 
 namespace Sandbox.Host.Interop;
 
-/// <summary>mount(2), for the per-sandbox overlay root filesystem.</summary>
+/// <summary>mount(2): the per-sandbox overlay root filesystem, and plain bind mounts (pinning a namespace file).</summary>
 internal static class Mount
 {
     public static void Overlay(string lower, string upper, string work, string target)
@@ -23,6 +23,23 @@ internal static class Mount
             {
                 ssize_t rc = LibC.syscall(Syscall.Mount, s, d, t, Flags, o);
                 Syscall.Check(rc, "mount overlay on", target);
+            }
+        }
+    }
+
+    public static void Bind(string source, string target)
+    {
+        Syscall.RequireX64();
+        byte[] s = Encoding.UTF8.GetBytes(source + "\0");
+        byte[] t = Encoding.UTF8.GetBytes(target + "\0");
+        const uint MsBind = 0x1000;
+        unsafe
+        {
+            // SAFETY: both paths are pinned and NUL-terminated for the call; no type or data is passed.
+            fixed (byte* sp = s, tp = t)
+            {
+                ssize_t rc = LibC.syscall(Syscall.Mount, sp, tp, null, MsBind, null);
+                Syscall.Check(rc, $"bind mount {source} on", target);
             }
         }
     }

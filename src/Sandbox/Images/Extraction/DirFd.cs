@@ -96,6 +96,20 @@ internal sealed unsafe class DirFd : IDisposable
         }
     }
 
+    /// <summary>lchown of a child: never follows a symlink (AT_SYMLINK_NOFOLLOW), so a link itself gets the owner.</summary>
+    public void SetOwner(string name, uint uid, uint gid)
+    {
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.fchownat(_fd, p, uid, gid, LibC.AT_SYMLINK_NOFOLLOW), "chown", name);
+        }
+    }
+
+    /// <summary>fchown through an open file: the very inode that was just written, nothing a path could redirect.</summary>
+    public static void SetOwner(FileStream file, uint uid, uint gid) =>
+        Check(LibC.fchown((int)file.SafeFileHandle.DangerousGetHandle(), uid, gid), "chown", file.Name);
+
     /// <summary>Creates a new regular file (O_EXCL|O_NOFOLLOW: never an existing file, never through a link).</summary>
     public FileStream CreateFile(string name, uint mode)
     {

@@ -2,8 +2,8 @@ namespace Sandbox.Images.Extraction;
 
 /// <summary>
 /// What extraction changed or refused to reproduce from the image, kept with the image so a user (or the
-/// policy) can see it: dropped device nodes, stripped setuid/setgid bits, ignored /dev /proc /sys content,
-/// and the owners the layers asked for (files stay owned by the host's root).
+/// policy) can see it: dropped device nodes, stripped (untrusted) or kept (trusted) setuid/setgid bits,
+/// ignored /dev /proc /sys content, and the owners the layers gave (applied as on-disk IDs 0..65535).
 /// </summary>
 public sealed class ImportReport
 {
@@ -16,6 +16,11 @@ public sealed class ImportReport
     public long DroppedSpecialFileCount { get; set; }
     public List<string> StrippedSetid { get; set; } = [];
     public long StrippedSetidCount { get; set; }
+    public List<string> KeptSetid { get; set; } = [];
+    public long KeptSetidCount { get; set; }
+
+    /// <summary>Imported as trusted: setuid/setgid bits were kept.</summary>
+    public bool Trusted { get; set; }
     public long IgnoredEntries { get; set; }
     public long IgnoredXattrEntries { get; set; }
     public Dictionary<string, long> Owners { get; set; } = new(StringComparer.Ordinal);
@@ -33,6 +38,14 @@ public sealed class ImportReport
         if (StrippedSetidCount++ < MaxListed)
         {
             StrippedSetid.Add(path);
+        }
+    }
+
+    public void Kept(string path)
+    {
+        if (KeptSetidCount++ < MaxListed)
+        {
+            KeptSetid.Add(path);
         }
     }
 

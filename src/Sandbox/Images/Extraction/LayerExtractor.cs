@@ -6,11 +6,17 @@ namespace Sandbox.Images.Extraction;
 /// Applies one layer (a tar stream) to the rootfs per the OCI layer spec, refusing or neutralizing
 /// whatever could reach outside it: see docs/images.md for each rule and why.
 /// </summary>
-internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, ImportReport report)
+/// <param name="keepSetid">A trusted import keeps setuid/setgid bits; an untrusted one strips them.</param>
+internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, ImportReport report, bool keepSetid)
 {
     private const string WhiteoutPrefix = ".wh.";
     private const string OpaqueMarker = ".wh..wh..opq";
     private const uint SetId = 0b110_000_000_000; // setuid | setgid
+    private const uint Sticky = 0b001_000_000_000;
+    private const uint Permissions = 0b111_111_111;
+
+    /// <summary>A sandbox's user namespace maps 0..65535; an owner beyond could not be shown inside it.</summary>
+    public const int MaxId = 65535;
 
     // Paths this layer created or walked through: an opaque marker or whiteout only hides lower layers.
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
@@ -70,14 +76,16 @@ internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, Imp
         switch (entry.EntryType)
         {
             case TarEntryType.Directory:
-                Directory(parent, path.Leaf, entry);
+                Directory(parent, path, entry);
                 break;
             case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                 File(parent, path, entry);
                 break;
             case TarEntryType.SymbolicLink:
+                var (uid, gid) = Owner(path, entry);
                 Replace(parent, path.Leaf);
                 parent.Symlink(path.Leaf, CheckedTarget(entry));
+                parent.SetOwner(path.Leaf, uid, gid);
                 break;
             case TarEntryType.HardLink:
                 HardLink(parent, path, entry);
@@ -93,32 +101,53 @@ internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, Imp
         report.Owner(entry.Uid, entry.Gid);
     }
 
-    private static void Directory(DirFd parent, string name, TarEntry entry)
+    // Owners are stored as the image gives them (on-disk IDs 0..65535, shifted into each sandbox's
+    // range by an ID-mapped mount); the mode goes after the owner because chown clears setuid/setgid.
+    private void Directory(DirFd parent, EntryPath path, TarEntry entry)
     {
+        var (uid, gid) = Owner(path, entry);
+        string name = path.Leaf;
         if (parent.Kind(name) != NodeKind.Directory)
         {
             parent.Remove(name);
-            parent.MakeDirectory(name, SafeTree.ImpliedDirectoryMode);
+            parent.MakeDirectory(name, 0b111_000_000);
         }
 
-        // Readable and searchable by everyone: the sandbox's root is "others" to these host-root-owned files.
-        parent.SetMode(name, ((uint)entry.Mode & 0b1_111_111_111) | 0b101_101_101);
+        parent.SetOwner(name, uid, gid);
+        parent.SetMode(name, (uint)entry.Mode & (Sticky | Permissions | (keepSetid ? SetId : 0)));
     }
 
     private void File(DirFd parent, EntryPath path, TarEntry entry)
     {
-        uint mode = (uint)entry.Mode & 0b111_111_111_111;
+        var (uid, gid) = Owner(path, entry);
+        uint mode = (uint)entry.Mode & (SetId | Sticky | Permissions);
         if ((mode & SetId) != 0)
         {
-            report.Stripped(path.ToString());
+            if (keepSetid)
+            {
+                report.Kept(path.ToString());
+            }
+            else
+            {
+                report.Stripped(path.ToString());
+                mode &= ~SetId;
+            }
         }
 
         Replace(parent, path.Leaf);
         using FileStream file = parent.CreateFile(path.Leaf, 0b110_000_000);
         entry.DataStream?.CopyTo(file);
-        DirFd.SetMode(file, mode & 0b111_111_111); // no setuid, setgid or sticky bit on any file
+        DirFd.SetOwner(file, uid, gid);
+        DirFd.SetMode(file, mode & ~Sticky); // a sticky bit on a file means nothing on Linux
         report.Bytes += entry.Length;
     }
+
+    /// <summary>The entry's owner, refused when a sandbox's ID range (0..65535) cannot represent it.</summary>
+    private static (uint Uid, uint Gid) Owner(EntryPath path, TarEntry entry) =>
+        entry.Uid is >= 0 and <= MaxId && entry.Gid is >= 0 and <= MaxId
+            ? ((uint)entry.Uid, (uint)entry.Gid)
+            : throw new LayerRefusedException(
+                $"entry '{path}' is owned by {entry.Uid}:{entry.Gid}; a sandbox maps only IDs 0-{MaxId}, so that owner cannot exist inside it");
 
     private void HardLink(DirFd parent, EntryPath path, TarEntry entry)
     {

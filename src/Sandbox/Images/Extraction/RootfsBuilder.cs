@@ -1,4 +1,4 @@
-using System.Formats.Tar;
+using Sandbox.Runtime;
 
 namespace Sandbox.Images.Extraction;
 
@@ -13,8 +13,17 @@ internal static class RootfsBuilder
 {
     private static readonly string[] MountPoints = ["proc", "dev", "sys", "tmp"];
 
-    public static List<string> Build(string rootfs, IReadOnlyList<LayerBlob> layers, ExtractionLimits limits, ImportReport report)
+    public static List<string> Build(
+        string rootfs, IReadOnlyList<LayerBlob> layers, ExtractionLimits limits, ImportReport report, bool trusted = false)
     {
+        if (Tmds.Linux.LibC.geteuid() != 0)
+        {
+            throw new SandboxException(ErrorKind.HostUnsupported,
+                "image import must run as root: every file is stored with the owner its layer gives (chown)",
+                "run sandbox as root (the state root is root's anyway)");
+        }
+
+        report.Trusted = trusted;
         Directory.CreateDirectory(rootfs);
         File.SetUnixFileMode(rootfs, (UnixFileMode)SafeTree.ImpliedDirectoryMode);
         var diffIds = new List<string>();
@@ -26,7 +35,7 @@ internal static class RootfsBuilder
                 LayerDecompressor.Open(layer.Path, layer.Digest), limits.LayerBudget(layer.Size, remaining), $"layer {layer.Digest}");
             try
             {
-                new LayerExtractor(tree, limits, report).Apply(meter, meter); // fresh per layer: whiteouts hide lower layers only
+                new LayerExtractor(tree, limits, report, keepSetid: trusted).Apply(meter, meter); // fresh per layer: whiteouts hide lower layers only
                 diffIds.Add(meter.DrainAndDigest());
             }
             catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)

@@ -4,15 +4,17 @@ namespace Sandbox.Images.Store;
 
 /// <summary>
 /// The blob store under {root}/images/store: blobs/sha256/HEX (immutable, named by their digest), tmp/
-/// for writes in flight, the lock file, and refs.json. Private to root (0700).
+/// for writes in flight, the lock file, and refs.json. Private to root (0700), and so is {root}/images
+/// above it: rootfs files carry their image owners as host IDs (setuid root ones too, for trusted
+/// images), so no other host user may reach them. Sandboxes see a rootfs through an ID-mapped bind.
 /// </summary>
 internal sealed class ContentStore
 {
-    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    public const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     public ContentStore(StateRoot root)
     {
-        ImagesDir = root.Ensure(root.Images, traversable: true);
+        ImagesDir = root.Ensure(root.Images); // tightens a store made by an older version (0711) to 0700
         Dir = Path.Combine(ImagesDir, "store");
         BlobsDir = Path.Combine(Dir, "blobs", "sha256");
         TmpDir = Path.Combine(Dir, "tmp");

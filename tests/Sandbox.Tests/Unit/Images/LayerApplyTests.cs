@@ -13,7 +13,11 @@ public sealed class LayerApplyTests : IDisposable
     private readonly string _work = Directory.CreateTempSubdirectory("sandbox-layers-").FullName;
     private readonly StateRoot _root;
 
-    public LayerApplyTests() => _root = new StateRoot(Path.Combine(_work, "root"));
+    public LayerApplyTests()
+    {
+        Require.Root(); // extraction chowns every entry to its image owner
+        _root = new StateRoot(Path.Combine(_work, "root"));
+    }
 
     [Fact]
     public void Whiteouts_and_opaque_directories_hide_lower_layers_only()
@@ -28,12 +32,12 @@ public sealed class LayerApplyTests : IDisposable
     }
 
     [Fact]
-    public void Hard_links_inside_the_image_share_the_file_and_directories_stay_traversable()
+    public void Hard_links_inside_the_image_share_the_file_and_directory_modes_are_kept()
     {
         var layer = new TarBuilder().Dir("private", (UnixFileMode)0b111_000_000).File("private/a", "data").HardLink("b", "private/a");
         string rootfs = Rootfs(Import([layer.Build()]));
         Assert.Equal("data", File.ReadAllText(Path.Combine(rootfs, "b")));
-        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(rootfs, "private")));
+        Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(Path.Combine(rootfs, "private")));
     }
 
     [Fact]
@@ -44,10 +48,22 @@ public sealed class LayerApplyTests : IDisposable
     }
 
     [Fact]
-    public void Owners_are_recorded_while_files_stay_owned_by_the_importer()
+    public void Owners_are_applied_as_on_disk_ids_and_recorded()
     {
-        var result = Import([new TarBuilder().File("home/app/x", "x", uid: 1000, gid: 1001).Build()]);
+        var layer = new TarBuilder()
+            .Add(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.Directory, "home/app") { Mode = (UnixFileMode)0b111_000_000, Uid = 1000, Gid = 1000 })
+            .File("home/app/x", "x", (UnixFileMode)0b110_000_000, uid: 1000, gid: 1001)
+            .Add(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.SymbolicLink, "home/app/link") { LinkName = "/etc/passwd", Uid = 1002, Gid = 1003 })
+            .File("etc/shadow", "", (UnixFileMode)0b110_100_000, uid: 0, gid: 42);
+        var result = Import([layer.Build()]);
+        string rootfs = Rootfs(result);
         Assert.Equal(1, result.Report.Owners["1000:1001"]);
+        Assert.Equal((1000u, 1000u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "home", "app")));
+        Assert.Equal((1000u, 1001u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "home", "app", "x")));
+        Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(Path.Combine(rootfs, "home", "app", "x")));
+        Assert.Equal((1002u, 1003u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "home", "app", "link"))); // the link itself, not its target
+        Assert.Equal((0u, 42u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "etc", "shadow")));
+        Assert.Equal((0u, 0u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "etc"))); // implied parents belong to root
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class RegistryProtocolTests : IDisposable
 
     public RegistryProtocolTests()
     {
+        Require.Root(); // a pull ends in extraction, which chowns every entry to its image owner
         _root = new StateRoot(Path.Combine(_work, "root"));
         string layout = Path.Combine(_work, "layout");
         string manifest = OciLayoutWriter.Write(layout, [new TarBuilder().File("hello", "world").Build()]);

@@ -38,4 +38,32 @@ public sealed class RootDiskTests
             }
         }
     }
+
+    [Fact]
+    public void The_disk_carries_the_image_owners_a_new_owner_means_a_new_disk_and_the_cache_is_private()
+    {
+        Require.Root();
+        Require.Tool("mkfs.ext4");
+        string debugfs = Require.Tool("debugfs");
+        string rootfs = Directory.CreateTempSubdirectory("rootdisk-owned-").FullName;
+        string state = Directory.CreateTempSubdirectory("rootdisk-state-").FullName;
+        try
+        {
+            string file = Path.Combine(Directory.CreateDirectory(Path.Combine(rootfs, "home")).FullName, "secret");
+            File.WriteAllText(file, "x");
+            var image = new Image(rootfs, rootfs, ["sh"], [], "/");
+            string rootOwned = RootDisk.Ensure(new StateRoot(state), image, CancellationToken.None);
+            Sandbox.Host.FileOwner.Set(file, 1000, 1001);
+            string disk = RootDisk.Ensure(new StateRoot(state), image, CancellationToken.None);
+            Assert.NotEqual(rootOwned, disk); // the cache key covers owners: a disk of other owners is never reused
+            Assert.Matches(@"User:\s+1000\s+Group:\s+1001", Tool.Run(debugfs, "-R", "stat /home/secret", disk));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(disk));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(disk)!));
+        }
+        finally
+        {
+            Directory.Delete(rootfs, recursive: true);
+            Directory.Delete(state, recursive: true);
+        }
+    }
 }

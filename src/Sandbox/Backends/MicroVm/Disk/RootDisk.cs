@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Win32.SafeHandles;
 using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Runtime;
@@ -10,9 +11,12 @@ namespace Sandbox.Backends.MicroVm.Disk;
 /// <summary>
 /// An image's root filesystem as a read-only ext4 disk, built once per image content and shared by
 /// every VM (QEMU opens it readonly=on; each guest writes to its own tmpfs overlay). Keyed by a
-/// digest of the tree's names, modes, owners, sizes, mtimes and link targets; built with
+/// digest of the tree's names, modes, owners, sizes, mtimes and link targets (and a format version,
+/// bumped when what a disk must carry changes: v2 = the image's own owners); built with
 /// mkfs.ext4 -d, no journal (it is never written), fixed UUID and hash seed, and published with an
-/// atomic rename.
+/// atomic rename. The cache is root-only (0700, disks 0600): a disk holds the image's files with
+/// their owners and modes, so it is as private as the image store; the jailed VMM gets each disk
+/// through an ID-mapped bind (<see cref="Stage"/>).
 /// </summary>
 public static class RootDisk
 {
@@ -20,11 +24,17 @@ public static class RootDisk
 
     public static string Ensure(StateRoot root, Image image, CancellationToken ct)
     {
-        string dir = root.Ensure(Path.Combine(root.Path, "vm", "disks"), traversable: true);
+        root.Ensure(Path.Combine(root.Path, "vm"), traversable: true); // kernels and initramfs below stay reachable
+        string dir = root.Ensure(Path.Combine(root.Path, "vm", "disks")); // private; tightens a 0711 cache of older versions
         var (key, bytes) = Describe(image.RootfsPath);
         string final = Path.Combine(dir, key + ".ext4");
         if (File.Exists(final))
         {
+            if (File.GetUnixFileMode(final) != Private)
+            {
+                File.SetUnixFileMode(final, Private); // older versions left disks 0644
+            }
+
             return final;
         }
 
@@ -45,7 +55,7 @@ public static class RootDisk
                     $"mkfs.ext4 could not build the root disk for image '{image.Reference}': {result.FirstLine()}");
             }
 
-            File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100); // read by the jailed VMM's unprivileged ID
+            File.SetUnixFileMode(temp, Private);
             File.Move(temp, final, overwrite: true);
             return final;
         }
@@ -55,9 +65,25 @@ public static class RootDisk
         }
     }
 
+    /// <summary>
+    /// The disk for one VM: a read-only ID-mapped bind of the cached disk at bundle/rootfs.ext4. Host
+    /// root's 0600 file appears owned by the jail's root (the lease's first host ID), which alone
+    /// can read it; teardown detaches it with the bundle.
+    /// </summary>
+    public static string Stage(string disk, string bundle, SafeFileHandle userns)
+    {
+        string target = Path.Combine(bundle, "rootfs.ext4");
+        File.WriteAllBytes(target, []);
+        IdMappedBind.Attach(disk, target, userns, readOnly: true);
+        return target;
+    }
+
+    private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     private static (string Key, long Bytes) Describe(string rootfs)
     {
-        var text = new StringBuilder("sandbox-rootdisk-1\n");
+        // v2: the stored rootfs carries the image's owners (v1 disks, from host-root-owned trees, are rebuilt).
+        var text = new StringBuilder("sandbox-rootdisk-2\n");
         long bytes = 0;
         var entries = Directory.EnumerateFileSystemEntries(rootfs, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             .Order(StringComparer.Ordinal);
@@ -66,7 +92,9 @@ public static class RootDisk
             var info = new FileInfo(path);
             long length = info.Attributes.HasFlag(FileAttributes.Directory) || info.LinkTarget is not null ? 0 : info.Length;
             bytes += length + 4096;
-            text.Append(CultureInfo.InvariantCulture, $"{Path.GetRelativePath(rootfs, path)}\t{(int)info.UnixFileMode}\t{length}\t{info.LastWriteTimeUtc.Ticks}\t{info.LinkTarget}\n");
+            var (uid, gid) = FileOwner.Get(path);
+            text.Append(CultureInfo.InvariantCulture,
+                $"{Path.GetRelativePath(rootfs, path)}\t{(int)info.UnixFileMode}\t{uid}:{gid}\t{length}\t{info.LastWriteTimeUtc.Ticks}\t{info.LinkTarget}\n");
         }
 
         return (Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))), bytes);
