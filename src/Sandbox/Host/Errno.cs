@@ -28,6 +28,7 @@ internal static class Errno
         (LibC.ENOSPC, "ENOSPC"),
         (LibC.EROFS, "EROFS"),
         (LibC.ENOSYS, "ENOSYS"),
+        (LibC.ELOOP, "ELOOP"),
         (LibC.EOPNOTSUPP, "EOPNOTSUPP"),
     ];
 

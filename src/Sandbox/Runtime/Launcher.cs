@@ -21,6 +21,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     public PolicyEvaluation Explain(RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        request = request with { Volumes = HostBindPath.Canonicalize(request.Volumes) }; // policy judges the real host paths
         PolicyDocument policy = PolicyLoader.Resolve(request.PolicyFile);
         Image image = ImageResolver.Resolve(root, request.Image);
         return engine.Evaluate(policy, WorkloadFactsBuilder.From(request, image, new VolumeStore(root)));
@@ -32,6 +33,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         var audit = new RunAudit(AuditLog.For(root), request);
         try
         {
+            request = request with { Volumes = HostBindPath.Canonicalize(request.Volumes) }; // policy judges the real host paths and they are what gets mounted
             audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
             Image image = ImageResolver.Resolve(root, request.Image);
             using var inUse = ImageUse.Hold(image); // `image rm` refuses while this run lasts
@@ -94,10 +96,10 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     // Fail closed: grants the container backend cannot honour yet are refused, never dropped.
     private static void RefuseWhatTheBackendCannotApply(Decision decision)
     {
-        if (!decision.Binds.IsEmpty)
+        if (decision.Backend == BackendKind.MicroVm && !decision.Binds.IsEmpty)
         {
-            throw new SandboxException(ErrorKind.Refused, $"refused: host bind mounts ({string.Join(", ", decision.Binds)}) are not available yet",
-                "use a named volume: -v NAME:/path");
+            throw new SandboxException(ErrorKind.Refused, $"refused: host bind mounts ({string.Join(", ", decision.Binds)}) are for the container backend only",
+                "give the microVM a named volume: -v NAME:/path");
         }
 
         if (!decision.Capabilities.IsEmpty || !decision.Devices.IsEmpty)
@@ -138,6 +140,12 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             var binds = new List<VolumeBind>();
             foreach (var spec in request.Volumes)
             {
+                if (spec.IsBind)
+                {
+                    binds.Add(new VolumeBind(spec.Source, spec.Target, spec.ReadOnly) { IsHostPath = true }); // canonical, granted by policy
+                    continue;
+                }
+
                 var use = await store.AcquireAsync(spec.Source, createIfMissing: true, ct).ConfigureAwait(false);
                 uses.Add(use);
                 binds.Add(new VolumeBind(use.Info.DataPath, spec.Target, spec.ReadOnly));

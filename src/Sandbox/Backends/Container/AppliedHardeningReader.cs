@@ -49,9 +49,13 @@ public static class AppliedHardeningReader
             // A fresh network namespace with no interfaces configured leaves only loopback.
             Network = namespaces.Contains("network") ? "none" : "host",
             Limits = new AppliedLimits(linux.Resources.Memory?.Limit, linux.Resources.Cpu?.Quota, linux.Resources.Cpu?.Period, linux.Resources.Pids?.Limit),
-            // The workload's only bind mounts are its volumes (the launcher's ID-mapped binds).
+            // The workload's only bind mounts are its volumes and host paths, staged by the launcher.
             Volumes = [.. spec.Mounts.Where(m => m.Type == "bind").Select(m => new AppliedVolume(
-                m.Destination, m.Options.Contains("ro"), "ID-mapped bind mount (" + string.Join(',', m.Options.Where(o => o is "nosuid" or "nodev" or "ro" or "rw")) + ")"))],
+                m.Destination, m.Options.Contains("ro"),
+                (IsHostPath(m) ? "host path bind mount, not ID-mapped" : "ID-mapped bind mount")
+                    + " (" + string.Join(',', m.Options.Where(o => o is "nosuid" or "nodev" or "ro" or "rw")) + ")"))],
         };
     }
+
+    private static bool IsHostPath(OciMount m) => Path.GetFileName(Path.GetDirectoryName(m.Source)) == VolumeMounts.HostBindsDir;
 }

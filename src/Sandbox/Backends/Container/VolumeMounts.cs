@@ -10,11 +10,17 @@ namespace Sandbox.Backends.Container;
 /// Prepares what volumes need before the runtime starts: a per-sandbox overlay root (the image's
 /// ID-mapped bind below, an empty upper where the launcher itself creates the mount points, so nothing in the image
 /// — not even a symlink at the target — steers where a volume lands), and one ID-mapped bind per
-/// volume, so files keep the same owners whichever ID range the next sandbox gets. All of it lives
+/// volume, so files keep the same owners whichever ID range the next sandbox gets (a policy-granted
+/// host path is bound as is, see <see cref="HostBind"/>). All of it lives
 /// under the run directory and is detached by <see cref="SafeRemove"/> at teardown.
 /// </summary>
 public static class VolumeMounts
 {
+    /// <summary>Where under the run directory each kind of bind is staged (the audit tells them apart by it).</summary>
+    public const string VolumesDir = "volumes";
+
+    public const string HostBindsDir = "binds";
+
     public static (string Rootfs, IReadOnlyList<OciMount> Mounts) Prepare(
         string runDir, string imageRootfs, IdRange ids, SafeFileHandle userns, IReadOnlyList<VolumeBind> binds)
     {
@@ -46,8 +52,16 @@ public static class VolumeMounts
         var mounts = new List<OciMount>();
         for (int i = 0; i < binds.Count; i++)
         {
-            string staged = Directory.CreateDirectory(Path.Combine(runDir, "volumes", i.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
-            IdMappedBind.Attach(binds[i].Source, staged, userns, binds[i].ReadOnly);
+            string kind = binds[i].IsHostPath ? HostBindsDir : VolumesDir;
+            string staged = Directory.CreateDirectory(Path.Combine(runDir, kind, i.ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName;
+            if (binds[i].IsHostPath)
+            {
+                HostBind.Attach(binds[i].Source, staged, binds[i].ReadOnly);
+            }
+            else
+            {
+                IdMappedBind.Attach(binds[i].Source, staged, userns, binds[i].ReadOnly);
+            }
 
             mounts.Add(new OciMount(binds[i].Target, "bind", staged,
                 ["rbind", "nosuid", "nodev", binds[i].ReadOnly ? "ro" : "rw"]));

@@ -4,7 +4,7 @@ using Tmds.Linux;
 
 namespace Sandbox.Host.Interop;
 
-/// <summary>mount_setattr(2): makes a detached mount ID-mapped (and nosuid, nodev, optionally read-only).</summary>
+/// <summary>mount_setattr(2): makes a detached mount nosuid, nodev, optionally read-only, and ID-mapped when asked.</summary>
 internal static class MountSetattr
 {
     private const ulong MountAttrRdonly = 0x1;
@@ -24,13 +24,18 @@ internal static class MountSetattr
         public ulong UsernsFd;
     }
 
-    public static void Idmap(SafeFileHandle tree, SafeFileHandle userns, bool readOnly, string what)
-    {
-        var attr = new MountAttr
+    public static void Idmap(SafeFileHandle tree, SafeFileHandle userns, bool readOnly, string what) =>
+        Set(tree, new MountAttr
         {
             AttrSet = MountAttrIdmap | MountAttrNosuid | MountAttrNodev | (readOnly ? MountAttrRdonly : 0),
             UsernsFd = (ulong)userns.DangerousGetHandle(),
-        };
+        }, "mount_setattr idmap", what);
+
+    public static void Restrict(SafeFileHandle tree, bool readOnly, string what) =>
+        Set(tree, new MountAttr { AttrSet = MountAttrNosuid | MountAttrNodev | (readOnly ? MountAttrRdonly : 0) }, "mount_setattr", what);
+
+    private static void Set(SafeFileHandle tree, MountAttr attr, string call, string what)
+    {
         byte empty = 0;
         ssize_t rc;
         unsafe
@@ -41,6 +46,6 @@ internal static class MountSetattr
                 AtEmptyPath | AtRecursive, &attr, (uint)sizeof(MountAttr));
         }
 
-        Syscall.Check(rc, "mount_setattr idmap", what);
+        Syscall.Check(rc, call, what);
     }
 }
