@@ -9,10 +9,10 @@ internal static class DoctorCommand
 {
     public static Command Build()
     {
-        var command = new Command("doctor", "Report what this host can isolate with: namespaces, seccomp, cgroups, OCI runtimes (and their CVE status), KVM, QEMU");
+        var command = new Command("doctor", "Report what this host can isolate with: namespaces, seccomp, cgroups, ID-mapped mounts, OCI runtimes (and their CVE status), KVM, QEMU");
         command.SetAction((result, ct) => ErrorReporter.GuardAsync(async () =>
         {
-            HostReport report = await HostReport.Collect(ct).ConfigureAwait(false);
+            HostReport report = await HostReport.Collect(GlobalOptions.StateRootFrom(result), ct).ConfigureAwait(false);
             Console.Out.Write(result.GetValue(GlobalOptions.Json)
                 ? JsonSerializer.Serialize(report, HostJsonContext.Default.HostReport) + "\n"
                 : HostReportFormatter.ToText(report));

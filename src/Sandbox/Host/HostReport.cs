@@ -10,6 +10,7 @@ public sealed record HostReport(
     UserNamespaceResult UserNamespaces,
     SeccompResult Seccomp,
     OverlayResult Overlay,
+    IdmapResult IdMappedMounts,
     IReadOnlyList<OciRuntimeResult> OciRuntimes,
     KvmResult Kvm,
     QemuResult Qemu)
@@ -18,7 +19,8 @@ public sealed record HostReport(
     /// Runs every probe; the ones that start programs or a guest run concurrently. Takes about as long as the
     /// slowest probe (the KVM guest: milliseconds on hardware, under a second when KVM is emulated, 5 s at most).
     /// </summary>
-    public static async Task<HostReport> Collect(CancellationToken cancellationToken)
+    /// <param name="root">The state root whose file system must support ID-mapped mounts.</param>
+    public static async Task<HostReport> Collect(Runtime.StateRoot root, CancellationToken cancellationToken)
     {
         // KVM first: its native reference loop is timed before the other probes start programs.
         Task<KvmResult> kvm = KvmProbe.RunAsync(cancellationToken);
@@ -30,6 +32,7 @@ public sealed record HostReport(
         CgroupResult cgroup = CgroupProbe.Run();
         SeccompResult seccomp = SeccompProbe.Run();
         OverlayResult overlay = OverlayProbe.Run();
+        IdmapResult idmap = IdmapProbe.Run(root);
 
         return new HostReport(
             kernel,
@@ -37,6 +40,7 @@ public sealed record HostReport(
             await userNamespaces.ConfigureAwait(false),
             seccomp,
             overlay,
+            idmap,
             await runtimes.ConfigureAwait(false),
             await kvm.ConfigureAwait(false),
             await qemu.ConfigureAwait(false));

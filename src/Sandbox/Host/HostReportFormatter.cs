@@ -20,6 +20,7 @@ public static class HostReportFormatter
         Row(text, "user namespaces", report.UserNamespaces.Ok, report.UserNamespaces.Detail);
         Row(text, "seccomp", report.Seccomp.Ok, report.Seccomp.Detail);
         Row(text, "overlayfs", report.Overlay.Ok, report.Overlay.Detail);
+        Row(text, "idmapped mounts", report.IdMappedMounts.Ok, report.IdMappedMounts.Detail);
         foreach (OciRuntimeResult runtime in report.OciRuntimes)
         {
             Row(text, runtime.Name, runtime.Ok, runtime.Detail);

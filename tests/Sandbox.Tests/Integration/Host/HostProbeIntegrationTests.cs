@@ -1,3 +1,4 @@
+using Sandbox.Runtime;
 using System.Text.Json;
 using Sandbox.Host;
 
@@ -39,7 +40,16 @@ public sealed class HostProbeIntegrationTests
     [Fact]
     public async Task Collect_produces_a_report_that_renders_and_serializes()
     {
-        HostReport report = await HostReport.Collect(TestContext.Current.CancellationToken);
+        string root = Directory.CreateTempSubdirectory("sandbox-doctor-root-").FullName;
+        HostReport report;
+        try
+        {
+            report = await HostReport.Collect(new StateRoot(root), TestContext.Current.CancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
 
         string text = HostReportFormatter.ToText(report);
         string json = JsonSerializer.Serialize(report, HostJsonContext.Default.HostReport);
@@ -50,5 +60,9 @@ public sealed class HostProbeIntegrationTests
         Assert.All(report.OciRuntimes, r => Assert.Equal(r.Path is null, r.Detail == "not found on PATH"));
         using JsonDocument doc = JsonDocument.Parse(json);
         Assert.Equal(report.Cgroup.Ok, doc.RootElement.GetProperty("cgroup").GetProperty("ok").GetBoolean());
+        if (Environment.UserName == "root")
+        {
+            Assert.True(report.IdMappedMounts.Ok, report.IdMappedMounts.Detail); // this host's file systems support them (HOST-FACTS)
+        }
     }
 }

@@ -21,7 +21,7 @@ public sealed class HostReportFormatterTests
         string[] lines = HostReportFormatter.ToText(report).TrimEnd('\n').Split('\n');
         IReadOnlyList<MissingRequirement> missing = HostRequirements.Missing(report);
 
-        Assert.Equal(["cgroups", "user namespaces", "overlayfs", "QEMU with the microvm machine"], missing.Select(m => m.What));
+        Assert.Equal(["cgroups", "user namespaces", "overlayfs", "ID-mapped mounts on the state root", "QEMU with the microvm machine"], missing.Select(m => m.What));
         Assert.Equal(missing.Count, lines.Count(l => l.StartsWith("missing for ", StringComparison.Ordinal)));
         Assert.All(missing, m => Assert.Contains(lines, l => l.EndsWith(m.Remedy, StringComparison.Ordinal)));
         Assert.StartsWith("missing for ", lines[^1], StringComparison.Ordinal);

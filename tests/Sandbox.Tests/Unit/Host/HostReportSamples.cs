@@ -12,6 +12,7 @@ internal static class HostReportSamples
         new SeccompResult(true, "actions: kill_process kill_thread trap errno user_notif trace log allow", null, 0,
             ["kill_process", "kill_thread", "trap", "errno", "user_notif", "trace", "log", "allow"]),
         new OverlayResult(true, "listed in /proc/filesystems", null),
+        new IdmapResult(true, "verified under /var/lib/sandbox: owners 0-65535 map to a sandbox's host IDs, 65536 does not", null),
         [
             Runtime("runc", "/usr/sbin/runc", "runc version 1.1.5+ds1\n"),
             Runtime("crun", "/usr/bin/crun", "crun version 1.8.1\n"),
@@ -34,6 +35,8 @@ internal static class HostReportSamples
             new UserNamespaceLimits(0, null, null, true)),
         SeccompProbe.Evaluate("Name:\tsh\nSeccomp:\t0\n", "kill_process kill_thread trap errno user_notif trace log allow\n"),
         OverlayProbe.Evaluate("nodev\tsysfs\n\text4\n"),
+        new IdmapResult(false, "mount_setattr idmap /srv/sandbox/host/idmap-probe: EINVAL (Invalid argument)",
+            "put the state root (--root) on a file system with ID-mapped mounts: ext4, xfs, btrfs, or tmpfs from Linux 6.3"),
         [
             new OciRuntimeResult("runc", false, "not found on PATH", "apt-get install runc", null, null, false, []),
             Runtime("crun", "/usr/local/bin/crun", "crun version 1.23.1\n", debian: false),
