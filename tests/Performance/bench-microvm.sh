@@ -25,9 +25,12 @@ for _ in $(seq 200); do conf=$(ls "$ROOT"/run/*/config.json 2>/dev/null | head -
 cp "$conf" "$WORK/config.json"
 wait "$pid"
 mkdir -p "$WORK/io"
+# The jail reads its disk through an ID-mapped bind in the (now deleted) bundle; bare QEMU reads the
+# cached disk itself: the only one in this bench root, which runs nothing but busybox.
+disk=$(ls -t "$ROOT"/vm/disks/*.ext4 | head -1)
 # /vm/NAME -> the bind mount's host source; /io/NAME -> $WORK/io/NAME. Everything else is unchanged.
-mapfile -t qemu < <(jq -r --arg io "$WORK/io" '
-  (.mounts | map(select(.destination | startswith("/vm/"))) | map({(.destination): .source}) | add) as $vm
+mapfile -t qemu < <(jq -r --arg io "$WORK/io" --arg disk "$disk" '
+  ((.mounts | map(select(.destination | startswith("/vm/"))) | map({(.destination): .source}) | add) + {"/vm/rootfs.ext4": $disk}) as $vm
   | .process.args[] | reduce ($vm | to_entries[]) as $m (.; gsub($m.key; $m.value)) | gsub("/io/"; $io + "/")' "$WORK/config.json")
 qemu[0]=$(command -v qemu-system-x86_64)
 printf '%s\n' "${qemu[@]}" > "$WORK/qemu.argv"

@@ -3,7 +3,7 @@
 
 Usage: qemu-peer.py SCRIPT_FILE ARGV_FILE   (ARGV_FILE: QEMU's argv, one word per line)
 Listens on every unix socket the argv names (control, stdout, stderr, stdin), as the sandbox
-launcher does, starts QEMU unjailed, sends the guest init its spec ("spec LEN STDIN\n" + script)
+launcher does, starts QEMU unjailed, sends the guest init its spec ("spec LEN STDIN VOLUMES\n" + script)
 on the control port, closes stdin, drains the rest and exits with QEMU's status. No jail, no
 cgroup, no policy, no audit: the difference to `sandbox run` is what the launcher adds.
 """
@@ -29,7 +29,7 @@ for path, name in paths.items():
 vmm = subprocess.Popen(qemu, stdin=subprocess.DEVNULL)
 conns = {name: s.accept()[0] for name, s in listeners.items()}
 stdin = "stdin" in conns
-conns["control"].sendall(b"spec %d %d\n" % (len(script), 1 if stdin else 0) + script)
+conns["control"].sendall(b"spec %d %d 0\n" % (len(script), 1 if stdin else 0) + script)  # no volumes
 if stdin:
     conns.pop("stdin").close()
 
