@@ -109,29 +109,12 @@ public sealed class MicroVmVolumeTests : IDisposable
     public void An_image_symlink_at_the_mount_point_does_not_redirect_the_volume_in_the_guest()
     {
         string v = NewVolume();
-        string rootfs = Directory.CreateTempSubdirectory("sandbox-vm-link-image-").FullName;
-        try
-        {
-            foreach (string d in new[] { "proc", "sys", "dev", "tmp", "bin", "etc" })
-            {
-                Directory.CreateDirectory(Path.Combine(rootfs, d));
-            }
-
-            File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
-            File.CreateSymbolicLink(Path.Combine(rootfs, "bin", "sh"), "busybox");
-            File.WriteAllText(Path.Combine(rootfs, "etc", "marker"), "image");
-            File.CreateSymbolicLink(Path.Combine(rootfs, "data"), "/etc"); // in the guest, this would lead to init's own /etc
-            File.SetUnixFileMode(rootfs, (UnixFileMode)0b111_101_101);
-            var run = _cli.Run(["run", "--trust", "untrusted", "-v", $"{v}:/data", rootfs, "/bin/sh", "-c",
-                "echo vol > /data/written; /bin/busybox ls /etc"], stdin: null, TimeSpan.FromMinutes(3));
-            Assert.True(run.ExitCode == 0, run.ToString());
-            Assert.Equal("marker\n", run.Stdout);
-            Assert.Equal("vol\n", File.ReadAllText(HostPath(v, "written")));
-        }
-        finally
-        {
-            Directory.Delete(rootfs, recursive: true);
-        }
+        using var image = new LinkedImage(); // in the guest, its /data link would lead to init's own /etc
+        var run = _cli.Run(["run", "--trust", "untrusted", "-v", $"{v}:/data", image.Rootfs, "/bin/sh", "-c",
+            "echo vol > /data/written; /bin/busybox ls /etc"], stdin: null, TimeSpan.FromMinutes(3));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("marker\n", run.Stdout);
+        Assert.Equal("vol\n", File.ReadAllText(HostPath(v, "written")));
     }
 
     [Fact]

@@ -88,30 +88,14 @@ public sealed class VolumeTests : IDisposable
     public void An_image_symlink_at_the_mount_point_does_not_redirect_the_volume()
     {
         // CVE-2021-30465 style: the image's /data is a link to /etc; the volume must land at /data itself.
-        string rootfs = Directory.CreateTempSubdirectory("sandbox-link-image-").FullName;
-        try
-        {
-            foreach (string d in new[] { "proc", "sys", "dev", "tmp", "bin", "etc" })
-            {
-                Directory.CreateDirectory(Path.Combine(rootfs, d));
-            }
-
-            File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
-            File.CreateSymbolicLink(Path.Combine(rootfs, "bin", "sh"), "busybox");
-            File.WriteAllText(Path.Combine(rootfs, "etc", "marker"), "image");
-            File.CreateSymbolicLink(Path.Combine(rootfs, "data"), "/etc");
-            File.SetUnixFileMode(rootfs, (UnixFileMode)0b111_101_101);
-            var run = _cli.Run("run", "--trust", "trusted", "-v", "linked:/data", rootfs, "/bin/sh", "-c",
-                "echo vol > /data/written; /bin/busybox ls /etc");
-            Assert.Equal(0, run.ExitCode);
-            Assert.Equal("marker\n", run.Stdout); // the image's /etc is untouched: the volume is not there
-            Assert.True(File.Exists(Path.Combine(_cli.StateRoot, "volumes", "linked", "data", "written")));
-            Assert.False(File.Exists(Path.Combine(rootfs, "etc", "written")));
-        }
-        finally
-        {
-            Directory.Delete(rootfs, recursive: true);
-        }
+        using var image = new LinkedImage();
+        string rootfs = image.Rootfs;
+        var run = _cli.Run("run", "--trust", "trusted", "-v", "linked:/data", rootfs, "/bin/sh", "-c",
+            "echo vol > /data/written; /bin/busybox ls /etc");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("marker\n", run.Stdout); // the image's /etc is untouched: the volume is not there
+        Assert.True(File.Exists(Path.Combine(_cli.StateRoot, "volumes", "linked", "data", "written")));
+        Assert.False(File.Exists(Path.Combine(rootfs, "etc", "written")));
     }
 
     [Theory]
@@ -187,13 +171,7 @@ public sealed class VolumeTests : IDisposable
 
     private static string HostOwner(string path) => Stat(path, "%u") + "\n";
 
-    private static string Stat(string path, string format)
-    {
-        using var stat = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", format, path]) { RedirectStandardOutput = true })!;
-        string value = stat.StandardOutput.ReadToEnd().Trim();
-        stat.WaitForExit();
-        return value;
-    }
+    private static string Stat(string path, string format) => Tool.Run("stat", "-c", format, path).Trim();
 
     public void Dispose()
     {

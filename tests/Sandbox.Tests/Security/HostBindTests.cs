@@ -73,7 +73,7 @@ public sealed class HostBindTests : IDisposable
         File.SetUnixFileMode(drop, (UnixFileMode)0b111_111_111);
         var write = Run("trusted", $"{drop}:/drop", "echo result > /drop/out && chmod 4755 /drop/out; echo done");
         Assert.Contains("done", write.Stdout, StringComparison.Ordinal);
-        string owner = Stat(Path.Combine(drop, "out"), "%u");
+        string owner = Tool.Run("stat", "-c", "%u", Path.Combine(drop, "out")).Trim();
         Assert.True(long.Parse(owner, System.Globalization.CultureInfo.InvariantCulture) >= 1_000_000_000, $"owner {owner}");
     }
 
@@ -135,14 +135,6 @@ public sealed class HostBindTests : IDisposable
         Assert.Equal(0, Run("trusted", $"{Granted}:/samples:ro", "true").ExitCode);
         string show = _cli.Run("audit", "show", _cli.Run("audit", "ls").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].Split(' ')[0], "--json").Stdout;
         Assert.Contains("host path bind mount, not ID-mapped (nosuid,nodev,ro)", show, StringComparison.Ordinal);
-    }
-
-    private static string Stat(string path, string format)
-    {
-        using var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["-c", format, path]) { RedirectStandardOutput = true })!;
-        string output = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return output;
     }
 
     public void Dispose()
