@@ -1,6 +1,6 @@
 namespace Sandbox.Tests.Support;
 
-/// <summary>Well-known paths: the repository root (the folder holding Sandbox.sln) and what lies beside it.</summary>
+/// <summary>Well-known paths: the repository root (the folder holding Sandbox.sln) and the built CLI. Tests never read outside the repository.</summary>
 public static class RepoPaths
 {
     private static readonly Lazy<string> RootDir = new(() =>
@@ -18,7 +18,4 @@ public static class RepoPaths
 
     /// <summary>The NativeAOT CLI that `make build` leaves at bin/sandbox (or $SANDBOX_BIN).</summary>
     public static string SandboxBinary => Environment.GetEnvironmentVariable("SANDBOX_BIN") ?? Path.Combine(Root, "bin", "sandbox");
-
-    /// <summary>Read-only reference data shared with the project (../shared/reference).</summary>
-    public static string Reference(string file) => Path.GetFullPath(Path.Combine(Root, "..", "shared", "reference", file));
 }

@@ -3,6 +3,8 @@ namespace Sandbox.Tests.Support;
 /// <summary>
 /// Gates for privileged or engine-dependent tests. Locally a missing requirement skips with its reason;
 /// under CI=true it fails, because CI installs every requirement and a skip there would hide a gap.
+/// A property of the host's kernel or hardware (no /dev/kvm, no 32-bit syscall entry) is different:
+/// no install provides it, so <see cref="HostHas"/> skips with the reason everywhere, CI included.
 /// </summary>
 public static class Require
 {
@@ -36,6 +38,18 @@ public static class Require
         if (!condition)
         {
             Missing(reason);
+        }
+    }
+
+    /// <summary>
+    /// Skips (under CI too) where the host lacks a kernel or hardware property the test is about.
+    /// Only for what `make deps` cannot install: the reason must say which property is absent.
+    /// </summary>
+    public static void HostHas(bool property, string reason)
+    {
+        if (!property)
+        {
+            Assert.Skip($"host property: {reason}");
         }
     }
 

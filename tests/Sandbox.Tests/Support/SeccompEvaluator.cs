@@ -11,11 +11,26 @@ namespace Sandbox.Tests.Support;
 /// </summary>
 public sealed class SeccompEvaluator
 {
+    /// <summary>AUDIT_ARCH_* values the kernel puts in seccomp_data.arch.</summary>
+    public const uint AuditArchX86_64 = 0xC000003E, AuditArchI386 = 0x40000003, AuditArchAarch64 = 0xC00000B7, AuditArchArm = 0x40000028;
+
+    /// <summary>x32 calls enter through the x86-64 entry with this bit set in the syscall number.</summary>
+    public const uint X32SyscallBit = 0x40000000;
+
+    /// <summary>libseccomp's default bad-architecture action, which runc and crun keep: kill.</summary>
+    public static readonly SeccompVerdict BadArchKill = new("SCMP_ACT_KILL_THREAD", null);
+
     private readonly SeccompVerdict defaultVerdict;
     private readonly List<Rule> rules = [];
+    private readonly HashSet<string> architectures = [];
 
-    public SeccompEvaluator(string json, IReadOnlySet<string>? caps = null, Version? kernel = null, string arch = "amd64")
+    private readonly bool denyWins;
+
+    /// <param name="denyWins">Resolve rules that disagree to the one that does not allow (for a reference
+    /// document whose conflicts are known and documented) instead of reporting them.</param>
+    public SeccompEvaluator(string json, IReadOnlySet<string>? caps = null, Version? kernel = null, string arch = "amd64", bool denyWins = false)
     {
+        this.denyWins = denyWins;
         caps ??= new HashSet<string>();
         kernel ??= new Version(6, 1);
         using JsonDocument doc = JsonDocument.Parse(json);
@@ -25,6 +40,8 @@ public sealed class SeccompEvaluator
         {
             throw new InvalidOperationException("the document does not list SCMP_ARCH_X86_64");
         }
+
+        architectures.UnionWith(Architectures(root));
 
         foreach (JsonElement entry in root.GetProperty("syscalls").EnumerateArray())
         {
@@ -49,8 +66,52 @@ public sealed class SeccompEvaluator
         {
             0 => defaultVerdict,
             1 => matches[0],
+            _ when denyWins => matches.First(m => !m.Allows),
             _ => throw new InvalidOperationException($"{syscall}: rules disagree ({string.Join(", ", matches)})"),
         };
+    }
+
+    /// <summary>
+    /// What the compiled filter does with one raw call as the kernel presents it (audit arch, number),
+    /// modelling the architecture check libseccomp puts before the rules: a call from an architecture
+    /// the document does not list, or an x32 call (x32 bit set) when SCMP_ARCH_X32 is not listed, takes
+    /// the bad-architecture action (kill) without reaching any rule. A listed x86-64 call is looked up
+    /// by number; a number the table does not know gets the default action.
+    /// </summary>
+    public SeccompVerdict EvaluateRaw(uint auditArch, uint nr, params ulong[] args)
+    {
+        if (auditArch == AuditArchX86_64 && (nr & X32SyscallBit) == 0)
+        {
+            return ByNumber.Value.TryGetValue((int)nr, out string? name) ? Evaluate(name, args) : defaultVerdict;
+        }
+
+        string arch = auditArch switch
+        {
+            AuditArchX86_64 => "SCMP_ARCH_X32",
+            AuditArchI386 => "SCMP_ARCH_X86",
+            AuditArchAarch64 => "SCMP_ARCH_AARCH64",
+            AuditArchArm => "SCMP_ARCH_ARM",
+            _ => throw new ArgumentOutOfRangeException(nameof(auditArch), $"unmodelled audit arch 0x{auditArch:x}"),
+        };
+        return architectures.Contains(arch)
+            ? throw new InvalidOperationException($"{arch} is listed: its syscall table is not modelled")
+            : BadArchKill;
+    }
+
+    private static readonly Lazy<Dictionary<int, string>> ByNumber = new(() =>
+        Sandbox.Profiles.SyscallTable.Names.ToDictionary(n => Sandbox.Profiles.SyscallTable.TryGetNumber(n, out int nr) ? nr : -1));
+
+    private static IEnumerable<string> Architectures(JsonElement root)
+    {
+        if (root.TryGetProperty("architectures", out JsonElement archs))
+        {
+            return archs.EnumerateArray().Select(a => a.GetString()!);
+        }
+
+        return root.GetProperty("archMap").EnumerateArray().SelectMany(m =>
+            m.TryGetProperty("subArchitectures", out JsonElement subs) && subs.ValueKind == JsonValueKind.Array
+                ? subs.EnumerateArray().Select(a => a.GetString()!).Append(m.GetProperty("architecture").GetString()!)
+                : [m.GetProperty("architecture").GetString()!]);
     }
 
     private static bool CoversX86_64(JsonElement root)
