@@ -1,23 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Sandbox.Runtime;
 
 namespace Sandbox.Cli;
 
-/// <summary>Turns failures into one clear message on stderr and the contract's exit code.</summary>
+/// <summary>
+/// Turns failures into one clear message on stderr and the contract's exit code: a line naming what
+/// failed (and a hint), or with --json one JSON object. Whatever the launcher did not map is still
+/// exit 125 with one line; its stack trace is printed only with SANDBOX_DEBUG=1.
+/// </summary>
 internal static class ErrorReporter
 {
+    /// <summary>Set once the command line is known to ask for --json: errors are JSON on stderr too.</summary>
+    public static bool Json { get; set; }
+
+    private static bool Debug => Environment.GetEnvironmentVariable("SANDBOX_DEBUG") == "1";
+
     public static int Report(SandboxException e)
     {
-        Console.Error.WriteLine($"sandbox: {e.Message}");
-        if (e.Hint is { } hint)
+        ArgumentNullException.ThrowIfNull(e);
+        Write(e.Message, e.Hint, e.ExitCode);
+        if (Debug && (e.InnerException ?? e) is { StackTrace: not null } traced)
         {
-            Console.Error.WriteLine($"  hint: {hint}");
+            Console.Error.WriteLine(traced.ToString());
         }
 
         return e.ExitCode;
     }
 
+    /// <summary>A failure nothing mapped: still 125 and one line naming it, never the runtime's abort (134).</summary>
+    public static int Unexpected(Exception e) => Report(Failures.Unmapped(e));
+
+    /// <summary>Several messages (e.g. parse errors) with one hint and exit 125.</summary>
+    public static int Report(IReadOnlyList<string> messages, string hint)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (Json)
+        {
+            Write(string.Join("; ", messages), hint, ExitCodes.SandboxFailed);
+            return ExitCodes.SandboxFailed;
+        }
+
+        foreach (string message in messages)
+        {
+            Console.Error.WriteLine($"sandbox: {message}");
+        }
+
+        Console.Error.WriteLine($"  hint: {hint}");
+        return ExitCodes.SandboxFailed;
+    }
+
     public static async Task<int> GuardAsync(Func<Task<int>> action)
     {
+        ArgumentNullException.ThrowIfNull(action);
         try
         {
             return await action().ConfigureAwait(false);
@@ -26,10 +61,39 @@ internal static class ErrorReporter
         {
             return Report(e);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Console.Error.WriteLine($"sandbox: {e.Message}");
-            return ExitCodes.SandboxFailed;
+            return Unexpected(e);
         }
     }
+
+    private static void Write(string message, string? hint, int exitCode)
+    {
+        if (Json)
+        {
+            Console.Error.WriteLine(JsonSerializer.Serialize(new ErrorJson(message, hint, exitCode), ErrorJsonContext.Readable.ErrorJson));
+            return;
+        }
+
+        Console.Error.WriteLine($"sandbox: {message}");
+        if (hint is not null)
+        {
+            Console.Error.WriteLine($"  hint: {hint}");
+        }
+    }
+}
+
+/// <summary>An error as --json prints it on stderr.</summary>
+internal sealed record ErrorJson(string Error, string? Hint, int ExitCode);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ErrorJson))]
+internal sealed partial class ErrorJsonContext : JsonSerializerContext
+{
+    /// <summary>Quotes and non-ASCII stay as they are (still valid JSON): messages quote paths.</summary>
+    public static ErrorJsonContext Readable { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }

@@ -2,30 +2,27 @@ using System.CommandLine;
 using Sandbox.Cli;
 using Sandbox.Runtime;
 
-RootCommand root = CliApp.Build();
-string[] normalized;
 try
 {
-    normalized = SeparatorInserter.Insert(root, args);
+    RootCommand root = CliApp.Build();
+    ErrorReporter.Json = SeparatorInserter.AsksForJson(root, args); // before parsing: parse errors are JSON too
+    (string[] parsed, WorkloadCommandLine.Arguments) = SeparatorInserter.Split(root, args);
+    ParseResult result = root.Parse(parsed);
+    if (result.Errors.Count > 0)
+    {
+        return ErrorReporter.Report([.. result.Errors.Select(e => e.Message)], "sandbox --help, or sandbox COMMAND --help");
+    }
+
+    using var telemetry = Telemetry.FromEnvironment();
+
+    // The launcher forwards signals to the workload itself; System.CommandLine must not cancel on them.
+    return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
 }
 catch (SandboxException e)
 {
     return ErrorReporter.Report(e);
 }
-
-ParseResult result = root.Parse(normalized);
-if (result.Errors.Count > 0)
+catch (Exception e) when (e is not OutOfMemoryException)
 {
-    foreach (var error in result.Errors)
-    {
-        Console.Error.WriteLine($"sandbox: {error.Message}");
-    }
-
-    Console.Error.WriteLine("  hint: sandbox --help, or sandbox COMMAND --help");
-    return ExitCodes.SandboxFailed;
+    return ErrorReporter.Unexpected(e);
 }
-
-using var telemetry = Telemetry.FromEnvironment();
-
-// The launcher forwards signals to the workload itself; System.CommandLine must not cancel on them.
-return await result.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });

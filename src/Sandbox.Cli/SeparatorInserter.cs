@@ -11,7 +11,37 @@ namespace Sandbox.Cli;
 /// </summary>
 internal static class SeparatorInserter
 {
-    public static string[] Insert(Command root, string[] args)
+    /// <summary>Whether the launcher's own options (not the workload's arguments) include --json.</summary>
+    public static bool AsksForJson(Command root, string[] args)
+    {
+        string[] normalized;
+        try
+        {
+            normalized = Insert(root, args);
+        }
+        catch (SandboxException)
+        {
+            normalized = args;
+        }
+
+        return normalized.TakeWhile(a => a != "--").Any(a => a is "--json" or "--json=true");
+    }
+
+    public static string[] Insert(Command root, string[] args) => Locate(root, args).Normalized;
+
+    /// <summary>
+    /// Splits the command line into what the parser reads and the workload's command line (everything
+    /// after the separator that follows the image), which is passed through untouched: System.CommandLine
+    /// caps an argument at 100,000 values, but a workload may take as many as the kernel's ARG_MAX allows.
+    /// The workload part is null for commands that take none, or when "--" came before the image.
+    /// </summary>
+    public static (string[] Parsed, string[]? Workload) Split(Command root, string[] args)
+    {
+        var (normalized, separator) = Locate(root, args);
+        return separator < 0 ? (normalized, null) : (normalized[..(separator + 1)], normalized[(separator + 1)..]);
+    }
+
+    private static (string[] Normalized, int Separator) Locate(Command root, string[] args)
     {
         var rootValueOptions = Names(root.Options.Where(TakesValue));
         int verb = 0;
@@ -22,7 +52,7 @@ internal static class SeparatorInserter
 
         if (verb >= args.Length || root.Subcommands.FirstOrDefault(c => c.Name == args[verb]) is not { } command)
         {
-            return args;
+            return (args, -1);
         }
 
         // Descend through verb groups (`policy explain`) to the command that takes the arguments.
@@ -36,7 +66,7 @@ internal static class SeparatorInserter
         // Only commands that pass a workload command line (IMAGE [CMD...]) need the separator.
         if (command.Subcommands.Count > 0 || !command.Arguments.Any(a => a.Name == "COMMAND"))
         {
-            return args;
+            return (args, -1);
         }
 
         var options = command.Options.Concat(root.Options).ToList();
@@ -47,7 +77,7 @@ internal static class SeparatorInserter
             string a = args[i];
             if (a == "--")
             {
-                return args;
+                return (args, -1); // before the image: the parser sorts it out
             }
 
             if (a.StartsWith('-') && a.Length > 1)
@@ -68,10 +98,10 @@ internal static class SeparatorInserter
             }
 
             // a is the image: everything after it belongs to the workload
-            return i + 1 < args.Length && args[i + 1] == "--" ? args : [.. args[..(i + 1)], "--", .. args[(i + 1)..]];
+            return i + 1 < args.Length && args[i + 1] == "--" ? (args, i + 1) : ([.. args[..(i + 1)], "--", .. args[(i + 1)..]], i + 1);
         }
 
-        return args;
+        return (args, -1);
     }
 
     // Boolean flags accept an optional value in System.CommandLine, but users never give one here.

@@ -66,6 +66,13 @@ internal static class AuditCommand
         {
             var log = AuditLog.For(GlobalOptions.StateRootFrom(r));
             AuditVerification v = AuditVerifier.Verify(log.ReadAll());
+            if (r.GetValue(GlobalOptions.Json))
+            {
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(
+                    new AuditVerifyJson(log.Path, v.Intact, v.Records, v.Head, v.BadRecord, v.Problem), CliJsonContext.Default.AuditVerifyJson));
+                return Task.FromResult(v.Intact ? 0 : 1);
+            }
+
             if (v.Intact)
             {
                 Console.Out.WriteLine($"{log.Path}: intact, {v.Records} record(s); head sha256 {v.Head}");

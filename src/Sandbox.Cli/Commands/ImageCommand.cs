@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Sandbox.Images;
 using Sandbox.Images.Store;
+using Sandbox.Runtime;
 
 namespace Sandbox.Cli.Commands;
 
@@ -132,7 +133,14 @@ internal static class ImageCommand
         var command = new Command("rm", "Remove an image name or an image, and collect unused blobs") { reference };
         command.SetAction((r, _) => ErrorReporter.GuardAsync(() =>
         {
-            RemoveResult result = ImageStore.Remove(GlobalOptions.StateRootFrom(r), r.GetValue(reference)!);
+            string target = r.GetValue(reference)!;
+            if (target is BusyboxImage.Name or "busybox:latest") // what `run busybox` resolves to, before the store
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, $"image rm: '{target}' is the built-in image and cannot be removed",
+                    "it is made from the host's /bin/busybox on first use; sandbox image ls lists the imported images you can remove");
+            }
+
+            RemoveResult result = ImageStore.Remove(GlobalOptions.StateRootFrom(r), target);
             if (r.GetValue(GlobalOptions.Json))
             {
                 Console.WriteLine(JsonSerializer.Serialize(result, StoreJsonContext.Default.RemoveResult));

@@ -37,8 +37,16 @@ internal static class PolicyCommand
         command.Arguments.Add(file);
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(() =>
         {
-            PolicyDocument policy = PolicyLoader.Load(r.GetValue(file)!);
+            PolicyDocument policy = PolicyLoader.Load(RunOptions.PolicyPath(r.GetValue(file)!, "policy validate")!);
             int allow = policy.Rules.Count(x => x.Effect == RuleEffect.Allow);
+            if (r.GetValue(GlobalOptions.Json))
+            {
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(
+                    new PolicyValidJson(policy.Source, true, policy.Rules.Length, allow, policy.Rules.Length - allow, policy.Sha256),
+                    CliJsonContext.Default.PolicyValidJson));
+                return Task.FromResult(0);
+            }
+
             Console.Out.WriteLine($"{policy.Source}: valid ({policy.Rules.Length} rules: {allow} allow, {policy.Rules.Length - allow} deny; sha256 {policy.Sha256})");
             return Task.FromResult(0);
         }));

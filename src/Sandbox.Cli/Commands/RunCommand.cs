@@ -23,6 +23,12 @@ internal static class RunCommand
                 "run in the foreground");
         }
 
+        if (r.GetValue(options.Name) is not null)
+        {
+            throw new SandboxException(ErrorKind.Refused, "refused: --name: named sandboxes are not available yet",
+                "drop --name; `sandbox audit` records each run under its generated ID");
+        }
+
         RunRequest request = options.ToRequest(r);
         return Composition.Launcher(GlobalOptions.StateRootFrom(r)).RunAsync(request, WorkloadIo.Console(), ct);
     }

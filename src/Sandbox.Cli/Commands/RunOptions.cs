@@ -35,9 +35,11 @@ internal sealed class RunOptions
     public Option<string?> Timeout { get; } = new("--timeout") { Description = "Kill the workload after this long, e.g. 30s" };
     public Option<string> Network { get; } = new("--network") { Description = "Network: none (the only mode; loopback only)", DefaultValueFactory = _ => "none" };
     public Option<string?> Seccomp { get; } = new("--seccomp-profile") { Description = "Seccomp profile: a built-in name or a YAML file; may only tighten the policy's (default: the policy's)" };
-    public Option<string?> Name { get; } = new("--name") { Description = "Name for the sandbox (letters, digits, . _ -)" };
-    public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background" };
-    public Option<bool> Remove { get; } = new("--rm") { Description = "Remove the sandbox when it exits (always true for foreground runs)" };
+    // Lifecycle flags docker users type out of habit. Hidden until lifecycle exists: --name and -d are
+    // refused with a clear message (never silently ignored); --rm is what every foreground run does.
+    public Option<string?> Name { get; } = new("--name") { Description = "Name for the sandbox (not available yet)", Hidden = true };
+    public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background (not available yet)", Hidden = true };
+    public Option<bool> Remove { get; } = new("--rm") { Description = "Remove the sandbox when it exits (what every run does)", Hidden = true };
     public Option<string?> PolicyFile { get; } = new("--policy") { Description = "Policy file deciding backend and hardening (default: the built-in policy)" };
     public Option<string?> Runtime { get; } = new("--runtime") { Description = "OCI runtime for containers: crun or runc (default: crun where it works on this host, else runc)" };
     public Argument<string> Image { get; } = new("IMAGE") { Description = "Image: busybox, an imported image (NAME[:TAG] or digest), or a root filesystem directory" };
@@ -71,7 +73,7 @@ internal sealed class RunOptions
         return new RunRequest
         {
             Image = r.GetValue(Image)!,
-            Command = r.GetValue(Command) ?? [],
+            Command = WorkloadCommandLine.Arguments ?? r.GetValue(Command) ?? [],
             Trust = r.GetValue(Trust) == "trusted" ? TrustLevel.Trusted : TrustLevel.Untrusted,
             Backend = r.GetValue(Backend) switch { "container" => BackendKind.Container, "microvm" => BackendKind.MicroVm, _ => BackendKind.Auto },
             Env = r.GetValue(Env) ?? [],
@@ -79,7 +81,7 @@ internal sealed class RunOptions
             Uid = uid,
             Gid = gid,
             UserSet = r.GetValue(User) is not null,
-            MemoryBytes = r.GetValue(Memory) is { } m ? Quantities.ParseSize(m, "--memory") : null,
+            MemoryBytes = r.GetValue(Memory) is { } m ? CheckMemory(m, Quantities.ParseSize(m, "--memory")) : null,
             Cpus = r.GetValue(Cpus) is { } c ? ParseCpus(c) : null,
             PidsLimit = r.GetValue(Pids) is { } p ? (p is > 0 and <= 1_000_000 ? p : throw Invalid("--pids-limit", $"{p}", "use 1 to 1000000")) : null,
             Timeout = r.GetValue(Timeout) is { } t ? Quantities.ParseDuration(t, "--timeout") : null,
@@ -89,9 +91,23 @@ internal sealed class RunOptions
             Volumes = ParseVolumes(r.GetValue(Volume) ?? []),
             Kernel = r.GetValue(Kernel),
             Network = r.GetValue(Network)!,
-            PolicyFile = r.GetValue(PolicyFile),
+            PolicyFile = PolicyPath(r.GetValue(PolicyFile)),
         };
     }
+
+    /// <summary>Below this neither runc's init nor a guest kernel starts: refused up front, not as an engine error.</summary>
+    public const long MinimumMemoryBytes = 8L << 20;
+
+    private static long CheckMemory(string text, long bytes) => bytes >= MinimumMemoryBytes
+        ? bytes
+        : throw new SandboxException(ErrorKind.InvalidArgument, $"--memory: '{text}' is below the minimum of 8M",
+            "a sandbox needs at least 8M to start its init; use e.g. --memory 64M");
+
+    /// <summary>A directory given as a policy file is said to be one (the loader reports a missing file).</summary>
+    public static string? PolicyPath(string? path, string what = "--policy") => path is not null && Directory.Exists(path)
+        ? throw new SandboxException(ErrorKind.InvalidProfile, $"{what}: '{path}' is a directory, not a policy file",
+            "give the path of a policy YAML file; profiles/policy.yaml is the built-in one to start from")
+        : path;
 
     private static (uint Uid, uint Gid) ParseUser(string? text)
     {

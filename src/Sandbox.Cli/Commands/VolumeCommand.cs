@@ -28,7 +28,7 @@ internal static class VolumeCommand
         {
             long? bytes = r.GetValue(size) is { } s ? Quantities.ParseSize(s, "--size") : null;
             var info = await Store(r).CreateAsync(r.GetValue(name)!, bytes, ct).ConfigureAwait(false);
-            Console.Out.WriteLine(info.Name);
+            Console.Out.WriteLine(r.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(info, VolumeJsonContext.Default.VolumeInfo) : info.Name);
             return 0;
         }));
         return command;

@@ -13,7 +13,8 @@ public sealed record HostReport(
     IdmapResult IdMappedMounts,
     IReadOnlyList<OciRuntimeResult> OciRuntimes,
     KvmResult Kvm,
-    QemuResult Qemu)
+    QemuResult Qemu,
+    GuestKernelResult GuestKernel)
 {
     /// <summary>
     /// Runs every probe; the ones that start programs or a guest run concurrently. Takes about as long as the
@@ -33,6 +34,7 @@ public sealed record HostReport(
         SeccompResult seccomp = SeccompProbe.Run();
         OverlayResult overlay = OverlayProbe.Run();
         IdmapResult idmap = IdmapProbe.Run(root);
+        GuestKernelResult guestKernel = GuestKernelProbe.Run(root);
 
         return new HostReport(
             kernel,
@@ -43,6 +45,7 @@ public sealed record HostReport(
             idmap,
             await runtimes.ConfigureAwait(false),
             await kvm.ConfigureAwait(false),
-            await qemu.ConfigureAwait(false));
+            await qemu.ConfigureAwait(false),
+            guestKernel);
     }
 }

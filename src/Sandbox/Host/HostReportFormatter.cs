@@ -28,6 +28,7 @@ public static class HostReportFormatter
 
         Row(text, "kvm", report.Kvm.Ok, report.Kvm.Detail);
         Row(text, "qemu", report.Qemu.Ok, report.Qemu.Detail);
+        Row(text, "guest kernel", report.GuestKernel.Ok, report.GuestKernel.Detail);
 
         AppendCves(text, report.OciRuntimes);
 
@@ -83,7 +84,9 @@ public static class HostReportFormatter
         text.Append("container isolation: ")
             .Append(container ? $"available ({string.Join(", ", runtimes)})" : "unavailable").Append('\n');
         text.Append("microVM isolation: ")
-            .Append(report.Qemu.Ok ? $"available (QEMU {accelerator})" : "unavailable").Append('\n');
+            .Append(!report.Qemu.Ok ? "unavailable"
+                : report.GuestKernel.Ok ? $"available (QEMU {accelerator})"
+                : $"not yet: QEMU {accelerator} works, the guest kernel {report.GuestKernel.Name} is missing").Append('\n');
     }
 
     private static void Row(StringBuilder text, string label, bool ok, string detail) =>

@@ -6,7 +6,7 @@ public sealed record MissingRequirement(string Backend, string What, string Reme
 /// <summary>
 /// Pure: which backend requirements a report leaves unmet. The container backend needs cgroups, user
 /// namespaces, seccomp, overlayfs, ID-mapped mounts on the state root and a runtime that works with this cgroup mode; the microVM backend needs
-/// QEMU with the microvm machine. KVM is never required (without it microVMs use TCG).
+/// QEMU with the microvm machine and a fetched, intact default guest kernel. KVM is never required (without it microVMs use TCG).
 /// </summary>
 public static class HostRequirements
 {
@@ -31,6 +31,7 @@ public static class HostRequirements
         Need(Container, "ID-mapped mounts on the state root", report.IdMappedMounts.Ok, report.IdMappedMounts.Remedy);
         Need(Container, "an OCI runtime", UsableRuntimes(report).Count > 0, RuntimeRemedy(report));
         Need(MicroVm, "QEMU with the microvm machine", report.Qemu.Ok, report.Qemu.Remedy);
+        Need(MicroVm, $"the guest kernel {report.GuestKernel.Name}", report.GuestKernel.Ok, report.GuestKernel.Remedy);
         return missing;
     }
 

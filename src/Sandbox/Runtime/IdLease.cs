@@ -49,7 +49,7 @@ public sealed class IdLease : IDisposable
 
         throw new SandboxException(ErrorKind.StateConflict,
             $"all {IdRange.Slots} subordinate ID ranges are in use under {dir}",
-            "stop some sandboxes (sandbox ps) and retry");
+            "wait for running sandboxes to finish (or stop some) and retry");
     }
 
     /// <summary>Marks the slot clean (no container left behind) and unlocks it.</summary>

@@ -73,10 +73,12 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             Record(audit, e);
             throw;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
-            Record(audit, new SandboxException(ErrorKind.StateConflict, e.Message, inner: e));
-            throw;
+            // Nothing mapped it where it was thrown: still a 125 with one line, and audited as failed.
+            SandboxException failure = Failures.Unmapped(e);
+            Record(audit, failure);
+            throw failure;
         }
     }
 
@@ -87,7 +89,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         {
             audit.Failed(e);
         }
-        catch (SandboxException auditError) when (!ReferenceEquals(auditError, e))
+        catch (Exception auditError) when (!ReferenceEquals(auditError, e) && auditError is not OutOfMemoryException)
         {
             throw new SandboxException(e.Kind, $"{e.Message}; and it could not be audited: {auditError.Message}", e.Hint, e);
         }
@@ -177,7 +179,15 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         }
 
         string runDir = Path.Combine(root.Ensure(root.Runs, traversable: true), id);
-        Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
+        try
+        {
+            Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw root.Unusable(runDir, e);
+        }
+
         FileStream? claim = null;
         try
         {

@@ -43,8 +43,14 @@ public static class Quantities
             _ when t.EndsWith('s') => (t[..^1], 1.0),
             _ when t.EndsWith('m') => (t[..^1], 60.0),
             _ when t.EndsWith('h') => (t[..^1], 3600.0),
-            _ => (t, 1.0),
+            _ => (t, double.NaN), // a bare number is ambiguous (seconds? milliseconds?): the unit is required
         };
+        if (double.IsNaN(scale))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument,
+                $"{flag}: '{text}' has no unit", $"add one: {t}s, {t}ms, {t}m or {t}h");
+        }
+
         if (!double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double n)
             || n <= 0 || double.IsInfinity(n) || n * scale > TimeSpan.FromDays(7).TotalSeconds)
         {

@@ -21,6 +21,8 @@ public enum ErrorKind
     CommandNotFound,
     /// <summary>State on disk is inconsistent or busy.</summary>
     StateConflict,
+    /// <summary>The launcher failed in a way nothing mapped (a host I/O error where none was expected, a bug).</summary>
+    Internal,
 }
 
 /// <summary>A failure of the sandbox, with a message that names the thing and, where useful, a hint.</summary>

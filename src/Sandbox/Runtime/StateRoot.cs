@@ -40,8 +40,56 @@ public sealed class StateRoot
     /// <summary>Cached host probe results.</summary>
     public string HostCache => Sub("host");
 
-    public static StateRoot FromEnvironment(string? flag) =>
-        new(flag ?? Environment.GetEnvironmentVariable("SANDBOX_ROOT") ?? DefaultPath);
+    /// <summary>
+    /// The state root a command line names (--root, else $SANDBOX_ROOT, else the default), refused with
+    /// a clear message where it cannot hold state: empty, not a directory, or on a kernel pseudo file
+    /// system (proc, sysfs, cgroup...), where files are not what they seem.
+    /// </summary>
+    public static StateRoot FromEnvironment(string? flag)
+    {
+        string source = flag is not null ? "--root" : "SANDBOX_ROOT";
+        string path = flag ?? Environment.GetEnvironmentVariable("SANDBOX_ROOT") ?? DefaultPath;
+        if (string.IsNullOrWhiteSpace(path) || path.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{source}: the state directory must be a path, not '{path}'",
+                $"give a directory such as {DefaultPath}, or leave {source} unset for the default");
+        }
+
+        var root = new StateRoot(path);
+        root.CheckUsable(source);
+        return root;
+    }
+
+    // statfs f_type of file systems whose files are kernel interfaces, never a place for state.
+    private static readonly Dictionary<long, string> PseudoFileSystems = new()
+    {
+        [0x9fa0] = "proc", [0x62656572] = "sysfs", [0x27e0eb] = "cgroup", [0x63677270] = "cgroup2",
+        [0x1cd1] = "devpts", [0x64626720] = "debugfs", [0x74726163] = "tracefs", [0x73636673] = "securityfs",
+        [0xcafe4a11] = "bpf", [0x6e736673] = "nsfs", [0x42494e4d] = "binfmt_misc", [0x6165676c] = "pstore",
+        [0xde5e81e4] = "efivarfs", [0x19800202] = "mqueue", [0x50495045] = "pipefs",
+    };
+
+    private void CheckUsable(string source)
+    {
+        if (File.Exists(Path) || (System.IO.Path.Exists(Path) && !Directory.Exists(Path)))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{source}: '{Path}' exists and is not a directory",
+                "the state root must be a directory (it is created when missing)");
+        }
+
+        // The nearest existing ancestor tells which file system the root is (or would be created) on.
+        string probe = Path;
+        while (!Directory.Exists(probe) && System.IO.Path.GetDirectoryName(probe) is { } parent)
+        {
+            probe = parent;
+        }
+
+        if (Host.StatFs.Magic(probe, out _) is { } magic && PseudoFileSystems.TryGetValue(magic, out string? fs))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{source}: '{Path}' is on {fs}, a kernel pseudo file system, not a place for state",
+                $"choose a directory on a disk file system, such as {DefaultPath}");
+        }
+    }
 
     /// <summary>
     /// Creates a directory below the root. Private state is 0700 (an existing directory with more is
@@ -53,15 +101,22 @@ public sealed class StateRoot
     {
         const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         const UnixFileMode Traversable = Private | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-        MakeTraversable(Directory.CreateDirectory(Path, Traversable));
-        var info = Directory.CreateDirectory(dir, traversable ? Traversable : Private);
-        if (traversable)
+        try
         {
-            MakeTraversable(info);
+            MakeTraversable(Directory.CreateDirectory(Path, Traversable));
+            var info = Directory.CreateDirectory(dir, traversable ? Traversable : Private);
+            if (traversable)
+            {
+                MakeTraversable(info);
+            }
+            else if ((info.UnixFileMode & ~Private) != 0)
+            {
+                info.UnixFileMode = Private;
+            }
         }
-        else if ((info.UnixFileMode & ~Private) != 0)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            info.UnixFileMode = Private;
+            throw Unusable(dir, e);
         }
 
         return dir;
@@ -73,6 +128,14 @@ public sealed class StateRoot
                 d.UnixFileMode |= Traversable;
             }
         }
+    }
+
+    /// <summary>A state directory that cannot be created or written (read-only mount, a file in the way, permissions).</summary>
+    public SandboxException Unusable(string dir, Exception e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new SandboxException(ErrorKind.HostUnsupported, $"state directory {dir} cannot be created or written: {e.Message}",
+            $"the state root ({Path}) must be a writable directory on a local disk; choose another with --root or SANDBOX_ROOT", e);
     }
 
     private string Sub(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);

@@ -31,6 +31,20 @@ public sealed class SeparatorInserterTests
         Assert.Equal(["policy", "explain", "--trust", "trusted", "busybox", "--", "sh", "-c", "x"], Insert("policy", "explain", "--trust", "trusted", "busybox", "sh", "-c", "x"));
 
     [Fact]
+    public void The_workload_command_line_is_split_off_untouched()
+    {
+        string[] many = [.. Enumerable.Range(1, 150_000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        var (parsed, workload) = SeparatorInserter.Split(CliApp.Build(), ["run", "--trust", "trusted", "busybox", "echo", .. many]);
+        Assert.Equal(["run", "--trust", "trusted", "busybox", "--"], parsed);
+        Assert.Equal(["echo", .. many], workload);
+        Assert.Empty(CliApp.Build().Parse(parsed).Errors);
+    }
+
+    [Fact]
+    public void Without_a_workload_command_line_nothing_is_split_off() =>
+        Assert.Null(SeparatorInserter.Split(CliApp.Build(), ["image", "ls"]).Workload);
+
+    [Fact]
     public void Commands_without_a_workload_command_line_are_left_alone() =>
         Assert.Equal(["policy", "validate", "p.yaml"], Insert("policy", "validate", "p.yaml"));
 }

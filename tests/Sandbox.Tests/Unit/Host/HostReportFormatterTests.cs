@@ -21,7 +21,7 @@ public sealed class HostReportFormatterTests
         string[] lines = HostReportFormatter.ToText(report).TrimEnd('\n').Split('\n');
         IReadOnlyList<MissingRequirement> missing = HostRequirements.Missing(report);
 
-        Assert.Equal(["cgroups", "user namespaces", "overlayfs", "ID-mapped mounts on the state root", "QEMU with the microvm machine"], missing.Select(m => m.What));
+        Assert.Equal(["cgroups", "user namespaces", "overlayfs", "ID-mapped mounts on the state root", "QEMU with the microvm machine", "the guest kernel debian-6.1"], missing.Select(m => m.What));
         Assert.Equal(missing.Count, lines.Count(l => l.StartsWith("missing for ", StringComparison.Ordinal)));
         Assert.All(missing, m => Assert.Contains(lines, l => l.EndsWith(m.Remedy, StringComparison.Ordinal)));
         Assert.StartsWith("missing for ", lines[^1], StringComparison.Ordinal);
@@ -40,6 +40,15 @@ public sealed class HostReportFormatterTests
         Assert.Equal("an OCI runtime", m.What);
         Assert.Equal("crun refuses hybrid cgroups: apt-get install runc", m.Remedy);
         Assert.Empty(HostRequirements.Missing(crunOnly with { Cgroup = CgroupProbe.Describe(CgroupMode.Unified, CgroupClassifier.Cgroup2SuperMagic, null) }));
+    }
+
+    [Fact]
+    public void A_guest_kernel_not_yet_fetched_is_missing_with_the_command_that_fetches_it()
+    {
+        HostReport dev = HostReportSamples.DevelopmentHost();
+        MissingRequirement m = Assert.Single(HostRequirements.Missing(dev with { GuestKernel = HostReportSamples.BareHost().GuestKernel }));
+        Assert.Equal(("microVM", "sandbox kernel fetch debian-6.1"), (m.Backend, m.Remedy));
+        Assert.DoesNotContain("nothing missing", HostReportFormatter.ToText(dev with { GuestKernel = HostReportSamples.BareHost().GuestKernel }), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,7 +25,8 @@ internal static class HostReportSamples
             new KvmTiming(500_000, 0.505, 722.983, true, 1432.5),
             745.7),
         new QemuResult(true, "/usr/bin/qemu-system-x86_64 7.2.22; microvm machine available", null,
-            "/usr/bin/qemu-system-x86_64", "7.2.22", true));
+            "/usr/bin/qemu-system-x86_64", "7.2.22", true),
+        new GuestKernelResult(true, "debian-6.1 fetched and verified (linux-image-6.1.0-41-cloud-amd64 6.1.158-1)", null, "debian-6.1"));
 
     public static HostReport BareHost() => new(
         "5.10.0-test",
@@ -43,7 +44,8 @@ internal static class HostReportSamples
         ],
         new KvmResult(KvmKind.Absent, false, "/dev/kvm: ENOENT (No such file or directory)",
             "optional: enable VT-x/AMD-V and modprobe kvm_intel or kvm_amd (microVMs fall back to QEMU TCG)", null, 0.2),
-        new QemuResult(false, "qemu-system-x86_64 not found on PATH", "apt-get install qemu-system-x86", null, null, false));
+        new QemuResult(false, "qemu-system-x86_64 not found on PATH", "apt-get install qemu-system-x86", null, null, false),
+        new GuestKernelResult(false, "debian-6.1 not fetched; untrusted runs (the default) boot a microVM and need it", "sandbox kernel fetch debian-6.1", "debian-6.1"));
 
     private static OciRuntimeResult Runtime(string name, string path, string versionOutput, bool debian = true) =>
         OciRuntimeProbe.Evaluate(name, path, new CommandOutput(0, versionOutput, string.Empty, null), debian);

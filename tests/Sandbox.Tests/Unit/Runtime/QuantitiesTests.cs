@@ -30,7 +30,7 @@ public sealed class QuantitiesTests
     [InlineData("30s", 30)]
     [InlineData("2m", 120)]
     [InlineData("1h", 3600)]
-    [InlineData("5", 5)]
+    [InlineData("1.5s", 1.5)]
     public void Parses_durations(string text, double seconds) =>
         Assert.Equal(TimeSpan.FromSeconds(seconds), Quantities.ParseDuration(text, "--timeout"));
 
@@ -39,6 +39,16 @@ public sealed class QuantitiesTests
     [InlineData("soon")]
     [InlineData("0s")]
     [InlineData("800h")]
+    [InlineData("5")]
+    [InlineData("1.5")]
     public void Rejects_bad_durations(string text) =>
         Assert.Throws<SandboxException>(() => Quantities.ParseDuration(text, "--timeout"));
+
+    [Fact]
+    public void A_duration_without_unit_names_the_missing_unit()
+    {
+        var e = Assert.Throws<SandboxException>(() => Quantities.ParseDuration("1.5", "--timeout"));
+        Assert.Equal("--timeout: '1.5' has no unit", e.Message);
+        Assert.Contains("1.5s", e.Hint, StringComparison.Ordinal);
+    }
 }
