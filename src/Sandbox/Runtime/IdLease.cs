@@ -52,6 +52,33 @@ public sealed class IdLease : IDisposable
             "wait for running sandboxes to finish (or stop some) and retry");
     }
 
+    /// <summary>
+    /// Releases every abandoned lease (unlocked, a holder recorded) whose holder <paramref name="matches"/>,
+    /// once <paramref name="reap"/> has removed what that holder left. Held leases belong to live sandboxes
+    /// and are skipped. For cleaning up after killed launchers without waiting for their slots' reuse.
+    /// </summary>
+    public static async Task ReleaseAbandonedAsync(Func<string, bool> matches, Func<string, Task> reap, string dir = DefaultDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(matches);
+        ArgumentNullException.ThrowIfNull(reap);
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        foreach (string path in Directory.EnumerateFiles(dir, "*.lease"))
+        {
+            using FileStream? fs = TryLock(path);
+            if (fs is null || ReadHolder(fs) is not { Length: > 0 } holder || !matches(holder))
+            {
+                continue;
+            }
+
+            await reap(holder).ConfigureAwait(false);
+            WriteHolder(fs, string.Empty);
+        }
+    }
+
     /// <summary>Marks the slot clean (no container left behind) and unlocks it.</summary>
     public void Dispose()
     {

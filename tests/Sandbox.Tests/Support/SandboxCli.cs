@@ -21,6 +21,7 @@ public sealed class SandboxCli : IDisposable
     {
         Require.That(File.Exists(RepoPaths.SandboxBinary), $"{RepoPaths.SandboxBinary} is missing: run make build");
         StateRoot = Directory.CreateTempSubdirectory("sandbox-test-root-").FullName;
+        StateRootJanitor.Register(StateRoot, owned: true);
     }
 
     /// <summary>A CLI on a state root that outlives the test (e.g. a shared cache of fetched kernels).</summary>
@@ -29,6 +30,7 @@ public sealed class SandboxCli : IDisposable
         Require.That(File.Exists(RepoPaths.SandboxBinary), $"{RepoPaths.SandboxBinary} is missing: run make build");
         StateRoot = sharedStateRoot;
         _ownsRoot = false;
+        StateRootJanitor.Register(StateRoot, owned: false);
     }
 
     public string StateRoot { get; }
@@ -81,6 +83,29 @@ public sealed class SandboxCli : IDisposable
         return Process.Start(psi) ?? throw new InvalidOperationException("could not start bin/sandbox");
     }
 
+    /// <summary>Runs bin/sandbox with exactly these arguments (no --root added), e.g. to test --root itself.</summary>
+    public static CliRun RunRaw(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(RepoPaths.SandboxBinary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (name, value) in env ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
+        foreach (string a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start bin/sandbox");
+        return Wait(process, TimeSpan.FromMinutes(1));
+    }
+
     public static CliRun Wait(Process process, TimeSpan timeout)
     {
         var stdout = new StringBuilder();
@@ -99,20 +124,9 @@ public sealed class SandboxCli : IDisposable
         return new CliRun(process.ExitCode, stdout.ToString(), stderr.ToString());
     }
 
-    public void Dispose()
-    {
-        if (!_ownsRoot)
-        {
-            return;
-        }
-
-        try
-        {
-            Directory.Delete(StateRoot, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a failing test may leave a busy mount; the assertion that failed says more than this would
-        }
-    }
+    /// <summary>
+    /// Reaps what killed launchers left on this root (as the next launch would), records anything still
+    /// left for the suite's final check, and removes a root this instance owns.
+    /// </summary>
+    public void Dispose() => StateRootJanitor.Release(StateRoot, remove: _ownsRoot);
 }

@@ -50,6 +50,18 @@ public static class OrphanReaper
         }
     }
 
+    /// <summary>
+    /// Reaps the containers recorded in abandoned ID leases of this state root and marks those slots
+    /// clean, instead of waiting for the next run that happens to take the same slot.
+    /// </summary>
+    public static Task ReapLeasesAsync(StateRoot root, string leaseDir = IdLease.DefaultDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return IdLease.ReleaseAbandonedAsync(
+            holder => holder.Split('\t') is [_, var stateDir, _] && stateDir.StartsWith(root.Path + "/", StringComparison.Ordinal),
+            ReapRecordAsync, leaseDir);
+    }
+
     /// <summary>Reaps every run directory under the state root whose launcher is gone.</summary>
     public static async Task ReapRunsAsync(StateRoot root)
     {

@@ -36,7 +36,7 @@ public sealed class SeparatorInserterTests
         string[] many = [.. Enumerable.Range(1, 150_000).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
         var (parsed, workload) = SeparatorInserter.Split(CliApp.Build(), ["run", "--trust", "trusted", "busybox", "echo", .. many]);
         Assert.Equal(["run", "--trust", "trusted", "busybox", "--"], parsed);
-        Assert.Equal(["echo", .. many], workload);
+        Assert.Equal(["echo", .. many], workload!);
         Assert.Empty(CliApp.Build().Parse(parsed).Errors);
     }
 
