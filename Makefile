@@ -41,9 +41,9 @@ $(BIN): $(SOURCES)
 test: build ## Run the whole test suite (root and the engines for integration tests)
 	@# microVM tests fetch the guest kernels once into $${SANDBOX_TEST_CACHE:-/var/cache/sandbox-tests} and reuse them.
 	@mkdir -p artifacts
-	@set +e; $(DOTNET) test $(TEST_PROJECT) -c Release --nologo 2>&1 | tee artifacts/test.log; status=$${PIPESTATUS[0]}; \
-	sed -nE 's/.*Failed: +([0-9]+), Passed: +([0-9]+), Skipped: +([0-9]+).*/tests: \2 passed, \1 failed, \3 skipped/p' artifacts/test.log | tail -1; \
-	exit $$status
+	@# Normal verbosity logs each skip's reason; the console hides the passed tests' lines.
+	@set +e; $(DOTNET) test $(TEST_PROJECT) -c Release --nologo --logger "console;verbosity=normal" 2>&1 | tee artifacts/test.log | grep -vE '^  Passed '; \
+	status=$${PIPESTATUS[0]}; tools/test-summary.sh artifacts/test.log; exit $$status
 
 demo: deps build ## Build, then run real sandboxed workloads
 	tests/demo.sh $(BIN)

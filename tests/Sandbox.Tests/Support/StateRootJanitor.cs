@@ -58,7 +58,7 @@ public static partial class StateRootJanitor
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Leaks.Enqueue($"{root}: could not be removed: {e.Message}");
+            Leaks.Enqueue($"state root {root} could not be removed: {e.Message}");
         }
     }
 
