@@ -163,17 +163,3 @@ public static partial class StateRootJanitor
     [GeneratedRegex("sb-[0-9a-f]{12}")]
     private static partial Regex SandboxId();
 }
-
-/// <summary>Runs once after every test: the suite fails if any of its state roots left something on the host.</summary>
-public sealed class HostLeftAsFound : IDisposable
-{
-    public void Dispose()
-    {
-        IReadOnlyList<string> leaks = StateRootJanitor.AllLeaks();
-        if (leaks.Count > 0)
-        {
-            throw new InvalidOperationException(
-                $"the test suite left {leaks.Count} thing(s) of its state roots on the host:\n  " + string.Join("\n  ", leaks));
-        }
-    }
-}
