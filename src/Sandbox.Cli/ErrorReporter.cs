@@ -19,12 +19,8 @@ internal static class ErrorReporter
     public static int Report(SandboxException e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        Write(e.Message, e.Hint, e.ExitCode);
-        if (Debug && (e.InnerException ?? e) is { StackTrace: not null } traced)
-        {
-            Console.Error.WriteLine(traced.ToString());
-        }
-
+        string? stack = Debug ? (e.InnerException ?? e).ToString() : null;
+        Write(e.Message, e.Hint, e.ExitCode, stack);
         return e.ExitCode;
     }
 
@@ -67,11 +63,11 @@ internal static class ErrorReporter
         }
     }
 
-    private static void Write(string message, string? hint, int exitCode)
+    private static void Write(string message, string? hint, int exitCode, string? stack = null)
     {
         if (Json)
         {
-            Console.Error.WriteLine(JsonSerializer.Serialize(new ErrorJson(message, hint, exitCode), ErrorJsonContext.Readable.ErrorJson));
+            Console.Error.WriteLine(JsonSerializer.Serialize(new ErrorJson(message, hint, exitCode, stack), ErrorJsonContext.Readable.ErrorJson));
             return;
         }
 
@@ -80,11 +76,20 @@ internal static class ErrorReporter
         {
             Console.Error.WriteLine($"  hint: {hint}");
         }
+
+        if (stack is not null)
+        {
+            Console.Error.WriteLine(stack);
+        }
     }
 }
 
-/// <summary>An error as --json prints it on stderr.</summary>
-internal sealed record ErrorJson(string Error, string? Hint, int ExitCode);
+/// <summary>An error as --json prints it on stderr (the stack trace only with SANDBOX_DEBUG=1).</summary>
+internal sealed record ErrorJson(
+    string Error,
+    string? Hint,
+    int ExitCode,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Stack);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ErrorJson))]
