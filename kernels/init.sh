@@ -77,7 +77,7 @@ each_volume volume_mount || fail "cannot mount the volumes"
 head -c "$length" <&3 >/run/bundle/config.json || fail "cannot receive the workload's config"
 # What the guest applies, said before it runs: the digest of the config crun gets and crun's version.
 digest=$(sha256sum /run/bundle/config.json) && version=$(crun --version | head -n 1) || fail "cannot read the config or crun"
-echo "applied ${digest%% *} $version" | tr -cd '[:print:]\n' >&3
+echo "applied ${digest%% *} $version" | tr -cd ' -~\n' >&3
 
 out=$(port sandbox.stdout); err=$(port sandbox.stderr)
 # A write to a port returns once the data is queued, not once the host has read it, so powering
@@ -111,7 +111,7 @@ status=$?
 # forwarders reach EOF.
 wait $fwd
 # crun's own failure (e.g. exec refused) is in its log, not the workload's stderr.
-engine=$(grep -m 1 '"level": *"error"' /run/crun.log 2>/dev/null | head -c 1024 | tr -cd '[:print:]')
+engine=$(grep -m 1 '"level": *"error"' /run/crun.log 2>/dev/null | head -c 1024 | tr -cd ' -~')
 [ -n "$engine" ] && echo "engine $engine" >&3
 oom=
 while read -r key value; do [ "$key" = oom_kill ] && [ "$value" != 0 ] && oom=" oom"; done </sys/fs/cgroup/sandbox/memory.events

@@ -298,7 +298,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             if (o.OutOfMemory)
             {
                 await Say(stderr, string.Create(CultureInfo.InvariantCulture,
-                    $"sandbox: the workload ran out of memory (limit {w.Limits.MemoryBytes >> 20} MiB) and the guest's memory cgroup killed it\n")).ConfigureAwait(false);
+                    $"sandbox: the workload reached its memory limit ({w.Limits.MemoryBytes >> 20} MiB): the out-of-memory killer in the guest killed a process\n")).ConfigureAwait(false);
             }
 
             return code;
