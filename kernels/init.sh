@@ -101,6 +101,17 @@ if [ "$stdin" = 1 ]; then
   cat <"$(port sandbox.stdin)" >/run/stdin 3>&- &
   in=/run/stdin
 fi
+# From here the host sends "signal N" (delivered to the workload, as a container runtime's kill
+# would) and, after the exit report, "poweroff"; EOF means the host went away.
+(
+  while read -r message arg <&3; do
+    case "$message:$arg" in
+      signal:[1-9] | signal:[1-9][0-9]) crun kill workload "$arg" 2>/dev/null ;;
+      poweroff:*) break ;;
+    esac
+  done
+) &
+listener=$!
 echo ready >&3; say ready
 # The host starts the workload's --timeout from here.
 echo started >&3
@@ -120,7 +131,7 @@ case "$outbytes:$errbytes" in
   *[!0-9:]* | :* | *:) echo "exit $status" >&3 ;;
   *) echo "exit $status $outbytes $errbytes$oom" >&3 ;;
 esac
-# The host answers once its end has all of it (EOF if the host went away).
-while read -r reply <&3; do [ "$reply" = poweroff ] && break; done
+# The host answers "poweroff" once its end has all of it (or goes away: EOF).
+wait $listener
 sync
 say "powering off"; reboot -f

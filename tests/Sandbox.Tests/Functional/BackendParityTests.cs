@@ -161,6 +161,24 @@ public sealed class BackendParityTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_signal_to_the_launcher_reaches_the_workload_in_both_backends()
+    {
+        foreach (string backend in new[] { "container", "microvm" })
+        {
+            using var launcher = _cli.Start(["run", "--trust", "trusted", "--backend", backend, _image, "sh", "-c",
+                "trap 'echo got-TERM; exit 3' TERM; echo up; sleep 60 & wait"], redirectStdin: true);
+            launcher.StandardInput.Close();
+            Assert.Equal("up", launcher.StandardOutput.ReadLine()); // the workload runs (after the boot, for the VM)
+            Assert.Equal(0, Tmds.Linux.LibC.kill(launcher.Id, 15));
+            var stderr = launcher.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            string stdout = await launcher.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+            Assert.True(launcher.WaitForExit(TimeSpan.FromSeconds(60)), $"{backend}: the launcher did not exit");
+            Assert.True(launcher.ExitCode == 3, $"{backend}: exit {launcher.ExitCode}\n{stdout}{await stderr}"); // its handler ran and chose the status
+            Assert.Equal("got-TERM\n", stdout);
+        }
+    }
+
     public void Dispose()
     {
         _cli.Run("image", "rm", _image);

@@ -42,6 +42,11 @@ public sealed class VmRunner
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private const int SigKill = 9;
 
+    /// <summary>How long a forwarded signal may go unanswered before SIGKILL (the container backend's grace).</summary>
+    public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan GuestUnresponsive = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a stream may deliver nothing while the host still expects bytes on it.</summary>
     public static readonly TimeSpan OutputStall = TimeSpan.FromSeconds(30);
 
@@ -70,6 +75,7 @@ public sealed class VmRunner
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         int? signal = null;
         bool timedOut = false, bootTimedOut = false;
+        Socket? workloadControl = null; // set once the guest started the workload: signals go to it from then on
         // Handled before the runtime starts: a signal that found no handler would end the launcher
         // at once (exit 128+N) and leave the VMM running under an orphaned runtime.
         var registrations = new List<PosixSignalRegistration>();
@@ -80,7 +86,13 @@ public sealed class VmRunner
                 registrations.Add(PosixSignalRegistration.Create(s, ctx =>
                 {
                     ctx.Cancel = true; // stay up to tear the VM down
-                    signal ??= n;
+                    if (Volatile.Read(ref workloadControl) is { } running)
+                    {
+                        _ = ForwardSignalAsync(running, n, () => signal ??= n, stop); // as the container backend does
+                        return;
+                    }
+
+                    signal ??= n; // still booting: there is no workload to tell
                     stop.Cancel();
                 }));
             }
@@ -137,6 +149,7 @@ public sealed class VmRunner
                 _ = ready.Task.ContinueWith(_ => trace.Mark("guest ready (kernel booted, init built the root)"), TaskScheduler.Default);
                 _ = started.Task.ContinueWith(_ =>
                 {
+                    Volatile.Write(ref workloadControl, controlSocket);
                     trace.Mark("workload handed to crun in the guest");
                     try
                     {
@@ -207,6 +220,29 @@ public sealed class VmRunner
             GuestEngineError = report.EngineError,
             OutOfMemory = report.OutOfMemory,
         };
+    }
+
+    /// <summary>
+    /// Forwards a signal the launcher got to the workload in the guest (init runs `crun kill`), then
+    /// SIGKILL after <see cref="KillGrace"/>, as the container backend does; the exit status then
+    /// comes from the guest as usual. A guest that still has not reported
+    /// <see cref="GuestUnresponsive"/> later is stopped from the host.
+    /// </summary>
+    private static async Task ForwardSignalAsync(Socket control, int signal, Action stoppedBySignal, CancellationTokenSource stop)
+    {
+        try
+        {
+            await control.SendAsync(Encoding.ASCII.GetBytes(ControlMessage.Signal(signal)), SocketFlags.None, stop.Token).ConfigureAwait(false);
+            await Task.Delay(KillGrace, stop.Token).ConfigureAwait(false);
+            await control.SendAsync(Encoding.ASCII.GetBytes(ControlMessage.Signal(SigKill)), SocketFlags.None, stop.Token).ConfigureAwait(false);
+            await Task.Delay(GuestUnresponsive, stop.Token).ConfigureAwait(false);
+            stoppedBySignal();
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // the run ended first
+        }
     }
 
     /// <summary>

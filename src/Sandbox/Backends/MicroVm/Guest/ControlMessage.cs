@@ -8,13 +8,17 @@ namespace Sandbox.Backends.MicroVm.Guest;
 /// before crun runs (the --timeout clock starts here), "engine MSG" if crun itself failed, then
 /// "exit N OUT ERR [oom]" (N the exit status, OUT and ERR the bytes it forwarded to the stdout and
 /// stderr ports, oom when the workload's cgroup had an OOM kill; "exit N" alone when it could not
-/// count them). The host answers <see cref="PowerOff"/>. Only init writes this port: the workload
+/// count them). The host answers <see cref="PowerOff"/>, and may send <see cref="Signal"/> lines while
+/// the workload runs. Only init writes this port: the workload
 /// never holds it.
 /// </summary>
 public abstract record ControlMessage
 {
     /// <summary>The host's reply to an exit report, once it has received the output the guest counted.</summary>
     public const string PowerOff = "poweroff\n";
+
+    /// <summary>Asks init to deliver signal N to the workload (`crun kill`).</summary>
+    public static string Signal(int signal) => string.Create(CultureInfo.InvariantCulture, $"signal {signal}\n");
 
     /// <summary>The longest line the host accepts; init's longest is an engine error cut to 1 KiB.</summary>
     public const int MaxLine = 4096;
