@@ -455,6 +455,43 @@ static int check_swapon(char **arg)
 	return report(0);
 }
 
+/* The exit-status forgery against a microVM's guest init: take any descriptor of
+ * any process it can see (pidfd_getfd) and write a forged report line into each
+ * one that is not its own stdio, then exit with the given status. "ok" means a
+ * descriptor was taken; the run's recorded status must still be the real one. */
+static int check_forge(char **arg)
+{
+	int status = (int)number(arg[0], 10);
+	static const char line[] = "exit 0 0 0\napplied 0000000000000000000000000000000000000000000000000000000000000000 forged\n";
+	int err = ESRCH, taken = 0;
+	for (pid_t pid = 1; pid < 256; pid++) {
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd < 0) {
+			if (errno != ESRCH)
+				err = errno;
+			continue;
+		}
+		for (int fd = 0; fd < 64; fd++) {
+			int got = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+			if (got < 0) {
+				if (errno != EBADF)
+					err = errno;
+				continue;
+			}
+			if (pid != getpid() || fd > 2) {
+				taken = 1;
+				if (write(got, line, sizeof line - 1) < 0)
+					err = errno;
+			}
+			close(got);
+		}
+		close(pidfd);
+	}
+	report(taken ? 0 : err);
+	fflush(stdout);
+	return status;
+}
+
 /* --- Host-wide state ----------------------------------------------------------- */
 
 /* Loading a kernel module is arbitrary kernel code execution. The fd is
@@ -573,6 +610,7 @@ static const struct check {
 	{ "ifaces", NULL, check_ifaces },
 	{ "signal", "SIGNUM", check_signal },
 	{ "sleep", "SECONDS", check_sleep },
+	{ "forge", "STATUS", check_forge },
 };
 
 static void usage(void)

@@ -38,11 +38,18 @@ internal static class AuditView
         {
             s.Append($"applied:  {a.Backend} via {a.Engine}, seccomp {a.SeccompProfile} sha256 {a.SeccompSha256 ?? "NONE"}\n");
             s.Append($"          capabilities {(a.Capabilities is { } c ? Shown([.. c.Bounding, .. c.Effective, .. c.Permitted, .. c.Inheritable, .. c.Ambient]) : "-")}");
-            s.Append($", uid map {string.Join(" ", a.UidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}, gid map {string.Join(" ", a.GidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}\n");
+            s.Append(a.UidMap.Count == 0 && a.GidMap.Count == 0 && a.Backend == "microvm"
+                ? ", no user namespace (the guest kernel is the boundary)\n"
+                : $", uid map {string.Join(" ", a.UidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}, gid map {string.Join(" ", a.GidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}\n");
             s.Append($"          namespaces {string.Join(",", a.Namespaces)}, read-only root {a.ReadonlyRoot}, no-new-privileges {a.NoNewPrivileges}, network {a.Network}\n");
             if (a.Kernel is not null || a.Accelerator is not null || a.Vmm is not null)
             {
                 s.Append($"          kernel {a.Kernel ?? "-"}, accelerator {a.Accelerator ?? "-"}, vmm {(a.Vmm is { } v ? $"uid {v.Uid}, seccomp {v.Seccomp}, namespaces {string.Join(",", v.Namespaces)}" : "-")}\n");
+            }
+
+            if (a.GuestConfirmation is { } g)
+            {
+                s.Append($"          guest init confirmed: {g}\n");
             }
         }
 

@@ -48,6 +48,13 @@ public sealed record AppliedHardening
 
     /// <summary>MicroVM only: how the VMM process itself was confined.</summary>
     public VmmConfinement? Vmm { get; init; }
+
+    /// <summary>
+    /// MicroVM only: what guest init said it handed its OCI runtime (runtime version and the SHA-256
+    /// of the config.json, which the host checked against the one it sent); null when the guest never
+    /// got that far.
+    /// </summary>
+    public string? GuestConfirmation { get; init; }
 }
 
 /// <summary>One volume mount: its target in the sandbox, whether writes are refused, and the mechanism.</summary>

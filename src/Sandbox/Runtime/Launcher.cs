@@ -121,15 +121,24 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
         audit.SandboxId = vm.Id;
-        int exit = await WithVolumesAsync(request, binds => microVm.RunAsync(
-            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout) { Volumes = binds },
-            runtime, vm.Seccomp, io, ct, applied =>
+        var workload = new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout)
+        {
+            Hostname = vm.Hostname,
+            Seccomp = seccompFor(decision.SeccompProfile), // the workload's, applied by crun inside the guest
+            SeccompProfile = decision.SeccompProfile,
+        };
+        var result = await WithVolumesAsync(request, binds => microVm.RunAsync(
+            workload with { Volumes = binds }, runtime, vm.Seccomp, io, ct, applied =>
             {
+                bool first = audit.Applied is null;
                 audit.Applied = applied;
-                audit.Started();
+                if (first)
+                {
+                    audit.Started(); // the second call only adds the guest's confirmation to the final record
+                }
             }), ct).ConfigureAwait(false);
-        audit.Finished(exit, timedOut: false);
-        return exit;
+        audit.Finished(result.ExitCode, result.TimedOut);
+        return result.ExitCode;
     }
 
     /// <summary>Holds each requested volume for the run (creating missing ones), then runs it in either backend.</summary>

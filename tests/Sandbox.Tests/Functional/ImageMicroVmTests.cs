@@ -30,10 +30,11 @@ public sealed class ImageMicroVmTests : IDisposable
             var imported = _cli.Run("image", "import", OwnedImage.Write(work), "--name", _name);
             Assert.True(imported.ExitCode == 0, imported.ToString());
             var run = _cli.Run(["run", "--trust", "untrusted", "-u", "1000:1000", _name, "--", "sh", "-c",
-                "id -u; stat -c '%u:%g %a' /home/app/secret /srv/drop /bin/busybox; cat /home/app/secret; echo x > /srv/drop/new && stat -c '%u:%g' /srv/drop/new; echo x > /etc/new || echo denied"],
+                "id -u; stat -c '%u:%g %a' /home/app/secret /srv/drop /bin/busybox; cat /home/app/secret; echo x > /tmp/new && stat -c '%u:%g' /tmp/new; echo x > /srv/drop/new || echo read-only; echo x > /etc/new || echo denied"],
                 stdin: string.Empty, TimeSpan.FromMinutes(3));
             Assert.True(run.ExitCode == 0, run.ToString());
-            Assert.Equal($"1000\n1000:1000 600\n1000:1000 770\n0:0 755\n{OwnedImage.Secret}1000:1000\ndenied\n", run.Stdout);
+            // The root is read-only, as in a container: the image user writes only to /tmp and volumes.
+            Assert.Equal($"1000\n1000:1000 600\n1000:1000 770\n0:0 755\n{OwnedImage.Secret}1000:1000\nread-only\ndenied\n", run.Stdout);
         }
         finally
         {

@@ -23,23 +23,34 @@ public static class RuntimeLog
                 continue;
             }
 
-            try
+            if (Error(line) is { } error)
             {
-                using var doc = JsonDocument.Parse(line);
-                var rootElement = doc.RootElement;
-                if (rootElement.TryGetProperty("level", out var level) && level.GetString() is "error" or "fatal"
-                    && rootElement.TryGetProperty("msg", out var msg))
-                {
-                    return msg.GetString();
-                }
-            }
-            catch (JsonException)
-            {
-                return line.Trim(); // not JSON: surface it verbatim rather than hide it
+                return error;
             }
         }
 
         return null;
+    }
+
+    /// <summary>The message of one log line that is an error ("level": "error" or "fatal"); a line that is not JSON counts as one.</summary>
+    public static string? Error(string line)
+    {
+        ArgumentNullException.ThrowIfNull(line);
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var rootElement = doc.RootElement;
+            return rootElement.ValueKind == JsonValueKind.Object
+                && rootElement.TryGetProperty("level", out var level) && level.ValueKind == JsonValueKind.String
+                && level.GetString() is "error" or "fatal"
+                && rootElement.TryGetProperty("msg", out var msg) && msg.ValueKind == JsonValueKind.String
+                ? msg.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return line.Trim(); // not JSON: surface it verbatim rather than hide it
+        }
     }
 
     /// <summary>Maps a runtime start failure onto the exit-code contract (126/127/125).</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Sandbox.Audit;
@@ -26,7 +27,17 @@ public sealed record MicroVmWorkload(
 {
     /// <summary>Named volumes, held by the launcher for the run; exported to the guest over virtio-9p.</summary>
     public IReadOnlyList<VolumeBind> Volumes { get; init; } = [];
+
+    public string Hostname { get; init; } = "sandbox";
+
+    /// <summary>The workload's seccomp filter, applied in the guest by crun, and its profile's name.</summary>
+    public required OciSeccomp Seccomp { get; init; }
+
+    public required string SeccompProfile { get; init; }
 }
+
+/// <summary>How a microVM run ended: the workload's exit code, and whether --timeout ended it.</summary>
+public sealed record MicroVmResult(int ExitCode, bool TimedOut);
 
 /// <summary>
 /// Runs one workload in a QEMU microVM: verified guest kernel, cached initramfs and root disk,
@@ -39,6 +50,13 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     public const string VmmSeccompProfile = "vmm";
 
     public const string TcgNotice = "sandbox: no hardware virtualization; the microVM runs under QEMU TCG emulation (slow)\n";
+
+    /// <summary>
+    /// Guest memory beyond the workload's limit, for the guest kernel, init and crun: the workload's
+    /// memory cgroup in the guest enforces --memory, so a hog is OOM-killed (137) and never starves
+    /// the guest kernel into a panic.
+    /// </summary>
+    public const long GuestOverheadMiB = 96;
 
     /// <summary>The checks that must pass before anything starts (QEMU present, kernel fetched and intact).</summary>
     public FetchedKernel Preflight(string? kernelName)
@@ -63,15 +81,14 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 "the microvm machine has eight virtio-mmio slots, two of which hold the root disk and the console");
         }
 
-        foreach (var v in volumes.Where(v => v.Target == GuestSpec.ToolsDir || v.Target.StartsWith(GuestSpec.ToolsDir + "/", StringComparison.Ordinal)))
-        {
-            throw new SandboxException(ErrorKind.InvalidArgument,
-                $"-v {v.Source}:{v.Target}: {GuestSpec.ToolsDir} holds the guest init's own tools", "mount the volume somewhere else");
-        }
     }
 
-    /// <param name="applied">Told what was actually applied (from the VMM jail's bundle) just before the VM starts.</param>
-    public async Task<int> RunAsync(
+    /// <param name="applied">
+    /// Told what is applied just before the VM starts: the workload's hardening from the config.json
+    /// the guest's crun gets, the VMM's jail from its bundle; told again after the run with the
+    /// guest's own confirmation (config digest, runtime version).
+    /// </param>
+    public async Task<MicroVmResult> RunAsync(
         MicroVmWorkload w, OciRuntime runtime, OciSeccomp vmmSeccomp, WorkloadIo io, CancellationToken ct,
         Action<AppliedHardening>? applied = null)
     {
@@ -120,7 +137,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
             var plan = new VmPlan(
                 kernel.Entry.MachineOptions, KernelCommandLine(kernel.Entry, accel), accel,
-                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20), Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
+                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB, Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
                 Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
                 ConsoleLog: InJail("console.log"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
@@ -139,16 +156,30 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp, kvmNode, volumes);
             string config = Path.Combine(bundle, "config.json");
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
-            applied?.Invoke(Applied(AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null)
-                with { Volumes = AppliedVolumes(argv, w.Volumes) });
+            var mounts = w.Volumes.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly)).ToList();
+            byte[] guestConfig = OciSpecBuilder.ToUtf8Json(GuestOciSpec.Build(
+                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts)));
+            string guestConfigPath = Path.Combine(bundle, "guest-config.json");
+            WritePrivate(guestConfigPath, guestConfig); // read back below like a container's bundle
+            var hardening = Applied(
+                AppliedHardeningReader.FromBundle(guestConfigPath, "crun (in the guest)", w.SeccompProfile),
+                AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null)
+                with { Volumes = AppliedVolumes(argv, w.Volumes) };
+            applied?.Invoke(hardening);
 
-            byte[] spec = GuestSpec.Message(GuestSpec.Script(w.Args, w.Env, w.Cwd, w.Uid, w.Gid), stdin,
-                [.. w.Volumes.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly))]);
+            string configSha256 = Convert.ToHexStringLower(SHA256.HashData(guestConfig));
+            byte[] spec = GuestSpec.Message(guestConfig, stdin, mounts);
             try
             {
                 var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket),
-                    spec, io, w.Timeout, trace, ct).ConfigureAwait(false);
-                return await ExitCodeAsync(outcome, Path.Combine(ioDir, "console.log"), w, kernel, io.Stderr).ConfigureAwait(false);
+                    spec, configSha256, io, w.Timeout, trace, ct).ConfigureAwait(false);
+                if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)
+                {
+                    applied?.Invoke(hardening with { GuestConfirmation = $"{confirmed.Runtime}; config.json sha256:{confirmed.ConfigSha256}" });
+                }
+
+                int exit = await ExitCodeAsync(outcome, Path.Combine(ioDir, "console.log"), w, kernel, io.Stderr).ConfigureAwait(false);
+                return new MicroVmResult(exit, outcome.TimedOut);
             }
             finally
             {
@@ -211,11 +242,14 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         return staged;
     }
 
-    /// <summary>The VM's record: guest kernel and accelerator, and the VMM's jail as its bundle says.</summary>
-    private static AppliedHardening Applied(AppliedHardening jail, FetchedKernel kernel, Accelerator accel, bool forced) => jail with
+    /// <summary>
+    /// The VM's record: the workload's hardening as the guest's crun gets it (the same fields as a
+    /// container's), the guest kernel and accelerator, and the VMM's jail as its bundle says.
+    /// </summary>
+    private static AppliedHardening Applied(AppliedHardening guest, AppliedHardening jail, FetchedKernel kernel, Accelerator accel, bool forced) => guest with
     {
         Backend = "microvm",
-        Engine = $"qemu (jailed by {jail.Engine})",
+        Engine = $"crun in the guest, under qemu (jailed by {jail.Engine})",
         Kernel = $"{kernel.Entry.Name} {kernel.Manifest.Version}",
         KernelSha256 = kernel.Manifest.VmlinuzSha256,
         Accelerator = (accel == Accelerator.Kvm ? "kvm" : "emulation") + (forced ? $" (forced by {AcceleratorOverride.Variable})" : ""),
@@ -228,6 +262,12 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
 
     private static async Task<int> ExitCodeAsync(VmOutcome o, string consoleLog, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
     {
+        if (o.ConfigMismatch)
+        {
+            throw new SandboxException(ErrorKind.EngineFailed,
+                $"the guest reported applying config sha256:{o.Applied?.ConfigSha256}, not the one the host sent; the microVM was stopped");
+        }
+
         if (o.OutputIncomplete)
         {
             await Say(stderr, string.Create(CultureInfo.InvariantCulture,
@@ -247,8 +287,20 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             return ExitCodes.FromSignal(9);
         }
 
+        if (o.GuestEngineError is { } engineError)
+        {
+            var (kind, message) = RuntimeLog.Classify(RuntimeLog.Error(engineError) ?? engineError);
+            throw new SandboxException(kind, $"crun in the guest could not start the workload: {message}");
+        }
+
         if (o.ExitCode is { } code)
         {
+            if (o.OutOfMemory)
+            {
+                await Say(stderr, string.Create(CultureInfo.InvariantCulture,
+                    $"sandbox: the workload reached its memory limit ({w.Limits.MemoryBytes >> 20} MiB): the out-of-memory killer in the guest killed a process\n")).ConfigureAwait(false);
+            }
+
             return code;
         }
 
@@ -270,6 +322,18 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             : entry.CommandLine;
 
     private static Task Say(Stream stderr, string text) => stderr.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
+
+    // 0600: the config holds the workload's environment, which may carry secrets.
+    private static void WritePrivate(string path, byte[] content)
+    {
+        using var file = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        file.Write(content);
+    }
 
     // The launcher listens; the jailed QEMU (its root is the leased host ID) connects as a client.
     private static Socket Listen(string dir, string name, uint owner)

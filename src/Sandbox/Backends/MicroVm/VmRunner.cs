@@ -11,20 +11,41 @@ namespace Sandbox.Backends.MicroVm;
 /// <summary>How a microVM run ended, before it is mapped to an exit code.</summary>
 /// <param name="OutputIncomplete">The guest's stdout/stderr may lack data: the host never received all the bytes the guest said it sent.</param>
 public sealed record VmOutcome(
-    int? ExitCode, bool TimedOut, int? Signal, bool BootTimedOut, int VmmExitCode, string VmmStderr, string? RuntimeError, bool OutputIncomplete = false);
+    int? ExitCode, bool TimedOut, int? Signal, bool BootTimedOut, int VmmExitCode, string VmmStderr, string? RuntimeError, bool OutputIncomplete = false)
+{
+    /// <summary>What guest init said it applied (config digest and runtime version); null if it never said.</summary>
+    public ControlMessage.Applied? Applied { get; init; }
+
+    /// <summary>The guest applied a config other than the one the host sent: the run was stopped.</summary>
+    public bool ConfigMismatch { get; init; }
+
+    /// <summary>The guest's OCI runtime failed to start the workload (its first logged error).</summary>
+    public string? GuestEngineError { get; init; }
+
+    /// <summary>The workload's memory cgroup in the guest killed a process.</summary>
+    public bool OutOfMemory { get; init; }
+}
 
 /// <summary>
 /// Supervises one jailed QEMU: accepts its connections on the launcher's sockets, sends the spec,
 /// streams stdout/stderr/stdin, reads the exit status on the control port, and kills the VM on
-/// --timeout, on SIGINT/SIGTERM/SIGHUP/SIGQUIT, or when the guest does not come up.
+/// --timeout (counted from the guest's "started", so booting never eats the workload's time), on
+/// SIGINT/SIGTERM/SIGHUP/SIGQUIT, when the guest does not start the workload within the boot budget,
+/// or when the guest says it applied a config other than the one sent.
 /// The guest powers off only when told to, after the host has received every byte of output the
 /// guest reported with its exit status; a slow sink (e.g. a pipe read slowly) only slows the run.
 /// </summary>
 public sealed class VmRunner
 {
+    /// <summary>The boot budget: from QEMU's start until guest init starts the workload.</summary>
     public static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private const int SigKill = 9;
+
+    /// <summary>How long a forwarded signal may go unanswered before SIGKILL (the container backend's grace).</summary>
+    public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan GuestUnresponsive = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a stream may deliver nothing while the host still expects bytes on it.</summary>
     public static readonly TimeSpan OutputStall = TimeSpan.FromSeconds(30);
@@ -35,7 +56,8 @@ public sealed class VmRunner
     public sealed record Sockets(Socket Control, Socket Stdout, Socket Stderr, Socket? Stdin);
 
     public static async Task<VmOutcome> RunAsync(
-        OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, WorkloadIo io, TimeSpan? timeout, PhaseTrace trace, CancellationToken ct)
+        OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, string configSha256, WorkloadIo io, TimeSpan? timeout,
+        PhaseTrace trace, CancellationToken ct)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
         var psi = new ProcessStartInfo(runtime.BinaryPath)
@@ -53,6 +75,7 @@ public sealed class VmRunner
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         int? signal = null;
         bool timedOut = false, bootTimedOut = false;
+        Socket? workloadControl = null; // set once the guest started the workload: signals go to it from then on
         // Handled before the runtime starts: a signal that found no handler would end the launcher
         // at once (exit 128+N) and leave the VMM running under an orphaned runtime.
         var registrations = new List<PosixSignalRegistration>();
@@ -63,7 +86,13 @@ public sealed class VmRunner
                 registrations.Add(PosixSignalRegistration.Create(s, ctx =>
                 {
                     ctx.Cancel = true; // stay up to tear the VM down
-                    signal ??= n;
+                    if (Volatile.Read(ref workloadControl) is { } running)
+                    {
+                        _ = ForwardSignalAsync(running, n, () => signal ??= n, stop); // as the container backend does
+                        return;
+                    }
+
+                    signal ??= n; // still booting: there is no workload to tell
                     stop.Cancel();
                 }));
             }
@@ -88,6 +117,8 @@ public sealed class VmRunner
         Task drainErr = DrainAsync(vmm.StandardError, vmmOutput);
 
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var report = new GuestReport();
         int? exitCode = null;
         bool outputIncomplete = false;
         StreamPump? stdoutPump = null, stderrPump = null;
@@ -95,11 +126,6 @@ public sealed class VmRunner
         Socket? stdinConnection = null;
         try
         {
-            if (timeout is { } t)
-            {
-                stop.CancelAfter(t);
-            }
-
             Socket[]? conns = await AcceptAllAsync(listeners, vmm, stop.Token).ConfigureAwait(false);
             if (conns is not null)
             {
@@ -109,7 +135,7 @@ public sealed class VmRunner
                 var stderrP = stderrPump = new StreamPump(conns[2], io.Stderr);
                 Socket controlSocket = conns[0];
                 CancellationToken stopToken = stop.Token;
-                control = ReadControlAsync(controlSocket, ready, e =>
+                control = ReadControlAsync(controlSocket, ready, started, report, configSha256, stop, e =>
                 {
                     if (exitCode is not null)
                     {
@@ -121,14 +147,30 @@ public sealed class VmRunner
                     acknowledged = AcknowledgeAsync(controlSocket, e, stdoutP, stderrP, () => outputIncomplete = true, stopToken);
                 });
                 _ = ready.Task.ContinueWith(_ => trace.Mark("guest ready (kernel booted, init built the root)"), TaskScheduler.Default);
+                _ = started.Task.ContinueWith(_ =>
+                {
+                    Volatile.Write(ref workloadControl, controlSocket);
+                    trace.Mark("workload handed to crun in the guest");
+                    try
+                    {
+                        if (timeout is { } t)
+                        {
+                            stop.CancelAfter(t); // the workload's own time starts now
+                        }
+                    }
+                    catch (ObjectDisposedException)
+                    {
+                        // the run is already over
+                    }
+                }, TaskScheduler.Default);
                 if (conns.Length > 3)
                 {
                     stdinConnection = conns[3];
                     _ = FeedStdinAsync(io.Stdin, stdinConnection);
                 }
 
-                Task booted = await Task.WhenAny(ready.Task, vmm.WaitForExitAsync(stop.Token), Task.Delay(BootTimeout, stop.Token)).ConfigureAwait(false);
-                bootTimedOut = !ready.Task.IsCompleted && !vmm.HasExited && !stop.IsCancellationRequested;
+                Task booted = await Task.WhenAny(started.Task, vmm.WaitForExitAsync(stop.Token), Task.Delay(BootTimeout, stop.Token)).ConfigureAwait(false);
+                bootTimedOut = !started.Task.IsCompleted && !vmm.HasExited && !stop.IsCancellationRequested;
                 if (!bootTimedOut)
                 {
                     await vmm.WaitForExitAsync(stop.Token).ConfigureAwait(false);
@@ -137,7 +179,7 @@ public sealed class VmRunner
         }
         catch (OperationCanceledException)
         {
-            timedOut = signal is null && !ct.IsCancellationRequested;
+            timedOut = signal is null && !ct.IsCancellationRequested && !report.ConfigMismatch;
         }
         finally
         {
@@ -171,7 +213,36 @@ public sealed class VmRunner
         stdinConnection?.Dispose();
         string? runtimeError = vmm.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null;
         return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, vmmOutput.ToString(), runtimeError,
-            outputIncomplete && signal is null && !timedOut);
+            outputIncomplete && signal is null && !timedOut)
+        {
+            Applied = report.Applied,
+            ConfigMismatch = report.ConfigMismatch,
+            GuestEngineError = report.EngineError,
+            OutOfMemory = report.OutOfMemory,
+        };
+    }
+
+    /// <summary>
+    /// Forwards a signal the launcher got to the workload in the guest (init runs `crun kill`), then
+    /// SIGKILL after <see cref="KillGrace"/>, as the container backend does; the exit status then
+    /// comes from the guest as usual. A guest that still has not reported
+    /// <see cref="GuestUnresponsive"/> later is stopped from the host.
+    /// </summary>
+    private static async Task ForwardSignalAsync(Socket control, int signal, Action stoppedBySignal, CancellationTokenSource stop)
+    {
+        try
+        {
+            await control.SendAsync(Encoding.ASCII.GetBytes(ControlMessage.Signal(signal)), SocketFlags.None, stop.Token).ConfigureAwait(false);
+            await Task.Delay(KillGrace, stop.Token).ConfigureAwait(false);
+            await control.SendAsync(Encoding.ASCII.GetBytes(ControlMessage.Signal(SigKill)), SocketFlags.None, stop.Token).ConfigureAwait(false);
+            await Task.Delay(GuestUnresponsive, stop.Token).ConfigureAwait(false);
+            stoppedBySignal();
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // the run ended first
+        }
     }
 
     /// <summary>
@@ -241,7 +312,21 @@ public sealed class VmRunner
         return first == accept ? await accept.ConfigureAwait(false) : null;
     }
 
-    private static async Task ReadControlAsync(Socket control, TaskCompletionSource ready, Action<ControlMessage.Exited> exited)
+    /// <summary>What guest init reported besides the exit status.</summary>
+    private sealed class GuestReport
+    {
+        public ControlMessage.Applied? Applied { get; set; }
+
+        public bool ConfigMismatch { get; set; }
+
+        public string? EngineError { get; set; }
+
+        public bool OutOfMemory { get; set; }
+    }
+
+    private static async Task ReadControlAsync(
+        Socket control, TaskCompletionSource ready, TaskCompletionSource started, GuestReport report, string configSha256,
+        CancellationTokenSource stop, Action<ControlMessage.Exited> exited)
     {
         using var stream = new NetworkStream(control, ownsSocket: true);
         using var reader = new StreamReader(stream, Encoding.ASCII);
@@ -251,10 +336,26 @@ public sealed class VmRunner
             {
                 switch (ControlMessage.Parse(line))
                 {
+                    case ControlMessage.Applied a when report.Applied is null:
+                        report.Applied = a;
+                        if (a.ConfigSha256 != configSha256)
+                        {
+                            report.ConfigMismatch = true; // never run a workload under a config the host did not send
+                            await stop.CancelAsync().ConfigureAwait(false);
+                        }
+
+                        break;
                     case ControlMessage.Ready:
                         ready.TrySetResult();
                         break;
+                    case ControlMessage.Started when report.Applied is not null && !report.ConfigMismatch:
+                        started.TrySetResult();
+                        break;
+                    case ControlMessage.Engine e:
+                        report.EngineError ??= e.Error;
+                        break;
                     case ControlMessage.Exited e:
+                        report.OutOfMemory = e.OutOfMemory;
                         exited(e);
                         break;
                 }

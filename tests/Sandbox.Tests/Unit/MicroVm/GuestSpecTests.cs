@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Sandbox.Backends.MicroVm.Guest;
 using Sandbox.Backends.MicroVm.Qemu;
@@ -7,47 +6,17 @@ namespace Sandbox.Tests.Unit.MicroVm;
 
 public sealed class GuestSpecTests
 {
-    [Theory]
-    [InlineData("plain")]
-    [InlineData("it's")]
-    [InlineData("'; reboot -f; echo '")]
-    [InlineData("$(id) `id` $HOME \\ \" * ?")]
-    [InlineData("line1\nline2")]
-    [InlineData("")]
-    public void Quoted_words_reach_the_shell_unchanged(string word)
-    {
-        var psi = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add($"printf '%s' {GuestSpec.Quote(word)}");
-        using var p = Process.Start(psi)!;
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.Equal(word, output);
-    }
-
     [Fact]
-    public void The_script_quotes_every_user_word_and_drops_to_the_requested_ids()
+    public void The_message_is_a_header_with_the_config_length_then_the_config_bytes()
     {
-        string script = GuestSpec.Script(["sh", "-c", "echo $X; exit 3"], ["X=a b", "PATH=/bin"], "/tmp/w", 1000, 1001);
-        Assert.Equal(
-            "/.sandbox/busybox mkdir -p -- '/tmp/w'\n"
-            + "cd -- '/tmp/w' || exit 125\n"
-            + "exec /.sandbox/busybox env -i 'X=a b' 'PATH=/bin' /.sandbox/busybox setpriv --nnp /.sandbox/busybox nsenter -S 1000 -G 1001 -- 'sh' '-c' 'echo $X; exit 3'\n",
-            script);
-        Assert.DoesNotContain("nsenter", GuestSpec.Script(["true"], [], "/", 0, 0), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void The_message_is_a_header_with_the_byte_length_then_the_script()
-    {
-        byte[] message = GuestSpec.Message("echo é\n", stdin: true);
-        Assert.Equal("spec 8 1 0\necho é\n", Encoding.UTF8.GetString(message));
+        byte[] message = GuestSpec.Message("{\"a\":\"é\"}"u8.ToArray(), stdin: true);
+        Assert.Equal("spec 10 1 0\n{\"a\":\"é\"}", Encoding.UTF8.GetString(message));
     }
 
     [Fact]
     public void Volume_lines_follow_the_header_with_the_target_as_the_rest_of_the_line()
     {
-        byte[] message = GuestSpec.Message("true\n", stdin: false,
+        byte[] message = GuestSpec.Message("true\n"u8.ToArray(), stdin: false,
             [new GuestMount("vol0", "/data", ReadOnly: false), new GuestMount("vol1", "/my samples/it's", ReadOnly: true)]);
         Assert.Equal("spec 5 0 2\nvolume vol0 rw /data\nvolume vol1 ro /my samples/it's\ntrue\n", Encoding.UTF8.GetString(message));
     }
@@ -57,7 +26,7 @@ public sealed class GuestSpecTests
     [InlineData("vol0", "relative")]
     [InlineData("vol 0", "/data")]
     public void A_mount_that_could_forge_a_line_is_refused(string tag, string target) =>
-        Assert.Throws<ArgumentException>(() => GuestSpec.Message("true\n", stdin: false, [new GuestMount(tag, target, ReadOnly: false)]));
+        Assert.Throws<ArgumentException>(() => GuestSpec.Message("true\n"u8.ToArray(), stdin: false, [new GuestMount(tag, target, ReadOnly: false)]));
 
     [Theory]
     [InlineData("exit 3", 3)]
@@ -77,8 +46,23 @@ public sealed class GuestSpecTests
     [InlineData("exit 3 4 -5")]
     [InlineData("exit 3 4 5 6")]
     [InlineData("exit 3  4 5")]
+    [InlineData("exit 3 4 5 OOM")]
+    [InlineData("applied abc crun")]
     [InlineData("garbage")]
     public void Anything_else_on_the_control_port_is_ignored(string line) => Assert.Null(ControlMessage.Parse(line));
+
+    [Fact]
+    public void Exit_lines_say_when_the_workload_ran_out_of_memory() =>
+        Assert.Equal(new ControlMessage.Exited(137, 5, 0, OutOfMemory: true), ControlMessage.Parse("exit 137 5 0 oom"));
+
+    [Fact]
+    public void The_guest_reports_what_it_applies_when_it_starts_and_what_crun_refused()
+    {
+        string sha = new('a', 64);
+        Assert.Equal(new ControlMessage.Applied(sha, "crun version 1.8.1"), ControlMessage.Parse($"applied {sha} crun version 1.8.1"));
+        Assert.IsType<ControlMessage.Started>(ControlMessage.Parse("started"));
+        Assert.Equal(new ControlMessage.Engine("{\"msg\": \"exec: x\"}"), ControlMessage.Parse("engine {\"msg\": \"exec: x\"}"));
+    }
 
     [Fact]
     public void The_host_tsc_rate_is_read_from_cpuinfo()

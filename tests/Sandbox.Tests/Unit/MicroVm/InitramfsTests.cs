@@ -1,5 +1,6 @@
 using System.Text;
 using Sandbox.Backends.MicroVm.Initramfs;
+using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.MicroVm;
 
@@ -22,6 +23,20 @@ public sealed class InitramfsTests
         Assert.Contains(entries, e => e is CpioEntry.CharDevice { Path: "dev/console", Major: 5, Minor: 1 });
         var order = Assert.IsType<CpioEntry.File>(entries.Single(e => e.Path == "etc/modules"));
         Assert.Equal("b\na\n", Encoding.UTF8.GetString(order.Content)); // the resolver's order, not sorted
+    }
+
+    [Fact]
+    public void The_listing_holds_init_busybox_the_modules_and_crun_with_its_libraries()
+    {
+        var entries = InitramfsBuilder.Entries([1], "#!/bin/busybox sh\n", [("virtio_mmio", [2])],
+            [new GuestFile("usr/bin/crun", [3]), new GuestFile("lib64/ld-linux-x86-64.so.2", [4]), new GuestFile("lib/x86_64-linux-gnu/libc.so.6", [5])]);
+        string listing = string.Join('\n', entries.Select(e => e switch
+        {
+            CpioEntry.Symlink l => $"{l.Path} -> {l.Target}",
+            CpioEntry.CharDevice d => $"{d.Path} c {d.Major}:{d.Minor} {Convert.ToString(d.Permissions, 8)}",
+            _ => $"{e.Path} {Convert.ToString(e.Permissions, 8)}",
+        })) + "\n";
+        Snapshot.Match("initramfs-listing.txt", listing);
     }
 
     [Fact]

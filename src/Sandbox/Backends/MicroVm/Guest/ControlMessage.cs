@@ -3,46 +3,82 @@ using System.Globalization;
 namespace Sandbox.Backends.MicroVm.Guest;
 
 /// <summary>
-/// What guest init says on the control port: "ready" once the workload's root is built, then
-/// "exit N OUT ERR" (N the exit status, OUT and ERR the bytes it forwarded to the stdout and stderr
-/// ports; "exit N" alone when it could not count them). The host answers <see cref="PowerOff"/>.
+/// What guest init says on the control port, in order: "applied SHA256 RUNTIME-VERSION" (the digest
+/// of the config.json it hands crun), "ready" once the workload's root is built, "started" just
+/// before crun runs (the --timeout clock starts here), "engine MSG" if crun itself failed, then
+/// "exit N OUT ERR [oom]" (N the exit status, OUT and ERR the bytes it forwarded to the stdout and
+/// stderr ports, oom when the workload's cgroup had an OOM kill; "exit N" alone when it could not
+/// count them). The host answers <see cref="PowerOff"/>, and may send <see cref="Signal"/> lines while
+/// the workload runs. Only init writes this port: the workload
+/// never holds it.
 /// </summary>
 public abstract record ControlMessage
 {
     /// <summary>The host's reply to an exit report, once it has received the output the guest counted.</summary>
     public const string PowerOff = "poweroff\n";
 
+    /// <summary>Asks init to deliver signal N to the workload (`crun kill`).</summary>
+    public static string Signal(int signal) => string.Create(CultureInfo.InvariantCulture, $"signal {signal}\n");
+
+    /// <summary>The longest line the host accepts; init's longest is an engine error cut to 1 KiB.</summary>
+    public const int MaxLine = 4096;
+
     public sealed record Ready : ControlMessage;
+
+    public sealed record Started : ControlMessage;
+
+    /// <param name="ConfigSha256">SHA-256 of the config.json the guest's runtime was given.</param>
+    /// <param name="Runtime">The runtime's own version line, e.g. "crun version 1.8.1".</param>
+    public sealed record Applied(string ConfigSha256, string Runtime) : ControlMessage;
+
+    /// <summary>The guest's OCI runtime failed before or while starting the workload (its first logged error).</summary>
+    public sealed record Engine(string Error) : ControlMessage;
 
     /// <param name="Stdout">Bytes the guest forwarded to the stdout port; null when unknown.</param>
     /// <param name="Stderr">Bytes the guest forwarded to the stderr port; null when unknown.</param>
-    public sealed record Exited(int Code, long? Stdout = null, long? Stderr = null) : ControlMessage;
+    /// <param name="OutOfMemory">The workload's memory cgroup killed a process.</param>
+    public sealed record Exited(int Code, long? Stdout = null, long? Stderr = null, bool OutOfMemory = false) : ControlMessage;
 
     /// <summary>Null for anything else (ignored, never trusted as an exit status).</summary>
     public static ControlMessage? Parse(string line)
     {
+        ArgumentNullException.ThrowIfNull(line);
         string t = line.Trim();
-        if (t == "ready")
+        switch (t)
         {
-            return new Ready();
+            case "ready":
+                return new Ready();
+            case "started":
+                return new Started();
         }
 
-        if (!t.StartsWith("exit ", StringComparison.Ordinal))
+        if (t.StartsWith("engine ", StringComparison.Ordinal))
         {
-            return null;
+            return new Engine(t[7..]);
         }
 
-        string[] f = t[5..].Split(' ');
+        if (t.StartsWith("applied ", StringComparison.Ordinal))
+        {
+            string[] a = t[8..].Split(' ', 2);
+            return a.Length == 2 && a[0].Length == 64 && a[0].All(char.IsAsciiHexDigitLower) ? new Applied(a[0], a[1]) : null;
+        }
+
+        return t.StartsWith("exit ", StringComparison.Ordinal) ? ParseExit(t[5..].Split(' ')) : null;
+    }
+
+    private static Exited? ParseExit(string[] f)
+    {
         if (!int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int code) || code is < 0 or > 255)
         {
             return null;
         }
 
+        bool Count(string s, out long n) => long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out n);
         return f.Length switch
         {
             1 => new Exited(code),
-            3 when long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out long o)
-                && long.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out long e) => new Exited(code, o, e),
+            3 when Count(f[1], out long o) && Count(f[2], out long e) => new Exited(code, o, e),
+            4 when f[3] == "oom" && Count(f[1], out long o) && Count(f[2], out long e) => new Exited(code, o, e, OutOfMemory: true),
             _ => null,
         };
     }

@@ -7,18 +7,20 @@ namespace Sandbox.Backends.MicroVm.Initramfs;
 
 /// <summary>
 /// The guest's initramfs: busybox-static with the applets init uses, the guest init script
-/// (kernels/init.sh), the kernel's modules and /etc/modules giving their load order. Cached under
-/// the state root by a digest of everything that goes in, so it is built once per kernel/busybox/init.
+/// (kernels/init.sh), the kernel's modules and /etc/modules giving their load order, and the OCI
+/// runtime (crun and its libraries) that starts the workload hardened. Cached under the state root
+/// by a digest of everything that goes in, so it is built once per kernel/busybox/init/runtime.
 /// </summary>
 public static class InitramfsBuilder
 {
     public const string BusyboxPath = "/bin/busybox";
 
-    private const string FormatVersion = "sandbox-initramfs-1";
+    private const string FormatVersion = "sandbox-initramfs-2";
 
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
-        ["sh", "mount", "insmod", "cat", "usleep", "mkdir", "mknod", "ln", "chmod", "cp", "rm", "head", "chroot", "sync", "reboot", "mkfifo", "tee", "wc"];
+        ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "cp", "rm", "head", "switch_root", "sync", "reboot", "mkfifo", "tee",
+            "wc", "sha256sum", "tr", "grep"];
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
 
@@ -28,15 +30,15 @@ public static class InitramfsBuilder
         byte[] busybox = File.Exists(BusyboxPath) ? File.ReadAllBytes(BusyboxPath) : throw new SandboxException(ErrorKind.HostUnsupported,
             $"the microVM initramfs needs {BusyboxPath}, which is missing", "apt-get install busybox-static (or run make deps)");
         var modules = kernel.Manifest.Modules.Select(m => (m.Name, Path: Path.Combine(kernel.Directory, "modules", m.Name + ".ko"))).ToList();
-        string key = Key(busybox, InitScript, kernel.Manifest.Modules);
         string dir = root.Ensure(Path.Combine(root.Path, "vm", "initramfs"), traversable: true);
-        string final = Path.Combine(dir, key + ".cpio");
+        var runtime = GuestRuntime.Files();
+        string final = Path.Combine(dir, Key(busybox, InitScript, kernel.Manifest.Modules, runtime) + ".cpio");
         if (File.Exists(final))
         {
             return final;
         }
 
-        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))));
+        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), runtime);
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
         File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
@@ -45,7 +47,8 @@ public static class InitramfsBuilder
     }
 
     /// <summary>The archive's members. Pure: the same inputs give the same list.</summary>
-    public static IReadOnlyList<CpioEntry> Entries(byte[] busybox, string initScript, IEnumerable<(string Name, byte[] Content)> modules)
+    public static IReadOnlyList<CpioEntry> Entries(
+        byte[] busybox, string initScript, IEnumerable<(string Name, byte[] Content)> modules, IReadOnlyList<GuestFile>? runtime = null)
     {
         var list = new List<CpioEntry>
         {
@@ -69,10 +72,29 @@ public static class InitramfsBuilder
         }
 
         list.Add(new CpioEntry.File("etc/modules", Encoding.UTF8.GetBytes(order.ToString())));
+        foreach (var file in runtime ?? [])
+        {
+            foreach (string parent in Parents(file.GuestPath).Where(p => !list.Any(e => e.Path == p)))
+            {
+                list.Add(new CpioEntry.Directory(parent));
+            }
+
+            list.Add(new CpioEntry.File(file.GuestPath, file.Content, 0x1ED /* 0755 */));
+        }
+
         return list;
     }
 
-    private static string Key(byte[] busybox, string init, IEnumerable<ModuleFile> modules)
+    // "a/b/c" -> "a", "a/b": the directories an entry needs, outermost first.
+    private static IEnumerable<string> Parents(string path)
+    {
+        for (int i = path.IndexOf('/', StringComparison.Ordinal); i > 0; i = path.IndexOf('/', i + 1))
+        {
+            yield return path[..i];
+        }
+    }
+
+    private static string Key(byte[] busybox, string init, IEnumerable<ModuleFile> modules, IReadOnlyList<GuestFile> runtime)
     {
         var text = new StringBuilder(FormatVersion).Append('\n')
             .Append(Convert.ToHexStringLower(SHA256.HashData(busybox))).Append('\n')
@@ -80,6 +102,11 @@ public static class InitramfsBuilder
         foreach (var m in modules)
         {
             text.Append(m.Name).Append(' ').Append(m.Sha256).Append('\n');
+        }
+
+        foreach (var f in runtime)
+        {
+            text.Append(f.GuestPath).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(f.Content))).Append('\n');
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));

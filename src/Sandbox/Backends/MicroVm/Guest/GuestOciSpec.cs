@@ -1,0 +1,54 @@
+using Sandbox.Backends.Container;
+using Sandbox.Policy;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.MicroVm.Guest;
+
+/// <summary>What the guest's crun needs to start the workload: the container backend's plan, minus host-side paths.</summary>
+public sealed record GuestPlan(
+    IReadOnlyList<string> Args, IReadOnlyList<string> Env, string WorkingDir, uint Uid, uint Gid, string Hostname,
+    ResourceLimits Limits, OciSeccomp Seccomp, IReadOnlyList<GuestMount> Volumes);
+
+/// <summary>
+/// The config.json guest init hands crun: the container backend's own hardened spec
+/// (<see cref="OciSpecBuilder"/>: no capabilities, no_new_privs, seccomp, rlimits, fresh /proc /dev
+/// /sys /tmp, masked and read-only paths, every namespace, read-only root, memory/CPU/pids limits)
+/// with three differences that come from where it runs. Pure: snapshot-tested.
+/// </summary>
+public static class GuestOciSpec
+{
+    /// <summary>The workload's root in the guest: the image disk under init's overlay.</summary>
+    public const string Rootfs = "/newroot";
+
+    /// <summary>Where init mounts volume shares (invisible to the workload, which sees only the binds).</summary>
+    public const string VolumesDir = "/run/volumes";
+
+    /// <summary>The workload's cgroup, below the one init reads OOM kills from.</summary>
+    public const string CgroupsPath = "/sandbox/workload";
+
+    public static OciSpec Build(GuestPlan plan)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var container = OciSpecBuilder.Build(new ContainerPlan(
+            "workload", Rootfs, plan.Args, plan.Env, plan.WorkingDir, plan.Uid, plan.Gid, default, plan.Hostname, plan.Limits, plan.Seccomp));
+        return container with
+        {
+            Mounts = [.. container.Mounts, .. plan.Volumes.Select(VolumeBind)],
+            Linux = container.Linux with
+            {
+                // 1. No user namespace: the guest kernel is the boundary and owns nothing else, and image
+                //    files keep their on-disk owners. Guest root without capabilities, behind no_new_privs
+                //    and seccomp, can use its own files and nothing more.
+                UidMappings = [],
+                GidMappings = [],
+                Namespaces = [.. container.Linux.Namespaces.Where(n => n.Type != "user")],
+                // 2. The guest's own cgroup2 tree, not the host's.
+                CgroupsPath = CgroupsPath,
+            },
+            // 3. Volumes are virtio-9p shares that init mounted; the workload gets bind mounts of them.
+        };
+    }
+
+    private static OciMount VolumeBind(GuestMount m) =>
+        new(m.Target, "bind", $"{VolumesDir}/{m.Tag}", m.ReadOnly ? ["rbind", "nosuid", "nodev", "ro"] : ["rbind", "nosuid", "nodev", "rw"]);
+}
