@@ -34,11 +34,15 @@ step "Untrusted is the default: a microVM with its own kernel (slow under TCG em
   sandbox run busybox -- sh -c "'uname -r; echo out; echo err >&2; exit 3'"
 set +e; sb run busybox -- sh -c 'uname -r; echo out; echo err >&2; exit 3'; echo "exit code: $?"; set -e
 
+step "Inside the guest the workload is hardened like a container: no capabilities, seccomp, its own PID namespace" \
+  sandbox run busybox -- sh -c "'grep -E \"CapEff|Seccomp:\" /proc/self/status; cat /proc/1/cmdline; echo; echo c > /proc/sysrq-trigger'"
+sb run busybox -- sh -c 'grep -E "CapEff|Seccomp:" /proc/self/status; cat /proc/1/cmdline; echo; echo c > /proc/sysrq-trigger' || true
+
 step "A named volume shared by both backends: written in a container, read in a microVM over virtio-9p" \
   "sandbox volume create cases --size 64M; sandbox run --trust trusted -v cases:/data busybox -- sh -c 'echo 42 > /data/answer'; sandbox run --trust untrusted -v cases:/data:ro busybox -- cat /data/answer"
 sb volume inspect cases >/dev/null 2>&1 || sb volume create cases --size 64M
 sb run --trust trusted -v cases:/data busybox -- sh -c 'echo 42 > /data/answer'
-sb run --trust untrusted -v cases:/data:ro busybox -- sh -c 'cat /data/answer; echo overwrite > /data/answer || echo "read-only: refused by the VMM"'
+sb run --trust untrusted -v cases:/data:ro busybox -- sh -c 'cat /data/answer; echo overwrite > /data/answer || echo "read-only: refused in the guest (and by the VMM)"'
 sb volume ls
 
 step "Why: the policy decision, rule and reasons" sandbox policy explain busybox -- ./sample

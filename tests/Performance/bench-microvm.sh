@@ -23,6 +23,8 @@ sb run --backend microvm --kernel "$KERNEL" busybox true
 sb run --backend microvm --kernel "$KERNEL" busybox sleep 1 & pid=$!
 for _ in $(seq 200); do conf=$(ls "$ROOT"/run/*/config.json 2>/dev/null | head -1 || true); [ -n "$conf" ] && break; sleep 0.05; done
 cp "$conf" "$WORK/config.json"
+for _ in $(seq 200); do [ -e "$(dirname "$conf")/guest-config.json" ] && break; sleep 0.05; done
+cp "$(dirname "$conf")/guest-config.json" "$WORK/guest-config.json"
 wait "$pid"
 mkdir -p "$WORK/io"
 # The jail reads its disk through an ID-mapped bind in the (now deleted) bundle; bare QEMU reads the
@@ -34,12 +36,9 @@ mapfile -t qemu < <(jq -r --arg io "$WORK/io" --arg disk "$disk" '
   | .process.args[] | reduce ($vm | to_entries[]) as $m (.; gsub($m.key; $m.value)) | gsub("/io/"; $io + "/")' "$WORK/config.json")
 qemu[0]=$(command -v qemu-system-x86_64)
 printf '%s\n' "${qemu[@]}" > "$WORK/qemu.argv"
-# The guest init's script for `true`, as the launcher writes it (GuestSpec.Script).
-cat > "$WORK/script" <<'SCRIPT'
-cd -- '/' || exit 125
-exec /.sandbox/busybox env -i 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' /.sandbox/busybox setpriv --nnp 'true'
-SCRIPT
-bare="python3 $HERE/qemu-peer.py $WORK/script $WORK/qemu.argv"
+# The workload's config.json for `sleep 1` as the launcher sent it; the bare run makes it `true`.
+jq '.process.args = ["true"]' "$WORK/guest-config.json" > "$WORK/guest-true.json"
+bare="python3 $HERE/qemu-peer.py $WORK/guest-true.json $WORK/qemu.argv"
 
 hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/results.json" \
   -n "sandbox microvm" "$BIN --root $ROOT run --backend microvm --kernel $KERNEL busybox true" \

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """The bare-QEMU baseline's host side of the guest protocol, and nothing more.
 
-Usage: qemu-peer.py SCRIPT_FILE ARGV_FILE   (ARGV_FILE: QEMU's argv, one word per line)
+Usage: qemu-peer.py CONFIG_JSON ARGV_FILE   (ARGV_FILE: QEMU's argv, one word per line)
 Listens on every unix socket the argv names (control, stdout, stderr, stdin), as the sandbox
-launcher does, starts QEMU unjailed, sends the guest init its spec ("spec LEN STDIN VOLUMES\n" + script)
-on the control port, closes stdin, drains the rest and exits with QEMU's status. No jail, no
-cgroup, no policy, no audit: the difference to `sandbox run` is what the launcher adds.
+launcher does, starts QEMU unjailed, sends the guest init its spec ("spec LEN STDIN VOLUMES\n" +
+the workload's config.json) on the control port, closes stdin, drains the output, answers the
+guest's "exit ..." line with "poweroff" (init waits for it) and exits with QEMU's status. No jail,
+no cgroup, no policy, no audit: the difference to `sandbox run` is what the launcher adds.
 """
 import os
 import re
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import threading
 
-script = open(sys.argv[1], "rb").read()
+config = open(sys.argv[1], "rb").read()
 qemu = open(sys.argv[2]).read().splitlines()
 paths = {m.group(2): m.group(1) for a in qemu for m in [re.search(r"socket,id=(\w+),path=(.+)$", a)] if m}
 listeners = {}
@@ -29,9 +30,25 @@ for path, name in paths.items():
 vmm = subprocess.Popen(qemu, stdin=subprocess.DEVNULL)
 conns = {name: s.accept()[0] for name, s in listeners.items()}
 stdin = "stdin" in conns
-conns["control"].sendall(b"spec %d %d 0\n" % (len(script), 1 if stdin else 0) + script)  # no volumes
+control = conns.pop("control")
+control.sendall(b"spec %d %d 0\n" % (len(config), 1 if stdin else 0) + config)  # no volumes
 if stdin:
     conns.pop("stdin").close()
+
+
+def answer(c):
+    """Reads init's lines; after its exit report, tells it to power off."""
+    pending = b""
+    while True:
+        data = c.recv(4096)
+        if not data:
+            return
+        pending += data
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if line.startswith(b"exit "):
+                c.sendall(b"poweroff\n")
+
 
 
 def drain(c):
@@ -40,6 +57,7 @@ def drain(c):
 
 
 threads = [threading.Thread(target=drain, args=(c,), daemon=True) for c in conns.values()]
+threads.append(threading.Thread(target=answer, args=(control,), daemon=True))
 for t in threads:
     t.start()
 code = vmm.wait()
