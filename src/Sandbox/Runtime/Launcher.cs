@@ -254,7 +254,6 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
-
     /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image. Not audited.</summary>
     private async Task<bool> TrialAsync(OciRuntime candidate)
     {

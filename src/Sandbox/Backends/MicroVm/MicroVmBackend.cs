@@ -323,7 +323,6 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
 
     private static Task Say(Stream stderr, string text) => stderr.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
 
-
     // The launcher listens; the jailed QEMU (its root is the leased host ID) connects as a client.
     private static Socket Listen(string dir, string name, uint owner)
     {
