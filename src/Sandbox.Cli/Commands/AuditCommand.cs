@@ -65,9 +65,9 @@ internal static class AuditCommand
 
     private static Command Verify()
     {
-        var key = new Option<string?>("--key") { Description = $"Audit key file: check every record's HMAC (default: ${AuditKey.EnvironmentVariable}, else {AuditKey.DefaultPath} when it exists)" };
-        var head = new Option<string?>("--head") { Description = "A head kept elsewhere (from an earlier verify): it must still be in the chain" };
-        var since = new Option<string?>("--since-head") { Description = "Check only the records after this remembered head (older segments archived)" };
+        var key = new Option<string?>("--key") { HelpName = "FILE", Description = $"Audit key file: check every record's HMAC (default: ${AuditKey.EnvironmentVariable}, else {AuditKey.DefaultPath} when it exists)" };
+        var head = new Option<string?>("--head") { HelpName = "SHA256", Description = "A head kept elsewhere (from an earlier verify): it must still be in the chain" };
+        var since = new Option<string?>("--since-head") { HelpName = "SHA256", Description = "Check only the records after this remembered head (older segments archived)" };
         var command = new Command("verify", "Check the hash chain (all segments); exit 0 when intact, 1 naming the first bad record");
         command.Options.Add(key);
         command.Options.Add(head);
@@ -184,12 +184,12 @@ internal static class AuditCommand
     /// <summary>--since/--until for ls and export; --rule/--backend/--outcome/--image for ls.</summary>
     private sealed class FilterOptions
     {
-        private readonly Option<string?> since = new("--since") { Description = "Only records at or after this UTC time (ISO 8601, e.g. 2026-12-01 or 2026-12-01T10:00:00Z)" };
-        private readonly Option<string?> until = new("--until") { Description = "Only records before this UTC time" };
-        private readonly Option<string?> rule = new("--rule") { Description = "Only records decided or refused by this rule" };
-        private readonly Option<string?> backend = new("--backend") { Description = "Only records decided for this backend (container, microvm)" };
-        private readonly Option<string?> outcome = new("--outcome") { Description = "Only records with this outcome (started, exited, timeout, refused, failed)" };
-        private readonly Option<string?> image = new("--image") { Description = "Only records of images matching this glob" };
+        private readonly Option<string?> since = new("--since") { HelpName = "TIME", Description = "Only records at or after this UTC time (ISO 8601, e.g. 2026-12-01 or 2026-12-01T10:00:00Z)" };
+        private readonly Option<string?> until = new("--until") { HelpName = "TIME", Description = "Only records before this UTC time" };
+        private readonly Option<string?> rule = new("--rule") { HelpName = "NAME", Description = "Only records decided or refused by this rule" };
+        private readonly Option<string?> backend = new("--backend") { HelpName = "BACKEND", Description = "Only records decided for this backend (container, microvm)" };
+        private readonly Option<string?> outcome = new("--outcome") { HelpName = "OUTCOME", Description = "Only records with this outcome (started, exited, timeout, refused, failed)" };
+        private readonly Option<string?> image = new("--image") { HelpName = "GLOB", Description = "Only records of images matching this glob" };
         private readonly bool selectors;
 
         public FilterOptions(Command command, bool withSelectors)

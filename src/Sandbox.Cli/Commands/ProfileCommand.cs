@@ -61,8 +61,8 @@ internal static class ProfileCommand
     private static Command Import()
     {
         var file = new Argument<string>("FILE") { Description = "A Docker/OCI seccomp JSON profile, e.g. /usr/share/containers/seccomp.json" };
-        var name = new Option<string?>("--name") { Description = "Name of the imported profile (default: the file name)" };
-        var output = new Option<string?>("--output", "-o") { Description = "Write the YAML to this new file instead of stdout" };
+        var name = new Option<string?>("--name") { HelpName = "NAME", Description = "Name of the imported profile (default: the file name)" };
+        var output = new Option<string?>("--output", "-o") { HelpName = "FILE", Description = "Write the YAML to this new file instead of stdout" };
         var command = new Command("import", "Turn a Docker/OCI seccomp JSON profile into this project's YAML; every group's why is marked to review");
         command.Arguments.Add(file);
         command.Options.Add(name);
