@@ -175,6 +175,35 @@ public sealed class AuditTrustTests : IDisposable
     }
 
     [Fact]
+    public async Task Rotating_while_launchers_append_keeps_one_unbroken_chain()
+    {
+        AuditKey key = AuditKey.Load(KeyFile(), Root);
+        var log = Log(key);
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            for (int i = 0; i < 25; i++)
+            {
+                // Each writer its own AuditLog, as each launcher process has.
+                Log(key).Append((seq, prev) => Record(seq, prev, $"writer-{w}"));
+            }
+        }, TestContext.Current.CancellationToken)).ToList();
+        var rotations = Task.Run(async () =>
+        {
+            for (int i = 0; i < 6; i++)
+            {
+                await Task.Delay(5, TestContext.Current.CancellationToken);
+                Log(null).Rotate();
+            }
+        }, TestContext.Current.CancellationToken);
+        await Task.WhenAll([.. writers, rotations]);
+
+        Assert.NotEmpty(log.Segments());
+        var v = AuditVerifier.Verify(log.ReadAllSegments(), new VerifyOptions(key));
+        Assert.True(v.Intact, v.Problem);
+        Assert.Equal(100, v.Records);
+    }
+
+    [Fact]
     public void An_empty_log_does_not_rotate() => Assert.Null(Log(null).Rotate());
 
     [Fact]
