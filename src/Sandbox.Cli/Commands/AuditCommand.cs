@@ -85,7 +85,7 @@ internal static class AuditCommand
             }
 
             string what = $"{log.Path}{(log.Segments().Count > 0 ? $" (+{log.Segments().Count} segment(s))" : "")}";
-            string keyed = options.Key is { } k ? $"; every MAC checked with {k.Path}" : "; unkeyed (no audit key)";
+            string keyed = options.Key is { } k ? $"; every MAC checked with {k.Path}" : $"; MACs not checked (no --key, ${AuditKey.EnvironmentVariable} or {AuditKey.DefaultPath})";
             if (v.Intact)
             {
                 string from = v.StartedAfter > 0 ? $" after record {v.StartedAfter}" : "";

@@ -76,6 +76,11 @@ internal static class ProfileCommand
             }
 
             string profileName = r.GetValue(name) ?? DefaultName(path);
+            if (DefaultName(profileName) != profileName)
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, $"--name '{profileName}' is not a valid profile name", "use up to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit");
+            }
+
             ImportResult result = DockerProfileImporter.Import(File.ReadAllText(path), path, profileName);
             string? target = r.GetValue(output);
             if (target is not null)
@@ -121,10 +126,12 @@ internal static class ProfileCommand
         return command;
     }
 
-    // "seccomp.json" -> "seccomp"; kept to the identifier the YAML format accepts.
+    // "seccomp.json" -> "seccomp"; kept to the identifier the YAML format accepts (a valid name maps to itself).
     private static string DefaultName(string path)
     {
-        string stem = Path.GetFileNameWithoutExtension(path).ToLowerInvariant();
+        string stem = path.EndsWith(".json", StringComparison.Ordinal) || path.Contains('/', StringComparison.Ordinal)
+            ? Path.GetFileNameWithoutExtension(path).ToLowerInvariant()
+            : path.ToLowerInvariant();
         string clean = new([.. stem.Select(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.' ? c : '-')]);
         clean = clean.TrimStart('-', '_', '.');
         return clean.Length == 0 ? "imported" : clean[..Math.Min(clean.Length, 64)];

@@ -103,6 +103,9 @@ public sealed class PolicyAuditCliTests : IDisposable
         Assert.Equal(125, run.ExitCode);
         Assert.Contains("is not a seccomp profile", run.Stderr, StringComparison.Ordinal);
         Assert.Equal(125, _cli.Run("profile", "import", Path.Combine(_dir, "missing.json")).ExitCode);
+        var badName = _cli.Run("profile", "import", "/usr/share/containers/seccomp.json", "--name", "Bad Name");
+        Assert.Equal(125, badName.ExitCode);
+        Assert.Contains("--name 'Bad Name' is not a valid profile name", badName.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
