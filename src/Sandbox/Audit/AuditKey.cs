@@ -69,6 +69,13 @@ public sealed class AuditKey
             throw Bad(full, $"is readable or writable by others (mode {Convert.ToString((int)mode, 8)})", $"chmod 0400 {full}");
         }
 
+        uint owner = Host.FileOwner.Get(full).Uid;
+        uint me = Tmds.Linux.LibC.geteuid();
+        if (owner != 0 && owner != me)
+        {
+            throw Bad(full, $"is owned by uid {owner}, not by root or uid {me}", $"chown root {full}: whoever owns the key can change it");
+        }
+
         byte[] bytes = File.ReadAllBytes(full);
         return bytes.Length is < MinBytes or > MaxBytes
             ? throw Bad(full, $"holds {bytes.Length} bytes, not {MinBytes} to {MaxBytes}", $"head -c 32 /dev/urandom > {full}")

@@ -124,6 +124,19 @@ public sealed class PolicyAuditRunsTests : IDisposable
         Assert.Contains($"the remembered head sha256 {head} is not in the log", withHead.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_run_whose_audit_key_is_unusable_fails_closed_before_the_workload_runs()
+    {
+        string key = Path.Combine(_dir, "loose.key");
+        File.WriteAllBytes(key, System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var run = Keyed(key, "run", "--trust", "trusted", "busybox", "sh", "-c", "echo RAN");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains($"audit key {key} is readable or writable by others", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("RAN", run.Stdout, StringComparison.Ordinal); // no unaudited workload
+        Assert.Empty(_cli.Run("audit", "ls", "--json").Stdout.Trim().Trim('[', ']').Trim()); // and nothing unkeyed was written
+    }
+
     // Rewrites every record of both files (exit codes changed to 0, MACs dropped) and rechains them from the genesis.
     private static void RebuildWithoutKey(params string[] files)
     {

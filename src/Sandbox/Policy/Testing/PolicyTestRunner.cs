@@ -27,6 +27,9 @@ public sealed record CaseResult(
 /// <summary>`policy test`: the policy, the cases file, and every case's result.</summary>
 public sealed record PolicyTestReport(string Policy, string PolicySha256, string Cases, IReadOnlyList<CaseResult> Results)
 {
+    /// <summary>`policy test --json` schema; members are only ever added.</summary>
+    public string Schema { get; init; } = "sandbox.policy.test/v1";
+
     public int Failed => Results.Count(r => !r.Passed);
 }
 
