@@ -31,6 +31,16 @@ public sealed class PolicyCasesTests
         Assert.Empty(PolicyLoader.Builtin().Rules.Select(r => r.Ref.Name).Except(report.Results.Select(r => r.Rule!)));
     }
 
+    [Theory]
+    [InlineData("ci-runners")]
+    [InlineData("legacy-apps")]
+    public void The_example_policies_pass_their_cases(string name)
+    {
+        string dir = Path.Combine(RepoPaths.Root, "docs", "policy-examples");
+        var report = PolicyTestRunner.Run(PolicyLoader.Load(Path.Combine(dir, name + ".yaml")), PolicyCaseParser.Load(Path.Combine(dir, name + ".tests.yaml")), ProfileCatalog.Resolve);
+        Assert.True(report.Failed == 0, PolicyTestText.Human(report));
+    }
+
     private const string WrongExpectation = """
         cases:
           - name: untrusted code in a container
