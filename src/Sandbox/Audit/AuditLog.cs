@@ -38,14 +38,14 @@ public sealed class AuditLog(string path, Func<AuditKey?>? key = null)
     /// <summary>Every segment then the live log, concatenated: one chain from the oldest kept record.</summary>
     public byte[] ReadAllSegments()
     {
-        var all = new List<byte>();
+        using var all = new MemoryStream();
         foreach (string segment in Segments())
         {
-            all.AddRange(AppendOnlyFile.ReadShared(segment));
+            all.Write(AppendOnlyFile.ReadShared(segment));
         }
 
-        all.AddRange(ReadAll());
-        return [.. all];
+        all.Write(ReadAll());
+        return all.ToArray();
     }
 
     /// <summary>
