@@ -37,7 +37,7 @@ internal static class PolicyCommand
             PolicyDocument policy = PolicyLoader.Named(policyFile).Policy;
             var report = PolicyTestRunner.Run(policy, PolicyCaseParser.Load(casesFile), ProfileCatalog.Resolve);
             Console.Out.Write(r.GetValue(GlobalOptions.Json)
-                ? JsonSerializer.Serialize(report, PolicyAuditJsonContext.Default.PolicyTestReport) + "\n"
+                ? JsonSerializer.Serialize(report, PolicyAuditJsonContext.Relaxed.PolicyTestReport) + "\n"
                 : PolicyTestText.Human(report));
             return Task.FromResult(report.Failed == 0 ? 0 : 1);
         }));
@@ -67,7 +67,7 @@ internal static class PolicyCommand
                 ? PolicyReplay.Run(AuditCommand.Records(r, out _).Select(x => x.Record), newPolicy, ProfileCatalog.Resolve)
                 : null;
             Console.Out.Write(r.GetValue(GlobalOptions.Json)
-                ? JsonSerializer.Serialize(new PolicyDiffOutput(PolicyDiffOutput.SchemaId, rules, replay), PolicyAuditJsonContext.Default.PolicyDiffOutput) + "\n"
+                ? JsonSerializer.Serialize(new PolicyDiffOutput(PolicyDiffOutput.SchemaId, rules, replay), PolicyAuditJsonContext.Relaxed.PolicyDiffOutput) + "\n"
                 : PolicyDiffText.Human(rules, replay));
             return Task.FromResult(0);
         }));

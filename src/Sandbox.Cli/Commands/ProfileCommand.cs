@@ -28,7 +28,7 @@ internal static class ProfileCommand
                 .Select(p => new ProfileSummary(p.Name, p.Description, p.Groups.Length, ProfileDigest.Sha256(OciSeccompEmitter.Emit(p))))];
             if (r.GetValue(GlobalOptions.Json))
             {
-                Console.Out.Write(JsonSerializer.Serialize<IReadOnlyList<ProfileSummary>>(all, ProfileJsonContext.Default.IReadOnlyListProfileSummary) + "\n");
+                Console.Out.Write(JsonSerializer.Serialize<IReadOnlyList<ProfileSummary>>(all, ProfileJsonContext.Relaxed.IReadOnlyListProfileSummary) + "\n");
             }
             else
             {
@@ -52,7 +52,7 @@ internal static class ProfileCommand
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(() =>
         {
             var view = ProfileView.From(ProfileCatalog.Resolve(r.GetValue(name)!));
-            Console.Out.Write(r.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(view, ProfileJsonContext.Default.ProfileView) + "\n" : view.Human());
+            Console.Out.Write(r.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(view, ProfileJsonContext.Relaxed.ProfileView) + "\n" : view.Human());
             return Task.FromResult(0);
         }));
         return command;
@@ -90,7 +90,7 @@ internal static class ProfileCommand
 
             if (r.GetValue(GlobalOptions.Json))
             {
-                Console.Out.Write(JsonSerializer.Serialize(new ImportView(profileName, target, result.Yaml, result.Notes), ProfileJsonContext.Default.ImportView) + "\n");
+                Console.Out.Write(JsonSerializer.Serialize(new ImportView(profileName, target, result.Yaml, result.Notes), ProfileJsonContext.Relaxed.ImportView) + "\n");
                 return Task.FromResult(0);
             }
 
@@ -120,7 +120,7 @@ internal static class ProfileCommand
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(() =>
         {
             ProfileDiffReport d = ProfileDiff.Compare(ProfileCatalog.Resolve(r.GetValue(a)!), ProfileCatalog.Resolve(r.GetValue(b)!));
-            Console.Out.Write(r.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(d, ProfileJsonContext.Default.ProfileDiffReport) + "\n" : ProfileDiff.Human(d));
+            Console.Out.Write(r.GetValue(GlobalOptions.Json) ? JsonSerializer.Serialize(d, ProfileJsonContext.Relaxed.ProfileDiffReport) + "\n" : ProfileDiff.Human(d));
             return Task.FromResult(0);
         }));
         return command;

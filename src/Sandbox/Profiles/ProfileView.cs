@@ -40,4 +40,14 @@ public sealed record ImportView(string Name, string? Output, string Yaml, IReadO
 [JsonSerializable(typeof(IReadOnlyList<ProfileSummary>))]
 [JsonSerializable(typeof(ProfileDiffReport))]
 [JsonSerializable(typeof(ImportView))]
-public sealed partial class ProfileJsonContext : JsonSerializerContext;
+public sealed partial class ProfileJsonContext : JsonSerializerContext
+{
+    /// <summary>For terminals and files, not HTML: "->" and "&amp;" stay as written.</summary>
+    // Built on first use: static initializers of partial classes run in no guaranteed order.
+    public static ProfileJsonContext Relaxed => relaxed ??= new(new System.Text.Json.JsonSerializerOptions(Default.Options)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    private static ProfileJsonContext? relaxed;
+}
