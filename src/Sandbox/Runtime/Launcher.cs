@@ -204,7 +204,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             var (rootfs, mounts) = MountRootfs(runDir, draft.Rootfs, lease, binds);
             var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
             string config = Path.Combine(runDir, "config.json");
-            WritePrivate(config, OciSpecBuilder.ToUtf8Json(spec));
+            PrivateFile.Create(config, OciSpecBuilder.ToUtf8Json(spec));
             if (audit is not null)
             {
                 audit.Applied = AppliedHardeningReader.FromBundle(config, runtime.Name, draft.SeccompProfile);
@@ -253,18 +253,6 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
 
     private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
         | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-
-    // 0600: the config holds the workload's environment, which may carry secrets.
-    private static void WritePrivate(string path, byte[] content)
-    {
-        using var file = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
-        file.Write(content);
-    }
 
     /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image. Not audited.</summary>
     private async Task<bool> TrialAsync(OciRuntime candidate)

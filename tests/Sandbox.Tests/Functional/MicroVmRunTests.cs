@@ -30,9 +30,11 @@ public sealed class MicroVmRunTests : IDisposable
     [Fact]
     public void The_legacy_5_10_kernel_gives_old_binaries_the_vsyscall_page()
     {
-        var run = Vm("--kernel", "debian-5.10", "busybox", "sh", "-c", "uname -r; grep vsyscall /proc/self/maps");
+        var run = Vm("--kernel", "debian-5.10", "busybox", "sh", "-c", "uname -r; grep vsyscall /proc/self/maps; grep -E '^(CapEff|Seccomp):' /proc/self/status");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.StartsWith("5.10.", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("CapEff:\t0000000000000000", run.Stdout, StringComparison.Ordinal); // the old kernel's guest is hardened too
+        Assert.Contains("Seccomp:\t2", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("r-xp", run.Stdout, StringComparison.Ordinal); // emulated: readable and executable
         Assert.Contains("[vsyscall]", run.Stdout, StringComparison.Ordinal);
     }

@@ -160,7 +160,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             byte[] guestConfig = OciSpecBuilder.ToUtf8Json(GuestOciSpec.Build(
                 new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts)));
             string guestConfigPath = Path.Combine(bundle, "guest-config.json");
-            WritePrivate(guestConfigPath, guestConfig); // read back below like a container's bundle
+            PrivateFile.Create(guestConfigPath, guestConfig); // read back below like a container's bundle
             var hardening = Applied(
                 AppliedHardeningReader.FromBundle(guestConfigPath, "crun (in the guest)", w.SeccompProfile),
                 AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null)
@@ -322,18 +322,6 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             : entry.CommandLine;
 
     private static Task Say(Stream stderr, string text) => stderr.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
-
-    // 0600: the config holds the workload's environment, which may carry secrets.
-    private static void WritePrivate(string path, byte[] content)
-    {
-        using var file = new FileStream(path, new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        });
-        file.Write(content);
-    }
 
     // The launcher listens; the jailed QEMU (its root is the leased host ID) connects as a client.
     private static Socket Listen(string dir, string name, uint owner)
