@@ -17,6 +17,7 @@ internal static class CliApp
         root.Subcommands.Add(VolumeCommand.Build());
         root.Subcommands.Add(PolicyCommand.Build());
         root.Subcommands.Add(AuditCommand.Build());
+        root.Subcommands.Add(ProfileCommand.Build());
         root.Subcommands.Add(KernelCommand.Build());
         return root;
     }

@@ -27,6 +27,12 @@ internal static class AuditView
         s.Append($"command:  {(r.Command.Count == 0 ? "(image default)" : string.Join(' ', r.Command))}\n");
         s.Append($"image:    {r.Image.Reference}{(r.Image.Digest is { } d ? $"@{d}" : "")}\n");
         s.Append($"policy:   {r.Policy?.Source ?? "-"} (sha256 {r.Policy?.Sha256 ?? "-"})\n");
+        if (r.Facts is { } f)
+        {
+            s.Append($"facts:    trust {f.Trust}, backend {f.Backend}, command {(f.Command.Count == 0 ? "-" : string.Join(' ', f.Command))}, volumes {Shown(f.Volumes.Select(v => $"{v.Name}:{v.Target}:{(v.ReadOnly ? "ro" : "rw")}{(v.WrittenByUntrusted ? " (tainted)" : "")}"))}");
+            s.Append($", binds {Shown(f.Binds)}, capabilities {Shown(f.Capabilities)}, network {f.Network}, kernel {f.Kernel ?? "-"}, host kernel {f.HostKernel ?? "-"}\n");
+        }
+
         s.Append($"rule:     {(r.Rule is { } rule ? $"{rule.Name} ({rule.File}:{rule.Line})" : "-")}\n");
         if (r.Decision is { } dec)
         {
@@ -60,6 +66,11 @@ internal static class AuditView
         }
 
         s.Append($"chain:    prev {r.Prev}\n          hash {r.Hash}\n");
+        if (r.Mac is { } mac)
+        {
+            s.Append($"          mac  {mac} (HMAC-SHA256 under the audit key)\n");
+        }
+
         return s.ToString();
     }
 

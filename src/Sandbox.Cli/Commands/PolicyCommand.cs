@@ -1,17 +1,76 @@
 using System.CommandLine;
+using System.Text.Json;
 using Sandbox.Policy;
+using Sandbox.Policy.Diff;
 using Sandbox.Policy.Explain;
+using Sandbox.Policy.Replay;
+using Sandbox.Policy.Testing;
+using Sandbox.Profiles;
+using Sandbox.Runtime;
 
 namespace Sandbox.Cli.Commands;
 
-/// <summary>`sandbox policy explain RUN-ARGS` and `sandbox policy validate FILE`.</summary>
+/// <summary>`sandbox policy explain RUN-ARGS | validate FILE | test FILE [CASES] | diff OLD NEW [--audit]`.</summary>
 internal static class PolicyCommand
 {
     public static Command Build()
     {
-        var command = new Command("policy", "Explain policy decisions and validate policy files");
+        var command = new Command("policy", "Explain policy decisions; validate, test and compare policy files");
         command.Subcommands.Add(Explain());
         command.Subcommands.Add(Validate());
+        command.Subcommands.Add(Test());
+        command.Subcommands.Add(Diff());
+        return command;
+    }
+
+    private static Command Test()
+    {
+        var file = new Argument<string>("FILE") { Description = "Policy YAML file, or 'builtin' for the built-in policy" };
+        var cases = new Argument<string?>("CASES") { Description = "Cases YAML file (default: FILE with .yaml replaced by .tests.yaml)", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("test", "Check a policy against cases (workload facts -> expected decision); exit 1 naming each mismatch");
+        command.Arguments.Add(file);
+        command.Arguments.Add(cases);
+        command.SetAction((r, ct) => ErrorReporter.GuardAsync(() =>
+        {
+            string policyFile = r.GetValue(file)!;
+            string casesFile = r.GetValue(cases) ?? DefaultCases(policyFile);
+            PolicyDocument policy = PolicyLoader.Named(policyFile).Policy;
+            var report = PolicyTestRunner.Run(policy, PolicyCaseParser.Load(casesFile), ProfileCatalog.Resolve);
+            Console.Out.Write(r.GetValue(GlobalOptions.Json)
+                ? JsonSerializer.Serialize(report, PolicyAuditJsonContext.Relaxed.PolicyTestReport) + "\n"
+                : PolicyTestText.Human(report));
+            return Task.FromResult(report.Failed == 0 ? 0 : 1);
+        }));
+        return command;
+    }
+
+    private static string DefaultCases(string policyFile) =>
+        policyFile != PolicyLoader.BuiltinName && policyFile.EndsWith(".yaml", StringComparison.Ordinal)
+            ? policyFile[..^".yaml".Length] + ".tests.yaml"
+            : throw new SandboxException(ErrorKind.InvalidArgument, $"no cases file given for '{policyFile}'", "give one: sandbox policy test FILE CASES.yaml");
+
+    private static Command Diff()
+    {
+        var oldFile = new Argument<string>("OLD") { Description = "Policy YAML file, or 'builtin'" };
+        var newFile = new Argument<string>("NEW") { Description = "Policy YAML file, or 'builtin'" };
+        var audit = new Option<bool>("--audit") { Description = "Also decide every run in the audit log again under NEW and list those decided differently" };
+        var command = new Command("diff", "Rules added, removed, moved or changed between two policies; with --audit, the recorded runs NEW would decide differently");
+        command.Arguments.Add(oldFile);
+        command.Arguments.Add(newFile);
+        command.Options.Add(audit);
+        command.SetAction((r, ct) => ErrorReporter.GuardAsync(() =>
+        {
+            var (oldPolicy, oldText) = PolicyLoader.Named(r.GetValue(oldFile)!);
+            var (newPolicy, newText) = PolicyLoader.Named(r.GetValue(newFile)!);
+            PolicyDiffReport rules = PolicyRuleDiff.Compare(oldPolicy, oldText, newPolicy, newText);
+            ReplayReport? replay = r.GetValue(audit)
+                ? PolicyReplay.Run(AuditCommand.Records(r, out _).Select(x => x.Record), newPolicy, ProfileCatalog.Resolve)
+                : null;
+            Console.Out.Write(r.GetValue(GlobalOptions.Json)
+                ? JsonSerializer.Serialize(new PolicyDiffOutput(PolicyDiffOutput.SchemaId, rules, replay), PolicyAuditJsonContext.Relaxed.PolicyDiffOutput) + "\n"
+                : PolicyDiffText.Human(rules, replay));
+            return Task.FromResult(0);
+        }));
         return command;
     }
 

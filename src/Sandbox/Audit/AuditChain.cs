@@ -12,10 +12,11 @@ public static class AuditChain
     /// <summary>SHA-256 of one line's exact bytes, without its trailing newline.</summary>
     public static string LineHash(ReadOnlySpan<byte> line) => Convert.ToHexStringLower(SHA256.HashData(line));
 
-    /// <summary>The line (no newline) for <paramref name="record"/>, with its own hash filled in.</summary>
-    public static byte[] Seal(AuditRecord record)
+    /// <summary>The line (no newline) for <paramref name="record"/>, with its MAC (when keyed) and its own hash filled in.</summary>
+    public static byte[] Seal(AuditRecord record, AuditKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(record);
+        record = record with { Mac = key?.Mac(record) };
         var sealedRecord = record with { Hash = ContentHash(record) };
         return JsonSerializer.SerializeToUtf8Bytes(sealedRecord, AuditJsonContext.Default.AuditRecord);
     }

@@ -33,6 +33,9 @@ public sealed record AuditRecord
 
     public AuditPolicy? Policy { get; init; }
 
+    /// <summary>What policy decided on (trust, image, command, volumes, binds, limits…); absent in records of older versions.</summary>
+    public AuditFacts? Facts { get; init; }
+
     public AuditRule? Rule { get; init; }
 
     public AuditDecision? Decision { get; init; }
@@ -52,6 +55,9 @@ public sealed record AuditRecord
     public string? Error { get; init; }
 
     public string Prev { get; init; } = "";
+
+    /// <summary>HMAC-SHA256 of the record without <see cref="Mac"/> and <see cref="Hash"/>, under the audit key; null in an unkeyed log.</summary>
+    public string? Mac { get; init; }
 
     public string? Hash { get; init; }
 }

@@ -86,6 +86,27 @@ public sealed unsafe class AppendOnlyFile : IDisposable
         return file.ReadTail(file.Length);
     }
 
+    /// <summary>
+    /// Whether <paramref name="path"/> still names this open file: false once a rotation renamed it
+    /// away while this process waited for the lock (the caller then reopens the path).
+    /// </summary>
+    public bool IsStillAt(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] name = [.. System.Text.Encoding.UTF8.GetBytes(path), 0];
+        stat mine, named;
+        fixed (byte* p = name)
+        {
+            // SAFETY: p is NUL-terminated and pinned; the stat buffers are locals the kernel fills.
+            if (fstat(fd, &mine) != 0 || lstat(p, &named) != 0)
+            {
+                return false;
+            }
+        }
+
+        return mine.st_ino == named.st_ino && mine.st_dev == named.st_dev;
+    }
+
     public long Length
     {
         get

@@ -42,6 +42,22 @@ public static class PolicyLoader
     /// <summary>--policy FILE, or the built-in policy when <paramref name="path"/> is null.</summary>
     public static PolicyDocument Resolve(string? path) => path is null ? Builtin() : Load(path);
 
+    /// <summary>What `policy test` and `policy diff` accept for a policy: a file, or the word "builtin".</summary>
+    public const string BuiltinName = "builtin";
+
+    /// <summary>A policy named on the command line, and its exact text (for a rule-by-rule diff).</summary>
+    public static (PolicyDocument Policy, string Text) Named(string pathOrBuiltin)
+    {
+        ArgumentNullException.ThrowIfNull(pathOrBuiltin);
+        if (pathOrBuiltin == BuiltinName)
+        {
+            return (Builtin(), BuiltinText());
+        }
+
+        PolicyDocument policy = Load(pathOrBuiltin);
+        return (policy, File.ReadAllText(pathOrBuiltin, Encoding.UTF8));
+    }
+
     public static PolicyDocument Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

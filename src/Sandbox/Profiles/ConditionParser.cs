@@ -3,20 +3,51 @@ using YamlDotNet.RepresentationModel;
 
 namespace Sandbox.Profiles;
 
-/// <summary>Reads a group's <c>when</c>: <c>{arg, in: [...]}</c> or <c>{arg, maskedEq: {mask, value}}</c>.</summary>
+/// <summary>
+/// Reads a group's <c>when</c>: <c>{arg, in: [...]}</c>, <c>{arg, maskedEq: {mask, value}}</c>,
+/// <c>{arg, notEq: V}</c>, or a list of those on different arguments, all of which must hold.
+/// </summary>
 internal static class ConditionParser
 {
     public static ArgCondition Read(YamlReader r, YamlNode node)
     {
+        if (node is not YamlSequenceNode list)
+        {
+            return ReadOne(r, node);
+        }
+
+        if (list.Children.Count < 2)
+        {
+            throw r.Fail(node, "a when list needs at least two conditions", "write a single condition as a mapping: when: {arg: 0, in: [...]}");
+        }
+
+        var parts = ImmutableArray.CreateBuilder<ArgCondition>(list.Children.Count);
+        foreach (YamlNode item in list.Children)
+        {
+            ArgCondition part = ReadOne(r, item);
+            if (parts.Any(p => p.Arg == part.Arg))
+            {
+                throw r.Fail(item, $"arg {part.Arg} is tested twice in one when list", "seccomp cannot AND two comparisons of one argument (runtimes turn them into OR); test each argument once");
+            }
+
+            parts.Add(part);
+        }
+
+        return new ArgAllOf(parts.MoveToImmutable());
+    }
+
+    private static ArgCondition ReadOne(YamlReader r, YamlNode node)
+    {
         YamlMappingNode map = r.Mapping(node, "when");
         RefuseNotIn(r, map);
-        YamlFields f = r.Fields(map, "when", ["arg"], ["in", "maskedEq"]);
+        YamlFields f = r.Fields(map, "when", ["arg"], ["in", "maskedEq", "notEq"]);
         int arg = ArgValueParser.Index(r, f["arg"]);
-        return (f.Optional("in"), f.Optional("maskedEq")) switch
+        return (f.Optional("in"), f.Optional("maskedEq"), f.Optional("notEq")) switch
         {
-            ({ } values, null) => new ArgEqualsAny(arg, ReadIn(r, values)),
-            (null, { } masked) => ReadMaskedEq(r, arg, masked),
-            _ => throw r.Fail(map, "when needs exactly one of 'in' or 'maskedEq'", "use 'in: [...]' to match listed values, or 'maskedEq: {mask: [...], value: 0}' to test bits"),
+            ({ } values, null, null) => new ArgEqualsAny(arg, ReadIn(r, values)),
+            (null, { } masked, null) => ReadMaskedEq(r, arg, masked),
+            (null, null, { } other) => new ArgNotEquals(arg, ArgValueParser.Value(r, other, "notEq")),
+            _ => throw r.Fail(map, "when needs exactly one of 'in', 'maskedEq' or 'notEq'", "use 'in: [...]' to match listed values, 'maskedEq: {mask: [...], value: 0}' to test bits, or 'notEq: V' to exclude one value"),
         };
     }
 
@@ -29,7 +60,7 @@ internal static class ConditionParser
         {
             if (key is YamlScalarNode { Value: "notIn" })
             {
-                throw r.Fail(key, "'notIn' is not supported", "seccomp cannot AND several comparisons of one argument (libseccomp refuses it; runc and crun turn it into OR); list the allowed values with 'in' instead");
+                throw r.Fail(key, "'notIn' is not supported", "seccomp cannot AND several comparisons of one argument (libseccomp refuses it; runc and crun turn it into OR); list the allowed values with 'in', or exclude a single value with 'notEq'");
             }
         }
     }

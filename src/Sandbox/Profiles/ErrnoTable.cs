@@ -35,4 +35,10 @@ internal static class ErrnoTable
     public static IEnumerable<string> Names => ByName.Keys.Order(StringComparer.Ordinal);
 
     public static bool TryGetNumber(string name, out uint number) => ByName.TryGetValue(name, out number);
+
+    public static bool TryGetName(uint number, out string name)
+    {
+        name = ByName.FirstOrDefault(e => e.Value == number).Key;
+        return name is not null;
+    }
 }

@@ -7,9 +7,10 @@ namespace Sandbox.Profiles;
 /// <summary>Reads one entry of <c>groups</c> and checks it against the table and the groups before it.</summary>
 internal sealed class GroupParser(YamlReader r, SeccompAction defaultAction, string? defaultErrno)
 {
-    // Syscall -> the group that listed it first. One group per syscall keeps precedence out of the
-    // picture: libseccomp's rules for one syscall with different actions are hard to reason about.
-    private readonly Dictionary<string, (string Group, Mark At)> owners = new(StringComparer.Ordinal);
+    // Syscall -> the groups that list it. A syscall is in one group, or in several conditional groups
+    // that never match the same call with different actions: precedence stays out of the picture
+    // (libseccomp's choice between overlapping rules with different actions is hard to reason about).
+    private readonly Dictionary<string, List<(SyscallGroup Group, Mark At)>> owners = new(StringComparer.Ordinal);
     private readonly HashSet<string> groupNames = new(StringComparer.Ordinal);
 
     public SyscallGroup Read(YamlNode node)
@@ -32,7 +33,8 @@ internal sealed class GroupParser(YamlReader r, SeccompAction defaultAction, str
         }
 
         ArgCondition? when = f.Optional("when") is { } w ? ConditionParser.Read(r, w) : null;
-        return new SyscallGroup(name, why, action, errno, ReadSyscalls(f["syscalls"], name), when);
+        var group = new SyscallGroup(name, why, action, errno, [], when);
+        return group with { Syscalls = ReadSyscalls(f["syscalls"], group) };
     }
 
     private SeccompAction ReadAction(YamlNode node, string what)
@@ -61,8 +63,9 @@ internal sealed class GroupParser(YamlReader r, SeccompAction defaultAction, str
             : ProfileParser.Errno(r, node);
     }
 
-    private ImmutableArray<string> ReadSyscalls(YamlNode node, string group)
+    private ImmutableArray<string> ReadSyscalls(YamlNode node, SyscallGroup current)
     {
+        string group = current.Name;
         YamlSequenceNode list = r.Sequence(node, $"syscalls of group '{group}'");
         if (list.Children.Count == 0)
         {
@@ -78,12 +81,27 @@ internal sealed class GroupParser(YamlReader r, SeccompAction defaultAction, str
                 throw r.Fail(item, $"unknown syscall '{name}'{ProfileError.DidYouMean(name, SyscallTable.Names)}", "names must exist in the x86-64 syscall table (tools/gen-syscall-table.sh); 32-bit variants such as fstat64 do not");
             }
 
-            if (owners.TryGetValue(name, out var owner))
+            if (owners.TryGetValue(name, out var others))
             {
-                throw r.Fail(item, $"syscall '{name}' is already listed in group '{owner.Group}' (line {owner.At.Line}, column {owner.At.Column})", "list each syscall in one group only; use 'when: {arg: N, in: [...]}' to allow several argument values");
+                foreach ((SyscallGroup other, Mark at) in others)
+                {
+                    if (other.When is null || current.When is null || other.Name == group)
+                    {
+                        throw r.Fail(item, $"syscall '{name}' is already listed in group '{other.Name}' (line {at.Line}, column {at.Column})", "list each syscall in one group only; use 'when: {arg: N, in: [...]}' to allow several argument values");
+                    }
+
+                    if ((other.Action, other.Errno) != (current.Action, current.Errno) && ArgOverlap.Overlaps(other.When, current.When))
+                    {
+                        throw r.Fail(item, $"syscall '{name}' is also in group '{other.Name}' (line {at.Line}, column {at.Column}) with another action, and both conditions can match the same call", "make the conditions exclusive (e.g. 'in: [9]' here and 'notEq: 9' there), so every call has one answer");
+                    }
+                }
+            }
+            else
+            {
+                owners[name] = others = [];
             }
 
-            owners[name] = (group, item.Start);
+            others.Add((current, item.Start));
             names.Add(name);
         }
 

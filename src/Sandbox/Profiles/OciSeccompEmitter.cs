@@ -30,9 +30,19 @@ public static class OciSeccompEmitter
                     }
 
                     break;
-                case ArgMaskedEquals masked:
-                    // OCI/libseccomp: value is the mask, valueTwo the expected result of arg & mask.
-                    rules.Add(new OciSyscallRule(names, action, errno, [new OciSyscallArg((uint)masked.Arg, masked.Mask, "SCMP_CMP_MASKED_EQ", masked.Value)]));
+                case ArgMaskedEquals or ArgNotEquals:
+                    rules.Add(new OciSyscallRule(names, action, errno, [.. Alternatives(group.When).Single()]));
+                    break;
+                case ArgAllOf all:
+                    // One rule ANDs its comparisons (each on its own argument); an 'in' part multiplies the rules.
+                    IEnumerable<OciSyscallArg[]> combos = [[]];
+                    foreach (ArgCondition part in all.Parts)
+                    {
+                        var choices = Alternatives(part).ToList();
+                        combos = combos.SelectMany(c => choices.Select(choice => (OciSyscallArg[])[.. c, .. choice])).ToList();
+                    }
+
+                    rules.AddRange(combos.Select(args => new OciSyscallRule(names, action, errno, args)));
                     break;
                 default:
                     throw new InvalidOperationException($"unhandled condition {group.When.GetType().Name}");
@@ -41,6 +51,16 @@ public static class OciSeccompEmitter
 
         return new OciSeccomp(Action(profile.DefaultAction), Errno(profile.DefaultErrno), [.. profile.Architectures.Select(Architecture)], rules);
     }
+
+    // The comparisons a single-argument condition becomes: one alternative (rule) per 'in' value.
+    private static IEnumerable<OciSyscallArg[]> Alternatives(ArgCondition c) => c switch
+    {
+        ArgEqualsAny any => any.Values.Select(v => (OciSyscallArg[])[new OciSyscallArg((uint)any.Arg, v, "SCMP_CMP_EQ")]),
+        // OCI/libseccomp: value is the mask, valueTwo the expected result of arg & mask.
+        ArgMaskedEquals m => [[new OciSyscallArg((uint)m.Arg, m.Mask, "SCMP_CMP_MASKED_EQ", m.Value)]],
+        ArgNotEquals ne => [[new OciSyscallArg((uint)ne.Arg, ne.Value, "SCMP_CMP_NE")]],
+        _ => throw new InvalidOperationException($"unhandled condition {c.GetType().Name}"),
+    };
 
     private static string Action(SeccompAction action) => action switch
     {

@@ -15,12 +15,12 @@ public static class ProfileStrictness
     {
         ArgumentNullException.ThrowIfNull(candidate);
         ArgumentNullException.ThrowIfNull(reference);
-        var allowedByReference = new Dictionary<string, SyscallGroup>(StringComparer.Ordinal);
+        var allowedByReference = new Dictionary<string, List<SyscallGroup>>(StringComparer.Ordinal);
         foreach (SyscallGroup g in reference.Groups.Where(Runs))
         {
             foreach (string s in g.Syscalls)
             {
-                allowedByReference[s] = g;
+                (allowedByReference.TryGetValue(s, out var list) ? list : allowedByReference[s] = []).Add(g);
             }
         }
 
@@ -28,13 +28,13 @@ public static class ProfileStrictness
         {
             foreach (string s in g.Syscalls)
             {
-                if (!allowedByReference.TryGetValue(s, out SyscallGroup? r))
+                if (!allowedByReference.TryGetValue(s, out List<SyscallGroup>? r))
                 {
                     why = $"it allows {s} (group '{g.Name}'), which profile '{reference.Name}' does not";
                     return false;
                 }
 
-                if (!Narrower(g.When, r.When))
+                if (!r.Any(x => Narrower(g.When, x.When)))
                 {
                     why = $"it allows {s} (group '{g.Name}') under a wider argument condition than profile '{reference.Name}'";
                     return false;
@@ -56,6 +56,12 @@ public static class ProfileStrictness
         (ArgEqualsAny c, ArgEqualsAny r) => c.Arg == r.Arg && c.Values.All(r.Values.Contains),
         (ArgMaskedEquals c, ArgMaskedEquals r) => c.Arg == r.Arg && c.Mask == r.Mask && c.Value == r.Value,
         (ArgEqualsAny c, ArgMaskedEquals r) => c.Arg == r.Arg && c.Values.All(v => (v & r.Mask) == r.Value),
+        (ArgEqualsAny c, ArgNotEquals r) => c.Arg == r.Arg && !c.Values.Contains(r.Value),
+        (ArgNotEquals c, ArgNotEquals r) => c == r,
+        // Each of the reference's parts must be implied by one of the candidate's.
+        (_, ArgAllOf r) => r.Parts.All(rp => ArgOverlap.Parts(candidate).Any(cp => Narrower(cp, rp))),
+        // All of the candidate's parts narrow the call; it is narrower when one part alone is.
+        (ArgAllOf c, _) => c.Parts.Any(p => Narrower(p, reference)),
         _ => false,
     };
 }

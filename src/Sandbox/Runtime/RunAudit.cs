@@ -44,6 +44,7 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
         Command = request.Command,
         Image = new AuditImage(request.Image, Evaluation?.Facts.ImageDigest),
         Policy = Policy is { } p ? new AuditPolicy(p.Source, p.Sha256) : null,
+        Facts = Evaluation?.Facts is { } f ? Sandbox.Policy.Replay.RecordedFacts.ToAudit(f, HostKernelRelease()) : null,
         // The rule that refused (a deny rule overrides the allow rule that decided), else the deciding one.
         Rule = (Evaluation?.Refusal?.Rule ?? Evaluation?.Decision?.Rule) is { } r ? new AuditRule(r.Name, r.File, r.Line) : null,
         Decision = Evaluation?.Decision is { } d ? ToAudit(d) : null,
@@ -61,6 +62,19 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
             PolicyNames.Backend(d.Backend), d.SeccompProfile, d.Capabilities, d.Devices, d.Network, d.Kernel,
             d.Volumes, d.Binds, d.AllowEmulation, PolicyNames.Accelerator(d.Accelerator),
             new AuditLimits(l.MemoryBytes, l.Cpus, l.PidsLimit, l.TmpfsBytes, l.OpenFiles), d.Reasons);
+    }
+
+    // What kernel: host-provides compared against, so a replay decides as the host did.
+    private static string? HostKernelRelease()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/sys/kernel/osrelease").Trim();
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     // The audit UID of the login session (unchanged by sudo/su); 4294967295 means unset.

@@ -15,6 +15,17 @@ public sealed class HelpSnapshotTests
     [InlineData("policy-explain", new[] { "policy", "explain" })]
     [InlineData("policy-validate", new[] { "policy", "validate" })]
     [InlineData("audit", new[] { "audit" })]
+    [InlineData("audit-ls", new[] { "audit", "ls" })]
+    [InlineData("audit-verify", new[] { "audit", "verify" })]
+    [InlineData("audit-export", new[] { "audit", "export" })]
+    [InlineData("audit-rotate", new[] { "audit", "rotate" })]
+    [InlineData("policy-test", new[] { "policy", "test" })]
+    [InlineData("policy-diff", new[] { "policy", "diff" })]
+    [InlineData("profile", new[] { "profile" })]
+    [InlineData("profile-ls", new[] { "profile", "ls" })]
+    [InlineData("profile-show", new[] { "profile", "show" })]
+    [InlineData("profile-import", new[] { "profile", "import" })]
+    [InlineData("profile-diff", new[] { "profile", "diff" })]
     public void Help_is_stable(string name, string[] verb)
     {
         var output = new StringWriter();

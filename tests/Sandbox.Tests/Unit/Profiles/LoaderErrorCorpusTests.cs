@@ -42,7 +42,7 @@ public class LoaderErrorCorpusTests
         { "negative value", Head + Group(syscalls: "[socket]", extra: "when: {arg: 0, in: [-1]}"), "t.yaml:11:25", "value '-1' is not a number or a known constant" },
         { "hex overflow", Head + Group(syscalls: "[socket]", extra: "when: {arg: 0, in: [0x1ffffffffffffffff]}"), "t.yaml:11:25", "value '0x1ffffffffffffffff' is not a valid unsigned 64-bit number" },
         { "duplicate value", Head + Group(syscalls: "[socket]", extra: "when: {arg: 0, in: [AF_INET, 2]}"), "t.yaml:11:34", "value '2' (= 2) is listed twice" },
-        { "in and maskedEq", Head + Group(syscalls: "[clone]", extra: "when: {arg: 0, in: [1], maskedEq: {mask: 1, value: 0}}"), "t.yaml:11:11", "when needs exactly one of 'in' or 'maskedEq'" },
+        { "in and maskedEq", Head + Group(syscalls: "[clone]", extra: "when: {arg: 0, in: [1], maskedEq: {mask: 1, value: 0}}"), "t.yaml:11:11", "when needs exactly one of 'in', 'maskedEq' or 'notEq'" },
         { "in is not a list", Head + Group(syscalls: "[socket]", extra: "when: {arg: 0, in: AF_UNIX}"), "t.yaml:11:24", "in must be a list, found 'AF_UNIX'" },
         { "zero mask", Head + Group(syscalls: "[clone]", extra: "when: {arg: 0, maskedEq: {mask: 0, value: 0}}"), "t.yaml:11:37", "mask is 0" },
         { "value outside mask", Head + Group(syscalls: "[clone]", extra: "when: {arg: 0, maskedEq: {mask: [CLONE_NEWUSER], value: 1}}"), "t.yaml:11:61", "value 0x1 has bits outside mask 0x10000000" },
