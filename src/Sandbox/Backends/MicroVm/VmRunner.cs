@@ -130,7 +130,15 @@ public sealed class VmRunner
             if (conns is not null)
             {
                 trace.Mark("VMM started (QEMU connected its ports)");
-                await conns[0].SendAsync(spec, SocketFlags.None, stop.Token).ConfigureAwait(false);
+                try
+                {
+                    await conns[0].SendAsync(spec, SocketFlags.None, stop.Token).ConfigureAwait(false);
+                }
+                catch (SocketException)
+                {
+                    // QEMU died while the spec was on its way (EPIPE): the VMM's exit is reported below
+                }
+
                 var stdoutP = stdoutPump = new StreamPump(conns[1], io.Stdout);
                 var stderrP = stderrPump = new StreamPump(conns[2], io.Stderr);
                 Socket controlSocket = conns[0];
