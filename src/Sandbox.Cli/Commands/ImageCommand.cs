@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Sandbox.Images;
 using Sandbox.Images.Store;
@@ -33,9 +34,29 @@ internal static class ImageCommand
         var command = new Command("import", "Import an image from a file or directory") { path, name, trust };
         command.SetAction((r, _) => ErrorReporter.GuardAsync(() =>
         {
-            ImportResult result = ImageImporter.Import(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name),
-                trusted: r.GetValue(trust) == "trusted");
-            return Task.FromResult(Print(result, r.GetValue(GlobalOptions.Json)));
+            // SIGINT/SIGTERM stop the import at its next block; it removes what it wrote, then exits 128+N.
+            using var interrupt = new CancellationTokenSource();
+            int signal = 0;
+            void Stop(PosixSignalContext c, int number)
+            {
+                c.Cancel = true;
+                signal = number;
+                interrupt.Cancel();
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, 2));
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, 15));
+            try
+            {
+                ImportResult result = ImageImporter.ImportInterruptibly(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name),
+                    interrupt.Token, trusted: r.GetValue(trust) == "trusted");
+                return Task.FromResult(Print(result, r.GetValue(GlobalOptions.Json)));
+            }
+            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            {
+                Console.Error.WriteLine($"sandbox: image import interrupted by signal {signal}; nothing was registered and its temporary files are removed");
+                return Task.FromResult(128 + signal);
+            }
         }));
         return command;
     }
