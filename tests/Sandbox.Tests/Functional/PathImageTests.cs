@@ -49,6 +49,11 @@ public sealed class PathImageTests : IDisposable
         Assert.Equal("/dev/null\n/proc/1\n/tmp\n", run.Stdout); // busybox ls sorts its arguments
         Assert.DoesNotContain("mkdir", run.Stderr, StringComparison.Ordinal);
         Assert.Equal(before, StateSnapshot.Of(rootfs)); // no /proc, /dev, /sys or /tmp made in the host directory
+
+        // The copy is content-addressed: the unchanged directory runs from the same stored image.
+        Assert.Equal(0, _cli.Run("run", "--trust", "trusted", rootfs, "--", "/bin/sh", "-c", "true").ExitCode);
+        var images = _cli.Run("image", "ls").Stdout.Split('\n').Where(l => l.StartsWith("<none>", StringComparison.Ordinal)).ToList();
+        Assert.Single(images);
     }
 
     public void Dispose()

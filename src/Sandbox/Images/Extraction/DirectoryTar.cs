@@ -20,7 +20,7 @@ internal static class DirectoryTar
     /// <param name="directory">The opened root of the tree.</param>
     public static void Write(DirFd directory, Stream output, ExtractionLimits limits, CancellationToken interrupt)
     {
-        using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        using var writer = new TarWriter(output, TarEntryFormat.Gnu, leaveOpen: true);
         long entries = 0;
         Walk(directory, string.Empty, 0);
 
@@ -102,11 +102,19 @@ internal static class DirectoryTar
         : info.Type == (uint)LibC.S_IFIFO ? TarEntryType.Fifo
         : null; // a socket has no place in an image
 
-    private static PaxTarEntry Entry(TarEntryType type, string path, NodeInfo info) => new(type, path)
+    // GNU format (long names, no PAX headers) with all three times the file's mtime: an unchanged tree
+    // gives the same bytes, so the same image digest (a path image is stored once, not once per run).
+    private static GnuTarEntry Entry(TarEntryType type, string path, NodeInfo info)
     {
-        Mode = (UnixFileMode)(info.Mode & 0b111_111_111_111),
-        Uid = (int)info.Uid,
-        Gid = (int)info.Gid,
-        ModificationTime = DateTimeOffset.FromUnixTimeSeconds(info.MtimeSeconds),
-    };
+        var mtime = DateTimeOffset.FromUnixTimeSeconds(info.MtimeSeconds);
+        return new GnuTarEntry(type, path)
+        {
+            Mode = (UnixFileMode)(info.Mode & 0b111_111_111_111),
+            Uid = (int)info.Uid,
+            Gid = (int)info.Gid,
+            ModificationTime = mtime,
+            AccessTime = mtime,
+            ChangeTime = mtime,
+        };
+    }
 }
