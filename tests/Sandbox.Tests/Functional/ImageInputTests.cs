@@ -106,6 +106,41 @@ public sealed class ImageInputTests : IDisposable
         Assert.Equal(125, _cli.Run("image", "inspect", "elf:1").ExitCode);
     }
 
+    [Fact]
+    public void A_compressed_archive_that_expands_beyond_the_layer_budget_is_refused_before_the_store_is_touched()
+    {
+        string bomb = Path.Combine(_work, "bomb.tar.gz");
+        File.WriteAllBytes(bomb, new TarBuilder().ZeroFile("zeros", 256L << 20).BuildGzip()); // ~250 KiB expanding to 256 MiB
+        string before = StateSnapshot.Of(_cli.StateRoot);
+        var clock = Stopwatch.StartNew();
+        var run = _cli.Run("image", "import", bomb, "--name", "bomb:1");
+        Assert.True(run.ExitCode == 125, run.ToString());
+        Assert.Contains($"import of {bomb} refused", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("bytes allowed", run.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        Assert.Equal(before, StateSnapshot.Of(_cli.StateRoot));
+    }
+
+    [Fact]
+    public void A_layout_blob_that_is_a_fifo_is_refused_without_blocking_and_nothing_stays_in_the_store()
+    {
+        string layout = Path.Combine(_work, "layout");
+        OciLayoutWriter.Write(layout, [new TarBuilder().File("a", new string('x', 5000)).Build()]);
+        string blob = Directory.EnumerateFiles(Path.Combine(layout, "blobs", "sha256")).First(f => new FileInfo(f).Length > 4000);
+        File.Delete(blob);
+        Tool.Run("mkfifo", blob); // nobody writes it: opening it for reading would block forever
+
+        var clock = Stopwatch.StartNew();
+        var run = _cli.Run("image", "import", layout, "--name", "fifo:1");
+        Assert.True(run.ExitCode == 125, run.ToString());
+        Assert.Contains("is a FIFO (named pipe), not an image", run.Stderr, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
+        string store = Path.Combine(_cli.StateRoot, "images", "store");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store, "blobs", "sha256"))); // the index, manifest and config it had read are collected
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(store, "tmp")));
+        Assert.Empty(Directory.EnumerateDirectories(Path.Combine(_cli.StateRoot, "images"), "sha256-*"));
+    }
+
     /// <summary>Asserts 125, the message and the hint listing the accepted formats, and that the state root is untouched.</summary>
     private CliRun Refused(string[] args, string expected)
     {

@@ -62,6 +62,11 @@ internal static class SourceDetector
                 }
             }
         }
+        catch (LimitExceededException e)
+        {
+            throw new SandboxException(ErrorKind.ImageNotFound, $"import of {source.Path} refused: {e.Message}",
+                $"an archive may expand to at most {limits.MaxRatio}x its size once past {limits.RatioFloorBytes >> 20} MiB; nothing was registered");
+        }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
         {
             throw new SandboxException(ErrorKind.ImageNotFound, $"{source.Path} is a damaged tar archive: {e.Message}",
