@@ -48,6 +48,37 @@ public sealed class ConcurrentFirstUseTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_fresh.StateRoot, "run")));
     }
 
+    /// <summary>
+    /// The race itself, made certain: launchers that need one image's disk at once all get the same
+    /// file, and none is renamed over after any of them got it (a running VM's jail binds that inode;
+    /// once it is unlinked, runc's bind of it fails with ENOENT).
+    /// </summary>
+    [Fact]
+    public async Task Concurrent_first_requests_for_a_root_disk_share_one_build_that_is_never_replaced()
+    {
+        Require.Tool("mkfs.ext4");
+        var root = new Sandbox.Runtime.StateRoot(_fresh.StateRoot);
+        var image = Sandbox.Images.BusyboxImage.Get(root);
+        using var start = new Barrier(Runs);
+        var ct = TestContext.Current.CancellationToken;
+        var got = await Task.WhenAll(Enumerable.Range(0, Runs).Select(_ => Task.Run(() =>
+        {
+            start.SignalAndWait(ct);
+            string disk = Sandbox.Backends.MicroVm.Disk.RootDisk.Ensure(root, image, ct);
+            return (Disk: disk, Inode: Inode(disk));
+        }, ct)));
+
+        Assert.Single(got.Select(g => g.Disk).Distinct());
+        foreach (var (disk, inode) in got)
+        {
+            Assert.Equal(inode, Inode(disk)); // still the file that launcher got: nobody published over it
+        }
+
+        Assert.Single(Directory.EnumerateFiles(Path.GetDirectoryName(got[0].Disk)!, "*.ext4"));
+    }
+
+    private static string Inode(string path) => Tool.Run("stat", "-c", "%i", path).Trim();
+
     public void Dispose()
     {
         _fresh.Dispose();
