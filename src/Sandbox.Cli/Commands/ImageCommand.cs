@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Sandbox.Images;
 using Sandbox.Images.Store;
@@ -34,28 +33,16 @@ internal static class ImageCommand
         var command = new Command("import", "Import an image from a file or directory") { path, name, trust };
         command.SetAction((r, _) => ErrorReporter.GuardAsync(() =>
         {
-            // SIGINT/SIGTERM stop the import at its next block; it removes what it wrote, then exits 128+N.
-            using var interrupt = new CancellationTokenSource();
-            int signal = 0;
-            void Stop(PosixSignalContext c, int number)
-            {
-                c.Cancel = true;
-                signal = number;
-                interrupt.Cancel();
-            }
-
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => Stop(c, 2));
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Stop(c, 15));
+            using var interruption = new Interruption();
             try
             {
                 ImportResult result = ImageImporter.ImportInterruptibly(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name),
-                    interrupt.Token, trusted: r.GetValue(trust) == "trusted");
+                    interruption.Token, trusted: r.GetValue(trust) == "trusted");
                 return Task.FromResult(Print(result, r.GetValue(GlobalOptions.Json)));
             }
-            catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+            catch (OperationCanceledException) when (interruption.Signal != 0)
             {
-                Console.Error.WriteLine($"sandbox: image import interrupted by signal {signal}; nothing was registered and its temporary files are removed");
-                return Task.FromResult(128 + signal);
+                return Task.FromResult(interruption.Report("image import"));
             }
         }));
         return command;
@@ -67,8 +54,17 @@ internal static class ImageCommand
         var command = new Command("pull", "Pull an image from an OCI distribution registry (anonymous)") { reference };
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(async () =>
         {
-            ImportResult result = await ImagePuller.PullAsync(GlobalOptions.StateRootFrom(r), r.GetValue(reference)!, ct).ConfigureAwait(false);
-            return Print(result, r.GetValue(GlobalOptions.Json));
+            using var interruption = new Interruption(ct);
+            try
+            {
+                ImportResult result = await ImagePuller.PullAsync(GlobalOptions.StateRootFrom(r), r.GetValue(reference)!, interruption.Token)
+                    .ConfigureAwait(false);
+                return Print(result, r.GetValue(GlobalOptions.Json));
+            }
+            catch (OperationCanceledException) when (interruption.Signal != 0)
+            {
+                return interruption.Report("image pull");
+            }
         }));
         return command;
     }

@@ -26,6 +26,20 @@ public sealed class PathImageTests : IDisposable
         Assert.Equal(before, StateSnapshot.Of(_cli.StateRoot, "audit")); // nothing was copied into the store
     }
 
+    [Theory]
+    [InlineData("/", "contains the state root")]
+    [InlineData("{root}/images", "is inside the state root")]
+    public void A_granted_directory_that_overlaps_the_state_root_is_refused(string image, string expected)
+    {
+        _cli.Run("run", "--trust", "trusted", "busybox", "--", "true"); // the store exists: copying it into itself is the danger
+        image = image.Replace("{root}", _cli.StateRoot, StringComparison.Ordinal);
+        string before = StateSnapshot.Of(_cli.StateRoot, "audit");
+        var run = _cli.Run("run", "--trust", "trusted", image, "--", "true");
+        Assert.True(run.ExitCode == 125, run.ToString());
+        Assert.Contains(expected, run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, StateSnapshot.Of(_cli.StateRoot, "audit"));
+    }
+
     [Fact]
     public void Policy_explain_shows_the_path_image_condition()
     {
