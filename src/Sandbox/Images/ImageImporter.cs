@@ -3,6 +3,7 @@ using Sandbox.Images.Extraction;
 using Sandbox.Images.Formats;
 using Sandbox.Images.Store;
 using Sandbox.Runtime;
+using Sandbox.Volumes;
 
 namespace Sandbox.Images;
 
@@ -36,6 +37,11 @@ public static class ImageImporter
                 "give one: sandbox image import PATH --name NAME[:TAG]");
         }
 
+        if (kind == SourceKind.RootfsDirectory)
+        {
+            RefuseOverlapWithStateRoot(root, source.Path);
+        }
+
         return RunAsync(root, source.Path, wanted, limits, store => Task.FromResult(Prepare(store, source, kind, wanted, limits)), trusted, interrupt)
             .GetAwaiter().GetResult();
     }
@@ -56,9 +62,26 @@ public static class ImageImporter
                 "give a root filesystem directory, or import an archive first: sandbox image import PATH --name NAME");
         }
 
+        RefuseOverlapWithStateRoot(root, source.Path);
+
         ExtractionLimits limits = ExtractionLimits.Default;
         return RunAsync(root, source.Path, null, limits,
             store => Task.FromResult(RootfsSource.FromDirectory(store, source, limits)), trusted, interrupt).GetAwaiter().GetResult();
+    }
+
+    // Copying a tree that holds the state root would read the store while writing into it (and
+    // every image, volume and audit record into the new image).
+    private static void RefuseOverlapWithStateRoot(StateRoot root, string dir)
+    {
+        string state = HostBindPath.RealPath(root.Path) ?? root.Path;
+        if (Inside(state, dir) || Inside(dir, state))
+        {
+            throw new SandboxException(ErrorKind.ImageNotFound,
+                $"directory {dir} {(Inside(state, dir) ? "contains" : "is inside")} the state root {state}",
+                "give a directory that holds only a root filesystem, e.g. one made with debootstrap or `tar -x`");
+        }
+
+        static bool Inside(string path, string parent) => path == parent || path.StartsWith(parent.TrimEnd('/') + "/", StringComparison.Ordinal);
     }
 
     /// <summary>Under the store lock: gather the blobs (<paramref name="prepare"/>), build the rootfs, publish, register.</summary>
@@ -101,10 +124,17 @@ public static class ImageImporter
     // unless another import is running (it may be about to reference them; the next rm collects).
     private static void CollectIfAlone(ImageCatalog catalog)
     {
-        using StoreLock? alone = StoreLock.TryExclusive(catalog.Store.LockPath);
-        if (alone is not null)
+        try
         {
-            GarbageCollector.Collect(catalog);
+            using StoreLock? alone = StoreLock.TryExclusive(catalog.Store.LockPath);
+            if (alone is not null)
+            {
+                GarbageCollector.Collect(catalog);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SandboxException)
+        {
+            // never hide why the import failed; what is left is collected by the next import or rm
         }
     }
 

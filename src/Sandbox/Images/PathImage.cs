@@ -14,26 +14,10 @@ public static class PathImage
     {
         ArgumentNullException.ThrowIfNull(image);
         string dir = image.HostPath ?? throw new ArgumentException("not a path image", nameof(image));
-        RefuseOverlapWithStateRoot(root, dir);
         var result = ImageImporter.ImportDirectory(root, dir, trusted, ct);
         Image stored = ImageStore.TryResolve(root, result.Digest)
             ?? throw new SandboxException(ErrorKind.StateConflict, $"image directory {dir} was imported as {result.Digest}, which is gone again",
                 "an `image rm` ran at the same time; run again");
         return stored with { Reference = image.Reference };
-    }
-
-    // Copying a tree that holds the state root would read the store while writing into it (and
-    // every image, volume and audit record into the new image).
-    private static void RefuseOverlapWithStateRoot(StateRoot root, string dir)
-    {
-        string state = Volumes.HostBindPath.RealPath(root.Path) ?? root.Path;
-        if (Inside(state, dir) || Inside(dir, state))
-        {
-            throw new SandboxException(ErrorKind.ImageNotFound,
-                $"image directory {dir} {(Inside(state, dir) ? "contains" : "is inside")} the state root {state}",
-                "give a directory that holds only a root filesystem, e.g. one made with debootstrap or `tar -x`");
-        }
-
-        static bool Inside(string path, string parent) => path == parent || path.StartsWith(parent.TrimEnd('/') + "/", StringComparison.Ordinal);
     }
 }

@@ -16,9 +16,10 @@ namespace Sandbox.Backends.MicroVm.Disk;
 /// mkfs.ext4 -d, no journal (it is never written), fixed UUID and hash seed, and published with an
 /// atomic rename that never replaces a published disk: a running VM's staged bind pins the inode
 /// at that name, and replacing it under a concurrent first run made that run's jail fail with
-/// ENOENT. One launcher builds each disk under a per-disk lock; the others wait and reuse it. The cache is root-only (0700, disks 0600): a disk holds the image's files with
-/// their owners and modes, so it is as private as the image store; the jailed VMM gets each disk
-/// through an ID-mapped bind (<see cref="Stage"/>).
+/// ENOENT. One launcher builds each disk under a per-disk lock; the others wait and reuse it.
+/// The cache is root-only (0700, disks 0600): a disk holds the image's files with their owners and
+/// modes, so it is as private as the image store; the jailed VMM gets each disk through an
+/// ID-mapped bind (<see cref="Stage"/>).
 /// </summary>
 public static class RootDisk
 {
