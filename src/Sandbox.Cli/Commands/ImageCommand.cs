@@ -34,9 +34,17 @@ internal static class ImageCommand
         var command = new Command("import", "Import an image from a file or directory") { path, name, trust };
         command.SetAction((r, _) => ErrorReporter.GuardAsync(() =>
         {
-            ImportResult result = ImageImporter.Import(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name),
-                trusted: r.GetValue(trust) == "trusted");
-            return Task.FromResult(Print(result, r.GetValue(GlobalOptions.Json)));
+            using var interruption = new Interruption();
+            try
+            {
+                ImportResult result = ImageImporter.ImportInterruptibly(GlobalOptions.StateRootFrom(r), r.GetValue(path)!, r.GetValue(name),
+                    interruption.Token, trusted: r.GetValue(trust) == "trusted");
+                return Task.FromResult(Print(result, r.GetValue(GlobalOptions.Json)));
+            }
+            catch (OperationCanceledException) when (interruption.Signal != 0)
+            {
+                return Task.FromResult(interruption.Report("image import"));
+            }
         }));
         return command;
     }
@@ -47,8 +55,17 @@ internal static class ImageCommand
         var command = new Command("pull", "Pull an image from an OCI distribution registry (anonymous)") { reference };
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(async () =>
         {
-            ImportResult result = await ImagePuller.PullAsync(GlobalOptions.StateRootFrom(r), r.GetValue(reference)!, ct).ConfigureAwait(false);
-            return Print(result, r.GetValue(GlobalOptions.Json));
+            using var interruption = new Interruption(ct);
+            try
+            {
+                ImportResult result = await ImagePuller.PullAsync(GlobalOptions.StateRootFrom(r), r.GetValue(reference)!, interruption.Token)
+                    .ConfigureAwait(false);
+                return Print(result, r.GetValue(GlobalOptions.Json));
+            }
+            catch (OperationCanceledException) when (interruption.Signal != 0)
+            {
+                return interruption.Report("image pull");
+            }
         }));
         return command;
     }

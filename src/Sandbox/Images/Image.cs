@@ -24,6 +24,12 @@ public sealed record Image(
     /// <summary>The manifest digest of an imported image; null for built-in and directory images.</summary>
     public string? Digest { get; init; }
 
+    /// <summary>
+    /// A host directory given by path (`run ./rootfs`), canonical: what policy judges (pathImage). Such an
+    /// image is never run as found: <see cref="PathImage.Import"/> turns it into a store image first.
+    /// </summary>
+    public string? HostPath { get; init; }
+
     /// <summary>Store images only: the lock a run holds shared so `image rm` cannot delete the image under it.</summary>
     public string? UseLock { get; init; }
 

@@ -3,6 +3,7 @@ using Sandbox.Images.Extraction;
 using Sandbox.Images.Formats;
 using Sandbox.Images.Store;
 using Sandbox.Runtime;
+using Sandbox.Volumes;
 
 namespace Sandbox.Images;
 
@@ -17,27 +18,87 @@ public sealed record ImportResult(string Digest, string Format, IReadOnlyList<st
 public static class ImageImporter
 {
     /// <param name="trusted">Keep setuid/setgid bits (a trusted image); untrusted imports strip them.</param>
-    public static ImportResult Import(StateRoot root, string path, string? name, ExtractionLimits? limits = null, bool trusted = false)
+    public static ImportResult Import(StateRoot root, string path, string? name, ExtractionLimits? limits = null, bool trusted = false) =>
+        ImportInterruptibly(root, path, name, CancellationToken.None, limits, trusted);
+
+    /// <summary><see cref="Import"/> that SIGINT/SIGTERM can stop (<paramref name="interrupt"/>): it stops at the next block and removes what it wrote.</summary>
+    public static ImportResult ImportInterruptibly(
+        StateRoot root, string path, string? name, CancellationToken interrupt, ExtractionLimits? limits = null, bool trusted = false)
     {
+        ArgumentNullException.ThrowIfNull(root);
         limits ??= ExtractionLimits.Default;
         string? wanted = name is null ? null : ImageReference.Validate(name);
-        string full = Path.GetFullPath(path);
-        return RunAsync(root, full, wanted, limits, store => Task.FromResult(Prepare(store, full, wanted, limits)), trusted)
+        // Judged before the store is touched: a refused source leaves the state root as it was.
+        using var source = ImportSource.Open(path);
+        SourceKind kind = SourceDetector.Detect(source, limits, interrupt);
+        if (kind is SourceKind.RootfsDirectory or SourceKind.RootfsTar && wanted is null)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{source.Path} is a plain root filesystem, which carries no name",
+                "give one: sandbox image import PATH --name NAME[:TAG]");
+        }
+
+        if (kind == SourceKind.RootfsDirectory)
+        {
+            RefuseOverlapWithStateRoot(root, source.Path);
+        }
+
+        return RunAsync(root, source.Path, wanted, limits, store => Task.FromResult(Prepare(store, source, kind, wanted, limits)), trusted, interrupt)
             .GetAwaiter().GetResult();
+    }
+
+    /// <summary>
+    /// A host directory given as IMAGE to `run` (after policy granted it): imported like
+    /// `image import DIR --name ...` but without a name, so what the sandbox sees is a sanitised
+    /// private copy (no links followed, /dev /proc /sys fresh, setuid/setgid stripped unless trusted),
+    /// never the live host tree. The same unchanged tree gives the same digest, so it is stored once.
+    /// </summary>
+    public static ImportResult ImportDirectory(StateRoot root, string dir, bool trusted, CancellationToken interrupt)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        using var source = ImportSource.Open(dir);
+        if (!source.IsDirectory)
+        {
+            throw new SandboxException(ErrorKind.ImageNotFound, $"{source.Path} is not a directory",
+                "give a root filesystem directory, or import an archive first: sandbox image import PATH --name NAME");
+        }
+
+        RefuseOverlapWithStateRoot(root, source.Path);
+
+        ExtractionLimits limits = ExtractionLimits.Default;
+        return RunAsync(root, source.Path, null, limits,
+            store => Task.FromResult(RootfsSource.FromDirectory(store, source, limits)), trusted, interrupt).GetAwaiter().GetResult();
+    }
+
+    // Copying a tree that holds the state root would read the store while writing into it (and
+    // every image, volume and audit record into the new image).
+    private static void RefuseOverlapWithStateRoot(StateRoot root, string dir)
+    {
+        string state = HostBindPath.RealPath(root.Path) ?? root.Path;
+        if (Inside(state, dir) || Inside(dir, state))
+        {
+            throw new SandboxException(ErrorKind.ImageNotFound,
+                $"directory {dir} {(Inside(state, dir) ? "contains" : "is inside")} the state root {state}",
+                "give a directory that holds only a root filesystem, e.g. one made with debootstrap or `tar -x`");
+        }
+
+        static bool Inside(string path, string parent) => path == parent || path.StartsWith(parent.TrimEnd('/') + "/", StringComparison.Ordinal);
     }
 
     /// <summary>Under the store lock: gather the blobs (<paramref name="prepare"/>), build the rootfs, publish, register.</summary>
     internal static async Task<ImportResult> RunAsync(
         StateRoot root, string source, string? wanted, ExtractionLimits limits, Func<ContentStore, Task<PreparedImage>> prepare,
-        bool trusted = false)
+        bool trusted = false, CancellationToken interrupt = default)
     {
-        var store = new ContentStore(root);
+        var store = new ContentStore(root) { Interrupt = interrupt };
         var catalog = new ImageCatalog(store);
-        using StoreLock storeLock = SharedAfterCleanup(store);
+        bool done = false;
+        StoreLock storeLock = SharedAfterCleanup(store);
         try
         {
             PreparedImage prepared = await prepare(store).ConfigureAwait(false);
-            return Publish(catalog, source, prepared, wanted, limits, trusted);
+            ImportResult result = Publish(catalog, source, prepared, wanted, limits, trusted, interrupt);
+            done = true;
+            return result;
         }
         catch (Exception e) when (e is LayerRefusedException or LimitExceededException)
         {
@@ -48,6 +109,32 @@ public static class ImageImporter
         {
             throw new SandboxException(ErrorKind.ImageNotFound, $"import of {source} refused: digest mismatch: {e.Message}",
                 "the image is corrupt or was tampered with; nothing was registered");
+        }
+        finally
+        {
+            storeLock.Dispose();
+            if (!done)
+            {
+                CollectIfAlone(catalog);
+            }
+        }
+    }
+
+    // A failed or interrupted import may have committed blobs nothing references: collect them now,
+    // unless another import is running (it may be about to reference them; the next rm collects).
+    private static void CollectIfAlone(ImageCatalog catalog)
+    {
+        try
+        {
+            using StoreLock? alone = StoreLock.TryExclusive(catalog.Store.LockPath);
+            if (alone is not null)
+            {
+                GarbageCollector.Collect(catalog);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or SandboxException)
+        {
+            // never hide why the import failed; what is left is collected by the next import or rm
         }
     }
 
@@ -63,45 +150,36 @@ public static class ImageImporter
         return StoreLock.Shared(store.LockPath);
     }
 
-    private static PreparedImage Prepare(ContentStore store, string path, string? wanted, ExtractionLimits limits)
+    private static PreparedImage Prepare(ContentStore store, ImportSource source, SourceKind kind, string? wanted, ExtractionLimits limits)
     {
-        SourceKind kind = SourceDetector.Detect(path);
-        if (kind is SourceKind.RootfsDirectory or SourceKind.RootfsTar && wanted is null)
-        {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"{path} is a plain root filesystem, which carries no name",
-                "give one: sandbox image import PATH --name NAME[:TAG]");
-        }
-
+        string path = source.Path;
+        string read = source.ReadPath; // the opened inode, whatever happens to the path meanwhile
         switch (kind)
         {
             case SourceKind.OciLayout:
-                byte[] index = ReadIndex(Path.Combine(path, "index.json"));
+                byte[] index = ReadIndex(Path.Combine(read, "index.json"), Path.Combine(path, "index.json"));
                 return OciImageReader.Prepare(store, "oci-layout", path, index, wanted,
-                    OciImageReader.FromLayoutDirectory(store, path, limits.MaxTotalBytes));
+                    OciImageReader.FromLayoutDirectory(store, read, path, limits.MaxTotalBytes));
             case SourceKind.OciArchive:
-                var files = ArchiveIngest.Ingest(store, path, limits);
+                var files = ArchiveIngest.Ingest(store, source, limits);
                 string indexDigest = files.GetValueOrDefault("index.json")
                     ?? throw new SandboxException(ErrorKind.ImageNotFound, $"{path}: the oci-archive has no index.json");
                 return OciImageReader.Prepare(store, "oci-archive", path, store.ReadSmall(indexDigest, "index.json"), wanted,
                     OciImageReader.FromIngested(store, path));
             case SourceKind.DockerArchive:
-                return DockerArchiveReader.Prepare(store, path, ArchiveIngest.Ingest(store, path, limits), wanted);
+                return DockerArchiveReader.Prepare(store, path, ArchiveIngest.Ingest(store, source, limits), wanted);
             case SourceKind.RootfsDirectory:
-                return RootfsSource.FromDirectory(store, path, limits.MaxTotalBytes);
+                return RootfsSource.FromDirectory(store, source, limits);
             default:
-                return RootfsSource.FromTar(store, path, limits.MaxTotalBytes);
+                return RootfsSource.FromTar(store, source, limits.MaxTotalBytes);
         }
     }
 
-    private static byte[] ReadIndex(string file)
-    {
-        var info = new FileInfo(file);
-        return info.Exists && info.Length <= 4 << 20 ? File.ReadAllBytes(file)
-            : throw new SandboxException(ErrorKind.ImageNotFound, $"{file} is missing or larger than 4 MiB");
-    }
+    private static byte[] ReadIndex(string file, string shown) => SourceFile.ReadSmall(file, shown, 4 << 20);
 
     private static ImportResult Publish(
-        ImageCatalog catalog, string path, PreparedImage prepared, string? wanted, ExtractionLimits limits, bool trusted)
+        ImageCatalog catalog, string path, PreparedImage prepared, string? wanted, ExtractionLimits limits, bool trusted,
+        CancellationToken interrupt)
     {
         ContentStore store = catalog.Store;
         CheckPlatform(path, prepared.Config);
@@ -111,7 +189,7 @@ public static class ImageImporter
         {
             var report = new ImportReport();
             var layers = prepared.Layers.Select(l => new LayerBlob(l.Digest, store.BlobPath(l.Digest), new FileInfo(store.BlobPath(l.Digest)).Length)).ToList();
-            List<string> diffIds = RootfsBuilder.Build(Path.Combine(temp, "rootfs"), layers, limits, report, trusted);
+            List<string> diffIds = RootfsBuilder.Build(Path.Combine(temp, "rootfs"), layers, limits, report, trusted, interrupt);
             var (digest, configDigest) = Seal(store, path, prepared, diffIds);
             var names = wanted is not null ? [wanted] : prepared.Names.Select(ImageReference.TryName).OfType<string>().Distinct().ToList();
             StoredImage stored = Describe(prepared, digest, configDigest, path, report);

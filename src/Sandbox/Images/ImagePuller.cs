@@ -25,7 +25,7 @@ public static class ImagePuller
         RegistryReference reference = RegistryReference.Parse(text);
         using var client = new RegistryClient(handler, reference);
         return await ImageImporter.RunAsync(root, reference.ToString(), reference.StoreName, limits,
-            store => PrepareAsync(client, store, reference, limits, ct)).ConfigureAwait(false);
+            store => PrepareAsync(client, store, reference, limits, ct), interrupt: ct).ConfigureAwait(false);
     }
 
     private static async Task<PreparedImage> PrepareAsync(

@@ -5,8 +5,6 @@ namespace Sandbox.Images;
 /// <summary>Turns what the user typed as IMAGE into an <see cref="Image"/>.</summary>
 public static class ImageResolver
 {
-    private static readonly string[] RequiredMountPoints = ["proc", "sys", "dev", "tmp"];
-
     public static Image Resolve(StateRoot root, string reference)
     {
         if (reference is BusyboxImage.Name or "busybox:latest")
@@ -21,7 +19,7 @@ public static class ImageResolver
 
         if (reference.Contains('/', StringComparison.Ordinal) && Directory.Exists(reference))
         {
-            return FromDirectory(Path.GetFullPath(reference));
+            return FromDirectory(reference);
         }
 
         throw new SandboxException(ErrorKind.ImageNotFound, $"image '{reference}' not found",
@@ -29,20 +27,17 @@ public static class ImageResolver
     }
 
     /// <summary>
-    /// A plain root filesystem directory, used read-only. The mount points must exist already
-    /// because the root is mounted read-only before the engine could create them.
+    /// A host directory given by path. Policy must grant it (the pathImage condition; the built-in
+    /// policy never does for untrusted workloads) before anything reads it; the launcher then imports
+    /// it (<see cref="PathImage"/>) and runs the sanitised copy, never the host tree itself.
     /// </summary>
-    private static Image FromDirectory(string rootfs)
+    private static Image FromDirectory(string given)
     {
-        string[] missing = RequiredMountPoints.Where(m => !Directory.Exists(Path.Combine(rootfs, m))).ToArray();
-        if (missing.Length > 0)
+        string real = Volumes.HostBindPath.RealPath(given) ?? throw new SandboxException(ErrorKind.ImageNotFound,
+            $"image directory {given}: no such directory");
+        return new Image(real, real, ["sh"], ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "/")
         {
-            throw new SandboxException(ErrorKind.ImageNotFound,
-                $"root filesystem {rootfs} lacks the mount point(s) /{string.Join(", /", missing)}",
-                $"create them: mkdir -p {string.Join(' ', missing.Select(m => Path.Combine(rootfs, m)))}");
-        }
-
-        return new Image(rootfs, rootfs, ["sh"],
-            ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "/");
+            HostPath = real,
+        };
     }
 }

@@ -8,7 +8,7 @@ namespace Sandbox.Policy;
 internal static class MatchParser
 {
     private static readonly string[] Keys =
-        ["trust", "backend", "image", "digest", "labels", "command", "network", "capabilities", "devices", "volumes", "binds", "resources", "kernel", "taintedVolumes"];
+        ["trust", "backend", "image", "digest", "labels", "command", "network", "capabilities", "devices", "volumes", "binds", "resources", "kernel", "taintedVolumes", "pathImage"];
 
     public static ImmutableArray<Condition> Read(YamlReader r, YamlNode node, string rule)
     {
@@ -38,8 +38,15 @@ internal static class MatchParser
                 case "labels":
                     conditions.Add(Labels(r, value, w));
                     break;
-                case "capabilities" or "devices" or "volumes" or "binds":
-                    var set = key switch { "capabilities" => SetFact.Capabilities, "devices" => SetFact.Devices, "volumes" => SetFact.Volumes, _ => SetFact.Binds };
+                case "capabilities" or "devices" or "volumes" or "binds" or "pathImage":
+                    var set = key switch
+                    {
+                        "capabilities" => SetFact.Capabilities,
+                        "devices" => SetFact.Devices,
+                        "volumes" => SetFact.Volumes,
+                        "pathImage" => SetFact.PathImage,
+                        _ => SetFact.Binds,
+                    };
                     conditions.Add(Set(r, value, w, set));
                     break;
                 case "resources":

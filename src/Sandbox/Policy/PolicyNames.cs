@@ -34,6 +34,7 @@ public static class PolicyNames
         SetFact.Capabilities => "capabilities",
         SetFact.Devices => "devices",
         SetFact.Volumes => "volumes",
+        SetFact.PathImage => "pathImage",
         _ => "binds",
     };
 

@@ -9,6 +9,8 @@ public enum SetFact
     Devices,
     Volumes,
     Binds,
+    /// <summary>The host directory given as the image (`run ./rootfs`): none, or one canonical path.</summary>
+    PathImage,
 }
 
 /// <summary>How a <see cref="SetCondition"/> compares the requested set with its patterns.</summary>
@@ -24,7 +26,7 @@ public enum SetTest
     Within,
 }
 
-/// <summary><c>capabilities:</c>, <c>devices:</c>, <c>volumes:</c>, <c>binds:</c>.</summary>
+/// <summary><c>capabilities:</c>, <c>devices:</c>, <c>volumes:</c>, <c>binds:</c>, <c>pathImage:</c>.</summary>
 public sealed record SetCondition(SetFact Fact, SetTest Test, ImmutableArray<string> Patterns) : Condition(PolicyNames.Key(Fact))
 {
     public override bool Holds(WorkloadFacts facts, IBackendAvailability host, out string reason)
@@ -34,6 +36,7 @@ public sealed record SetCondition(SetFact Fact, SetTest Test, ImmutableArray<str
             SetFact.Capabilities => facts.Capabilities,
             SetFact.Devices => facts.Devices,
             SetFact.Volumes => facts.Volumes,
+            SetFact.PathImage => facts.PathImage is { } path ? [path] : [],
             _ => facts.Binds,
         };
         bool ok = Test switch

@@ -29,6 +29,9 @@ public sealed record WorkloadFacts
     /// <summary>Host paths asked for with -v /host/path:/path.</summary>
     public ImmutableArray<string> Binds { get; init; } = [];
 
+    /// <summary>The canonical host directory given as the image (`run ./rootfs`); null for store and built-in images.</summary>
+    public string? PathImage { get; init; }
+
     public string Network { get; init; } = "none";
     public long? MemoryBytes { get; init; }
     public double? Cpus { get; init; }

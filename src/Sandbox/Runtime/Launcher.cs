@@ -35,11 +35,15 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         {
             request = request with { Volumes = HostBindPath.Canonicalize(request.Volumes) }; // policy judges the real host paths and they are what gets mounted
             audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
-            Image image = ImageResolver.Resolve(root, request.Image);
-            using var inUse = ImageUse.Hold(image); // `image rm` refuses while this run lasts
-            audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, image, new VolumeStore(root)));
+            Image resolved = ImageResolver.Resolve(root, request.Image);
+            using var inUse = ImageUse.Hold(resolved); // `image rm` refuses while this run lasts
+            audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, resolved, new VolumeStore(root)));
             Decision decision = audit.Evaluation.Require();
             RefuseWhatTheBackendCannotApply(decision);
+
+            // A host directory is read only once policy granted it, and only into a sanitised store copy.
+            Image image = resolved.HostPath is null ? resolved : PathImage.Import(root, resolved, request.Trust == TrustLevel.Trusted, ct);
+            using var pathUse = resolved.HostPath is null ? null : ImageUse.Hold(image);
             if (decision.Backend == BackendKind.MicroVm)
             {
                 return await RunMicroVmAsync(request, image, decision, io, audit, ct).ConfigureAwait(false);

@@ -26,6 +26,7 @@ public static class WorkloadFactsBuilder
             VolumeRequests = [.. request.Volumes.Where(v => !v.IsBind)
                 .Select(v => new VolumeRequest(v.Source, v.Target, v.ReadOnly, volumes.WrittenByUntrusted(v.Source)))],
             Binds = [.. request.Volumes.Where(v => v.IsBind).Select(v => v.Source)],
+            PathImage = image.HostPath,
             Network = request.Network,
             MemoryBytes = request.MemoryBytes,
             Cpus = request.Cpus,

@@ -31,7 +31,7 @@ public static partial class HostBindPath
         return real;
     }
 
-    private static string? RealPath(string path)
+    internal static string? RealPath(string path)
     {
         IntPtr resolved = realpath(path, IntPtr.Zero);
         if (resolved == IntPtr.Zero)

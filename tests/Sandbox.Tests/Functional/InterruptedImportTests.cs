@@ -48,6 +48,42 @@ public sealed class InterruptedImportTests : IDisposable
         Assert.Equal(0, _cli.Run("image", "inspect", "big:1").ExitCode);
     }
 
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public void An_import_interrupted_by_a_signal_removes_its_temporary_files_before_it_exits(string signal, int exitCode)
+    {
+        string layout = Path.Combine(_work, "layout");
+        var layer = new TarBuilder();
+        for (int i = 0; i < 12; i++)
+        {
+            layer.ZeroFile($"big/part{i:00}", 32L << 20);
+        }
+
+        OciLayoutWriter.Write(layout, [layer.Build()]);
+        string images = Path.Combine(_cli.StateRoot, "images");
+
+        using var process = _cli.Start(["image", "import", layout, "--name", "big:1"]);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!MidLayer(images) && !process.HasExited && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(2);
+        }
+
+        Assert.False(process.HasExited, "the import finished before it could be interrupted");
+        Tool.Run("kill", $"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var run = SandboxCli.Wait(process, TimeSpan.FromSeconds(60));
+
+        Assert.True(run.ExitCode == exitCode, run.ToString());
+        Assert.Contains("interrupted", run.Stderr, StringComparison.Ordinal);
+        // Checked before any other command runs: the interrupted import cleaned up after itself.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(images, "store", "tmp")));
+        Assert.Empty(Directory.EnumerateDirectories(images, ".tmp-image-*"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(images, "store", "blobs", "sha256")));
+        Assert.Empty(Directory.EnumerateDirectories(images, "sha256-*"));
+        Assert.Equal(125, _cli.Run("image", "inspect", "big:1").ExitCode);
+    }
+
     public void Dispose()
     {
         _cli.Dispose();

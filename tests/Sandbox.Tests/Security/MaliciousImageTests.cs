@@ -268,7 +268,10 @@ public sealed class MaliciousImageTests : IDisposable
         Assert.Equal(125, e.ExitCode);
         _canary.AssertUnchanged();
         Assert.Empty(ImageStore.List(_root));
-        Assert.Empty(Directory.EnumerateDirectories(_root.Images, ".tmp-image-*"));
-        Assert.Empty(Directory.EnumerateDirectories(_root.Images, "sha256-*"));
+        if (Directory.Exists(_root.Images)) // a source refused before the store is touched leaves no store at all
+        {
+            Assert.Empty(Directory.EnumerateDirectories(_root.Images, ".tmp-image-*"));
+            Assert.Empty(Directory.EnumerateDirectories(_root.Images, "sha256-*"));
+        }
     }
 }

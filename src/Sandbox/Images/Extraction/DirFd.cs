@@ -14,6 +14,24 @@ internal enum NodeKind
     Other,
 }
 
+/// <summary>What lstat/fstat said of a node: the parts a directory walk copies.</summary>
+internal sealed record NodeInfo(NodeKind Kind, uint Mode, uint Uid, uint Gid, long Size, long MtimeSeconds)
+{
+    public static NodeInfo From(stat st)
+    {
+        uint mode = (uint)st.st_mode;
+        uint type = mode & (uint)LibC.S_IFMT;
+        var kind = type == (uint)LibC.S_IFDIR ? NodeKind.Directory
+            : type == (uint)LibC.S_IFREG ? NodeKind.RegularFile
+            : type == (uint)LibC.S_IFLNK ? NodeKind.Symlink
+            : NodeKind.Other;
+        return new NodeInfo(kind, mode, st.st_uid, st.st_gid, st.st_size, st.st_mtim.tv_sec);
+    }
+
+    /// <summary>The S_IFMT bits: tells a device from a FIFO or socket among <see cref="NodeKind.Other"/>.</summary>
+    public uint Type => Mode & (uint)LibC.S_IFMT;
+}
+
 /// <summary>
 /// An open directory, and the *at() operations relative to it. Every call names one path component
 /// (never a slash) and none follows a symlink, so nothing an image contains can steer a write outside it.
@@ -35,6 +53,73 @@ internal sealed unsafe class DirFd : IDisposable
             int fd = LibC.openat(LibC.AT_FDCWD, p, DirFlags, 0);
             return fd >= 0 ? new DirFd(fd) : throw Failure("open", path);
         }
+    }
+
+    /// <summary>A second descriptor for an already open directory (an import source), independent of any path.</summary>
+    public static DirFd Reopen(SafeFileHandle directory, string shown)
+    {
+        // SAFETY: "." is a pinned NUL-terminated literal; the handle stays open for the call.
+        fixed (byte* p = "."u8)
+        {
+            int fd = LibC.openat((int)directory.DangerousGetHandle(), p, DirFlags, 0);
+            return fd >= 0 ? new DirFd(fd) : throw Failure("open", shown);
+        }
+    }
+
+    /// <summary>lstat of a child, all of it (a directory walk copies owner, mode and mtime).</summary>
+    public NodeInfo Info(string name)
+    {
+        stat st;
+        // SAFETY: the name is pinned and NUL-terminated; st is a local the kernel fills.
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.fstatat(_fd, p, &st, LibC.AT_SYMLINK_NOFOLLOW), "lstat", name);
+        }
+
+        return NodeInfo.From(st);
+    }
+
+    /// <summary>
+    /// Opens a child for reading with O_NOFOLLOW|O_NONBLOCK and returns it with what fstat says of the
+    /// opened inode: a child swapped for a link fails (ELOOP), one swapped for a FIFO does not block.
+    /// </summary>
+    public (FileStream File, NodeInfo Info) OpenRead(string name)
+    {
+        int fd;
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(name))
+        {
+            fd = LibC.openat(_fd, p, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_NOCTTY | LibC.O_CLOEXEC, 0);
+        }
+
+        Check(fd < 0 ? -1 : 0, "open", name);
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        stat st;
+        // SAFETY: st is a local the kernel fills.
+        if (LibC.fstat(fd, &st) != 0)
+        {
+            var error = Failure("stat", name);
+            handle.Dispose();
+            throw error;
+        }
+
+        return (new FileStream(handle, FileAccess.Read, bufferSize: 0), NodeInfo.From(st));
+    }
+
+    /// <summary>readlink of a child (never followed).</summary>
+    public string ReadLink(string name)
+    {
+        byte[] buffer = new byte[4097];
+        long n;
+        // SAFETY: the name and the buffer are pinned for the call; the kernel writes at most buffer.Length bytes.
+        fixed (byte* p = Utf8(name))
+        fixed (byte* b = buffer)
+        {
+            n = (long)LibC.readlinkat(_fd, p, b, buffer.Length);
+        }
+
+        Check(n < 0 ? -1 : 0, "readlink", name);
+        return n < buffer.Length ? Encoding.UTF8.GetString(buffer, 0, (int)n) : throw new IOException($"readlink '{name}': the target is too long");
     }
 
     /// <summary>Opens a child directory; null (with <paramref name="errno"/>) when missing, a symlink or not a directory.</summary>

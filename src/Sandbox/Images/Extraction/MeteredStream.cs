@@ -7,7 +7,8 @@ namespace Sandbox.Images.Extraction;
 /// <see cref="Budget"/> bytes come through. Used for a layer's decompressed tar (its diff ID and the bomb
 /// limit) and for blobs entering the store (their digest).
 /// </summary>
-internal sealed class MeteredStream(Stream inner, long budget, string what) : ForwardOnlyReadStream
+/// <param name="interrupt">Checked on every read: an interrupted import (SIGINT/SIGTERM) stops at the next block.</param>
+internal sealed class MeteredStream(Stream inner, long budget, string what, CancellationToken interrupt = default) : ForwardOnlyReadStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -30,6 +31,7 @@ internal sealed class MeteredStream(Stream inner, long budget, string what) : Fo
 
     public override int Read(Span<byte> buffer)
     {
+        interrupt.ThrowIfCancellationRequested();
         int n = inner.Read(buffer);
         BytesRead += n;
         if (BytesRead > Budget)

@@ -14,7 +14,8 @@ internal static class RootfsBuilder
     private static readonly string[] MountPoints = ["proc", "dev", "sys", "tmp"];
 
     public static List<string> Build(
-        string rootfs, IReadOnlyList<LayerBlob> layers, ExtractionLimits limits, ImportReport report, bool trusted = false)
+        string rootfs, IReadOnlyList<LayerBlob> layers, ExtractionLimits limits, ImportReport report, bool trusted = false,
+        CancellationToken interrupt = default)
     {
         if (Tmds.Linux.LibC.geteuid() != 0)
         {
@@ -32,7 +33,7 @@ internal static class RootfsBuilder
         foreach (LayerBlob layer in layers)
         {
             using var meter = new MeteredStream(
-                LayerDecompressor.Open(layer.Path, layer.Digest), limits.LayerBudget(layer.Size, remaining), $"layer {layer.Digest}");
+                LayerDecompressor.Open(layer.Path, layer.Digest), limits.LayerBudget(layer.Size, remaining), $"layer {layer.Digest}", interrupt);
             try
             {
                 new LayerExtractor(tree, limits, report, keepSetid: trusted).Apply(meter, meter); // fresh per layer: whiteouts hide lower layers only

@@ -13,13 +13,16 @@ namespace Sandbox.Images.Formats;
 /// </summary>
 internal static partial class ArchiveIngest
 {
-    public static Dictionary<string, string> Ingest(ContentStore store, string archive, ExtractionLimits limits)
+    public static Dictionary<string, string> Ingest(ContentStore store, ImportSource source, ExtractionLimits limits)
     {
+        string archive = source.Path;
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         long remaining = limits.MaxTotalBytes;
         try
         {
-            using Stream stream = LayerDecompressor.Open(archive, archive);
+            // The same budget as a layer of this size: a compressed archive may not expand without bound.
+            using Stream stream = new MeteredStream(LayerDecompressor.Open(source.ReadPath, archive),
+                limits.LayerBudget(source.Size, limits.MaxTotalBytes), archive, store.Interrupt);
             using var reader = new TarReader(stream);
             while (reader.GetNextEntry(copyData: false) is { } entry)
             {

@@ -41,26 +41,29 @@ internal static class OciImageReader
         return new PreparedImage(format, chosen.Digest, config, manifest.Config.Digest, manifest.Layers, names);
     }
 
-    /// <summary>An ensure function for a layout directory: copies blobs/sha256/HEX into the store, verifying it.</summary>
-    public static Func<Descriptor, string> FromLayoutDirectory(ContentStore store, string layout, long maxBlobBytes) => d =>
+    /// <summary>
+    /// An ensure function for a layout directory (<paramref name="layout"/>, read through the opened
+    /// directory; <paramref name="shown"/> in messages): copies blobs/sha256/HEX into the store, verifying
+    /// it. A blob that is a symlink, FIFO or device is refused before it is read.
+    /// </summary>
+    public static Func<Descriptor, string> FromLayoutDirectory(ContentStore store, string layout, string shown, long maxBlobBytes) => d =>
     {
         if (!Digest.IsValid(d.Digest))
         {
-            throw new SandboxException(ErrorKind.ImageNotFound, $"{layout}: '{d.Digest}' is not a sha256 digest");
+            throw new SandboxException(ErrorKind.ImageNotFound, $"{shown}: '{d.Digest}' is not a sha256 digest");
         }
 
         if (!store.Has(d.Digest))
         {
-            string path = Path.Combine(layout, "blobs", "sha256", Digest.Hex(d.Digest));
-            var info = new FileInfo(path);
-            if (!info.Exists || info.LinkTarget is not null)
+            string blob = Path.Combine("blobs", "sha256", Digest.Hex(d.Digest));
+            if (!File.Exists(Path.Combine(layout, blob)) && !Directory.Exists(Path.Combine(layout, blob)))
             {
-                throw new SandboxException(ErrorKind.ImageNotFound,
-                    $"{layout}: blob {d.Digest} is missing or is a symlink ({path})", "a layout's blobs must be regular files");
+                throw new SandboxException(ErrorKind.ImageNotFound, $"{shown}: blob {d.Digest} is missing ({Path.Combine(shown, blob)})",
+                    "a layout's blobs must be regular files");
             }
 
-            using var file = File.OpenRead(path);
-            store.Ingest(file, d.Digest, maxBlobBytes, $"{path}");
+            using FileStream file = SourceFile.OpenRegular(Path.Combine(layout, blob), Path.Combine(shown, blob));
+            store.Ingest(file, d.Digest, maxBlobBytes, Path.Combine(shown, blob));
         }
 
         return store.BlobPath(d.Digest);

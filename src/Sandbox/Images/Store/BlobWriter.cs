@@ -37,6 +37,7 @@ internal sealed class BlobWriter : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        _store.Interrupt.ThrowIfCancellationRequested(); // disposing without a commit then deletes the temporary file
         Written += buffer.Length;
         if (Written > _maxBytes)
         {

@@ -35,6 +35,9 @@ internal sealed class ContentStore
 
     public string LockPath => Path.Combine(Dir, "lock");
 
+    /// <summary>Cancelled when the import writing through this store is interrupted (SIGINT/SIGTERM): every blob write checks it.</summary>
+    public CancellationToken Interrupt { get; init; }
+
     public string RefsPath => Path.Combine(Dir, "refs.json");
 
     public string BlobPath(string digest) => Path.Combine(BlobsDir, Digest.Hex(digest));

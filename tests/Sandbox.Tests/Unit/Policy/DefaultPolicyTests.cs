@@ -76,6 +76,15 @@ public sealed class DefaultPolicyTests
     }
 
     [Fact]
+    public void Path_images_are_denied_for_untrusted_and_run_trusted()
+    {
+        var e = Builtin(Facts() with { PathImage = "/" });
+        Assert.Equal(RefusalKind.Denied, e.Refusal!.Kind);
+        Assert.Equal("no-path-images-for-untrusted", e.Refusal.Rule!.Name);
+        Assert.True(Builtin(Facts(TrustLevel.Trusted) with { PathImage = "/srv/rootfs" }).Allowed);
+    }
+
+    [Fact]
     public void Trusted_bind_mounts_are_not_granted_by_default()
     {
         var e = Builtin(Facts(TrustLevel.Trusted) with { Binds = ["/srv"] });

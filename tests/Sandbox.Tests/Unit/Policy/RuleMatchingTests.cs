@@ -49,6 +49,7 @@ public sealed class RuleMatchingTests
         { "tainted volume read-only", "{taintedVolumes: ro}", true },
         { "tainted volume read-write", "{taintedVolumes: rw}", false },
         { "binds any", "{binds: any}", false },
+        { "no path image", "{pathImage: none}", true },
         { "memory above", "{resources: {memory: {above: 512M}}}", true },
         { "memory at most", "{resources: {memory: {atMost: 512M}}}", false },
         { "cpus at most", "{resources: {cpus: {atMost: 2}}}", true },
@@ -70,6 +71,17 @@ public sealed class RuleMatchingTests
         {
             Assert.Equal(RefusalKind.NoMatch, e.Refusal?.Kind);
         }
+    }
+
+    [Theory]
+    [InlineData("{pathImage: any}", true)]
+    [InlineData("{pathImage: none}", false)]
+    [InlineData("{pathImage: {within: ['/srv/rootfs/*']}}", true)]
+    [InlineData("{pathImage: {anyOf: ['/etc', '/']}}", false)]
+    public void A_host_directory_as_the_image_is_the_path_image_fact(string match, bool expected)
+    {
+        var e = Engine().Evaluate(Matching(match), Base with { PathImage = "/srv/rootfs/debian" });
+        Assert.True(expected == e.Trace[0].Matched, string.Join("; ", e.Trace[0].Reasons));
     }
 
     public static TheoryData<string, bool> KernelCases => new()

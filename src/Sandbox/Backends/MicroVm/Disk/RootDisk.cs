@@ -14,9 +14,12 @@ namespace Sandbox.Backends.MicroVm.Disk;
 /// digest of the tree's names, modes, owners, sizes, mtimes and link targets (and a format version,
 /// bumped when what a disk must carry changes: v2 = the image's own owners); built with
 /// mkfs.ext4 -d, no journal (it is never written), fixed UUID and hash seed, and published with an
-/// atomic rename. The cache is root-only (0700, disks 0600): a disk holds the image's files with
-/// their owners and modes, so it is as private as the image store; the jailed VMM gets each disk
-/// through an ID-mapped bind (<see cref="Stage"/>).
+/// atomic rename that never replaces a published disk: a running VM's staged bind pins the inode
+/// at that name, and replacing it under a concurrent first run made that run's jail fail with
+/// ENOENT. One launcher builds each disk under a per-disk lock; the others wait and reuse it.
+/// The cache is root-only (0700, disks 0600): a disk holds the image's files with their owners and
+/// modes, so it is as private as the image store; the jailed VMM gets each disk through an
+/// ID-mapped bind (<see cref="Stage"/>).
 /// </summary>
 public static class RootDisk
 {
@@ -28,20 +31,21 @@ public static class RootDisk
         string dir = root.Ensure(Path.Combine(root.Path, "vm", "disks")); // private; tightens a 0711 cache of older versions
         var (key, bytes) = Describe(image.RootfsPath);
         string final = Path.Combine(dir, key + ".ext4");
-        if (File.Exists(final))
+        if (Cached(final))
         {
-            if (File.GetUnixFileMode(final) != Private)
-            {
-                File.SetUnixFileMode(final, Private); // older versions left disks 0644
-            }
+            return final;
+        }
 
+        using var turn = ExclusiveFileLock.Take(Path.Combine(dir, key + ".lock")); // concurrent first runs wait for one build
+        if (Cached(final))
+        {
             return final;
         }
 
         string mkfs = ExecutableLocator.Find("mkfs.ext4") ?? throw new SandboxException(ErrorKind.HostUnsupported,
             "mkfs.ext4 is not installed; the microVM backend builds the image's root disk with it", "apt-get install e2fsprogs");
         long size = Math.Max(16L << 20, ((bytes * 5 / 4) + (16L << 20)) & ~((1L << 20) - 1));
-        string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}.ext4");
+        string temp = Path.Combine(dir, $".tmp-{key}.ext4"); // one name per disk: a killed build's leftover is rebuilt over
         try
         {
             var env = new Dictionary<string, string> { ["E2FSPROGS_FAKE_TIME"] = "1" };
@@ -56,7 +60,7 @@ public static class RootDisk
             }
 
             File.SetUnixFileMode(temp, Private);
-            File.Move(temp, final, overwrite: true);
+            File.Move(temp, final, overwrite: false); // under the lock nobody else publishes this name
             return final;
         }
         finally
@@ -79,6 +83,21 @@ public static class RootDisk
     }
 
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private static bool Cached(string disk)
+    {
+        if (!File.Exists(disk))
+        {
+            return false;
+        }
+
+        if (File.GetUnixFileMode(disk) != Private)
+        {
+            File.SetUnixFileMode(disk, Private); // older versions left disks 0644
+        }
+
+        return true;
+    }
 
     private static (string Key, long Bytes) Describe(string rootfs)
     {

@@ -42,7 +42,15 @@ public static class InitramfsBuilder
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
         File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
-        File.Move(temp, final, overwrite: true);
+        try
+        {
+            File.Move(temp, final, overwrite: false); // never replace a published archive: a concurrent first run may be binding it
+        }
+        catch (IOException) when (File.Exists(final))
+        {
+            File.Delete(temp); // a concurrent first run published the same archive (same key, same bytes)
+        }
+
         return final;
     }
 

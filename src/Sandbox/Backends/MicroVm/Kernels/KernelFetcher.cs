@@ -20,6 +20,9 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
     {
         var mirror = DebianMirror.FromHost();
         string kernels = _store.Ensure();
+        // Concurrent fetches of one kernel take turns: the second finds it fetched and verified, and
+        // never moves the directory aside while the first (or a run) is reading it.
+        using var turn = ExclusiveFileLock.Take(Path.Combine(kernels, $".lock-{entry.Name}"));
         string aptDir = Path.Combine(kernels, ".apt", entry.Name);
         var apt = new PrivateApt(aptDir, entry, mirror);
 

@@ -1,0 +1,78 @@
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using Sandbox.Runtime;
+using Tmds.Linux;
+
+namespace Sandbox.Images.Formats;
+
+/// <summary>
+/// Opens a file an import reads (the source itself, or a file inside an OCI layout directory) with
+/// O_NOFOLLOW|O_NONBLOCK and judges it by fstat: a symlink, a FIFO (which would block), a device
+/// (which may never end) or a socket is refused before a byte is read.
+/// </summary>
+internal static unsafe class SourceFile
+{
+    /// <summary>The opened descriptor and its file type (S_IFMT bits) and size; throws for what cannot be opened.</summary>
+    public static (SafeFileHandle Handle, uint Type, long Size) Open(string path, string shown)
+    {
+        int fd;
+        // SAFETY: the path bytes are pinned and NUL-terminated for the call.
+        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
+        {
+            fd = LibC.open(p, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_NOCTTY | LibC.O_CLOEXEC, 0);
+        }
+
+        if (fd < 0)
+        {
+            int errno = LibC.errno;
+            throw errno == LibC.ELOOP ? Refused(shown, "is a symlink")
+                : errno == LibC.ENXIO ? Refused(shown, "is a socket") // opening a socket fails with ENXIO
+                : new SandboxException(ErrorKind.ImageNotFound, $"cannot open {shown}: {Host.Errno.Describe(errno)}", ImportSource.Accepted);
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        stat st;
+        if (LibC.fstat(fd, &st) != 0)
+        {
+            int errno = LibC.errno;
+            handle.Dispose();
+            throw new SandboxException(ErrorKind.ImageNotFound, $"cannot stat {shown}: {Host.Errno.Describe(errno)}");
+        }
+
+        return (handle, (uint)st.st_mode & (uint)LibC.S_IFMT, st.st_size);
+    }
+
+    /// <summary>A regular file, for reading; anything else is refused naming what it is.</summary>
+    public static FileStream OpenRegular(string path, string shown)
+    {
+        var (handle, type, _) = Open(path, shown);
+        if (type != (uint)LibC.S_IFREG)
+        {
+            handle.Dispose();
+            throw Refused(shown, Describe(type));
+        }
+
+        return new FileStream(handle, FileAccess.Read, bufferSize: 1 << 16);
+    }
+
+    /// <summary>A small regular file (an index) read whole, at most <paramref name="maxBytes"/>.</summary>
+    public static byte[] ReadSmall(string path, string shown, int maxBytes)
+    {
+        using FileStream file = OpenRegular(path, shown);
+        byte[] buffer = new byte[maxBytes + 1];
+        int n = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return n <= maxBytes ? buffer[..n]
+            : throw new SandboxException(ErrorKind.ImageNotFound, $"{shown} is larger than {maxBytes} bytes");
+    }
+
+    public static string Describe(uint type) =>
+        type == (uint)LibC.S_IFDIR ? "is a directory"
+        : type == (uint)LibC.S_IFCHR ? "is a character device"
+        : type == (uint)LibC.S_IFBLK ? "is a block device"
+        : type == (uint)LibC.S_IFIFO ? "is a FIFO (named pipe)"
+        : type == (uint)LibC.S_IFSOCK ? "is a socket"
+        : "is not a regular file";
+
+    public static SandboxException Refused(string shown, string what) =>
+        new(ErrorKind.ImageNotFound, $"{shown} {what}, not an image: only a regular file or a directory is imported", ImportSource.Accepted);
+}
