@@ -116,13 +116,14 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             using var stdout = Listen(ioDir, "stdout.sock", lease.Range.HostStart);
             using var stderr = Listen(ioDir, "stderr.sock", lease.Range.HostStart);
             using var stdinSocket = stdin ? Listen(ioDir, "stdin.sock", lease.Range.HostStart) : null;
+            using var consoleSocket = Listen(ioDir, "console.sock", lease.Range.HostStart);
 
             static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
             var plan = new VmPlan(
                 kernel.Entry.MachineOptions, KernelCommandLine(kernel.Entry, accel), accel,
                 MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20), Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
                 Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
-                ConsoleLog: InJail("console.log"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
+                ConsoleSocket: InJail("console.sock"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
             {
                 Shares = [.. w.Volumes.Select((v, i) => new VmShare(Tag(i), VmmJail.VolumePath(i), v.ReadOnly))],
@@ -146,9 +147,10 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 [.. w.Volumes.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly))]);
             try
             {
-                var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket),
-                    spec, io, w.Timeout, trace, ct).ConfigureAwait(false);
-                return await ExitCodeAsync(outcome, Path.Combine(ioDir, "console.log"), w, kernel, io.Stderr).ConfigureAwait(false);
+                var console = new ConsoleLog();
+                var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket, consoleSocket),
+                    spec, io, w.Timeout, trace, console, ct).ConfigureAwait(false);
+                return await ExitCodeAsync(outcome, console, w, kernel, io.Stderr).ConfigureAwait(false);
             }
             finally
             {
@@ -226,8 +228,13 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             "QEMU -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny inside an OCI jail"),
     };
 
-    private static async Task<int> ExitCodeAsync(VmOutcome o, string consoleLog, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
+    private static async Task<int> ExitCodeAsync(VmOutcome o, ConsoleLog console, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
     {
+        if (o.ProtocolError is { } violation)
+        {
+            throw new SandboxException(ErrorKind.EngineFailed, violation, "the guest init was replaced or compromised; nothing it reported was used");
+        }
+
         if (o.OutputIncomplete)
         {
             await Say(stderr, string.Create(CultureInfo.InvariantCulture,
@@ -252,7 +259,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             return code;
         }
 
-        string? panic = ConsoleLog.Panic(consoleLog);
+        string? panic = console.Panic();
         string why = panic is not null
             ? $"the guest kernel panicked: {panic}"
             : o.BootTimedOut
@@ -261,7 +268,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 ? $"the jailed VMM could not start: {engine}"
                 : $"the microVM stopped without reporting the workload's exit status (kernel panic, guest crash or VMM failure; VMM exit {o.VmmExitCode})";
         string qemu = string.IsNullOrWhiteSpace(o.VmmStderr) ? "" : $"\nQEMU said: {o.VmmStderr.Trim()}";
-        throw new SandboxException(ErrorKind.EngineFailed, $"{why}{qemu}\nlast lines of the guest console:\n{ConsoleLog.Tail(consoleLog)}");
+        throw new SandboxException(ErrorKind.EngineFailed, $"{why}{qemu}\nlast lines of the guest console:\n{console.Tail()}");
     }
 
     private static IReadOnlyList<string> KernelCommandLine(KernelEntry entry, Accelerator accel) =>
