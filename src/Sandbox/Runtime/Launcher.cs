@@ -266,8 +266,8 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, Hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
         var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
+        WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
         WorkloadChecks.Command(image, args[0], env, volumeTargets);
-        WorkloadChecks.WorkingDir(image, cwd, volumeTargets);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, uid, gid,
             Hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }

@@ -1,3 +1,5 @@
+using Sandbox.Host;
+using Sandbox.Host.Interop;
 using Sandbox.Images;
 
 namespace Sandbox.Runtime;
@@ -26,11 +28,14 @@ public static class WorkloadChecks
         }
     }
 
-    public static void WorkingDir(Image image, string cwd, IReadOnlyList<string> volumeTargets)
+    /// <param name="fromImage">The directory is the image's WorkingDir, not a -w flag (named in the error).</param>
+    public static void WorkingDir(Image image, string cwd, IReadOnlyList<string> volumeTargets, bool fromImage = false)
     {
-        if (!cwd.StartsWith('/'))
+        string what = fromImage ? $"image '{image.Reference}': WorkingDir" : "-w";
+        if (CanonicalPath.Problem(cwd) is { } problem)
         {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"-w: '{cwd}' is not an absolute path", "use e.g. -w /tmp");
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{what}: working directory '{Printable(cwd)}' {problem}",
+                "give the directory as a plain absolute path such as /srv/app (no '.', '..' or '//')");
         }
 
         if (Under(cwd, ["/tmp", .. volumeTargets]))
@@ -38,14 +43,30 @@ public static class WorkloadChecks
             return; // the runtime creates it inside the sandbox's writable /tmp, or it is on a volume
         }
 
-        string? host = RootfsLookup.Resolve(image.RootfsPath, cwd);
-        if (host is null || !Directory.Exists(host))
+        if (!ExistsInRoot(image.RootfsPath, cwd))
         {
             throw new SandboxException(ErrorKind.InvalidArgument,
-                $"-w: working directory '{cwd}' does not exist in image '{image.Reference}'",
+                $"{what}: working directory '{cwd}' does not exist in image '{image.Reference}'",
                 "the root filesystem is read-only; use an existing directory or one under /tmp");
         }
     }
+
+    // The kernel resolves it with the rootfs as "/": links and ".." cannot leave it, and no /proc magic link is followed.
+    private static bool ExistsInRoot(string rootfs, string path)
+    {
+        try
+        {
+            using var root = OpenHow.Directory(rootfs);
+            using var dir = OpenHow.DirectoryInRoot(root, path);
+            return true;
+        }
+        catch (MountException)
+        {
+            return false;
+        }
+    }
+
+    private static string Printable(string s) => s.Replace("\0", "\\0", StringComparison.Ordinal);
 
     private static bool Under(string path, IEnumerable<string> mounts) =>
         mounts.Any(m => path == m || path.StartsWith(m + "/", StringComparison.Ordinal));
