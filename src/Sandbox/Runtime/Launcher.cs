@@ -176,8 +176,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false); // its container may still hold these IDs
         }
 
-        string runDir = Path.Combine(root.Ensure(root.Runs, traversable: true), id);
-        Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
+        string runDir = RunDirectory.Create(root, id, lease.Range); // only this sandbox's root may pass through it
         FileStream? claim = null;
         try
         {
@@ -217,7 +216,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         string runDir, string imageRootfs, IdLease lease, IReadOnlyList<VolumeBind> binds)
     {
         string image = Directory.CreateDirectory(Path.Combine(runDir, "image")).FullName;
-        RootfsReachability.Check(image);
+        RootfsReachability.Check(root.Runs); // the run directory itself admits the sandbox's root by group (RunDirectory)
         using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
         try
         {
@@ -231,9 +230,6 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
 
         return binds.Count == 0 ? (image, []) : VolumeMounts.Prepare(runDir, image, lease.Range, userns, binds);
     }
-
-    private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     // 0600: the config holds the workload's environment, which may carry secrets.
     private static void WritePrivate(string path, byte[] content)

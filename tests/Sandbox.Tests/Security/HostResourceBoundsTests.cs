@@ -31,7 +31,7 @@ public sealed class HostResourceBoundsTests : IDisposable
         if (first == "flooded")
         {
             // While the VM still runs: whatever the run keeps for the console is in its directory now.
-            string id = SandboxIdOf(launcher.Id);
+            string id = RunningSandbox.Id(launcher.Id);
             onDisk = RegularFileBytes(Path.Combine(_cli.StateRoot, "run", id));
             peakKiB = PeakRssKiB(launcher.Id);
         }
@@ -53,33 +53,6 @@ public sealed class HostResourceBoundsTests : IDisposable
         // Later runs still work and every run is audited.
         var again = _cli.Run(["run", "--backend", "microvm", "busybox", "true"], stdin: "", TimeSpan.FromMinutes(3));
         Assert.True(again.ExitCode == 0, again.ToString());
-    }
-
-    // The launcher's child is the OCI runtime, whose last argument is the sandbox ID.
-    private static string SandboxIdOf(int launcherPid)
-    {
-        foreach (string dir in Directory.EnumerateDirectories("/proc").Where(d => Path.GetFileName(d).All(char.IsAsciiDigit)))
-        {
-            try
-            {
-                string stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                string[] fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                if (fields[1] == launcherPid.ToString(CultureInfo.InvariantCulture))
-                {
-                    string[] argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-                    if (argv.Length > 0 && argv[^1].StartsWith("sb-", StringComparison.Ordinal))
-                    {
-                        return argv[^1];
-                    }
-                }
-            }
-            catch (IOException)
-            {
-                // a process that went away
-            }
-        }
-
-        throw new InvalidOperationException($"no OCI runtime found under launcher {launcherPid}");
     }
 
     // The run's own files: io/ is the one directory the jailed VMM writes (its sockets, and once its console log).

@@ -99,9 +99,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false);
         }
 
-        string bundle = Path.Combine(root.Ensure(root.Runs, traversable: true), w.Id);
-        Directory.CreateDirectory(bundle);
-        File.SetUnixFileMode(bundle, (UnixFileMode)0b111_001_001); // 0711: the jail's ID resolves its bind mounts through it
+        string bundle = RunDirectory.Create(root, w.Id, lease.Range); // the jail's ID (and no other user) resolves its bind mounts through it
         FileStream? owner = null;
         try
         {
