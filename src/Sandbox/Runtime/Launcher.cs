@@ -112,6 +112,12 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     private async Task<int> RunMicroVmAsync(RunRequest request, Image image, Decision decision, WorkloadIo io, RunAudit audit, CancellationToken ct)
     {
         string? kernel = decision.Kernel is null or "default" ? null : decision.Kernel;
+        string decidedBy = decision.Rule?.ToString() ?? "the policy";
+        if (AcceleratorOverride.FromEnvironment() is { } forced)
+        {
+            AcceleratorOverride.Recheck(forced, forced: true, decision.AllowEmulation, decidedBy); // before anything starts
+        }
+
         var microVm = new MicroVmBackend(root, accelerators);
         microVm.Preflight(kernel); // fail closed before anything starts: no QEMU or no intact kernel is exit 125
         MicroVmBackend.CheckVolumes(request.Volumes);
@@ -119,14 +125,18 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
         audit.SandboxId = vm.Id;
+        bool timedOut = false;
         int exit = await WithVolumesAsync(request, binds => microVm.RunAsync(
-            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout) { Volumes = binds },
+            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout)
+            {
+                Volumes = binds, AllowEmulation = decision.AllowEmulation, DecidedBy = decidedBy,
+            },
             runtime, vm.Seccomp, io, ct, applied =>
             {
                 audit.Applied = applied;
                 audit.Started();
-            }), ct).ConfigureAwait(false);
-        audit.Finished(exit, timedOut: false);
+            }, () => timedOut = true), ct).ConfigureAwait(false);
+        audit.Finished(exit, timedOut);
         return exit;
     }
 

@@ -26,6 +26,12 @@ public sealed record MicroVmWorkload(
 {
     /// <summary>Named volumes, held by the launcher for the run; exported to the guest over virtio-9p.</summary>
     public IReadOnlyList<VolumeBind> Volumes { get; init; } = [];
+
+    /// <summary>Whether the policy decision accepts TCG emulation; false (the default) refuses to run without KVM.</summary>
+    public bool AllowEmulation { get; init; }
+
+    /// <summary>The rule that decided, for refusals.</summary>
+    public string DecidedBy { get; init; } = "the policy";
 }
 
 /// <summary>
@@ -71,9 +77,10 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     }
 
     /// <param name="applied">Told what was actually applied (from the VMM jail's bundle) just before the VM starts.</param>
+    /// <param name="timedOut">Told when --timeout killed the VM (the exit code is then 137, as for a container).</param>
     public async Task<int> RunAsync(
         MicroVmWorkload w, OciRuntime runtime, OciSeccomp vmmSeccomp, WorkloadIo io, CancellationToken ct,
-        Action<AppliedHardening>? applied = null)
+        Action<AppliedHardening>? applied = null, Action? timedOut = null)
     {
         var trace = new PhaseTrace();
         FetchedKernel kernel = Preflight(w.Kernel);
@@ -83,6 +90,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         trace.Mark("initramfs and root disk ready");
         Accelerator? forced = AcceleratorOverride.FromEnvironment();
         Accelerator accel = forced ?? accelerators.Detect();
+        AcceleratorOverride.Recheck(accel, forced is not null, w.AllowEmulation, w.DecidedBy); // the decision is checked again against what will run
         if (forced is { } f)
         {
             await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(AcceleratorOverride.Notice(f)), ct).ConfigureAwait(false);
@@ -148,6 +156,11 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 var console = new ConsoleLog();
                 var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket, consoleSocket),
                     spec, io, w.Timeout, trace, console, ct).ConfigureAwait(false);
+                if (outcome.TimedOut && outcome.Signal is null)
+                {
+                    timedOut?.Invoke();
+                }
+
                 return await ExitCodeAsync(outcome, console, w, kernel, io.Stderr).ConfigureAwait(false);
             }
             finally
