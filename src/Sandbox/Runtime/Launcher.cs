@@ -51,7 +51,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
             audit.SandboxId = plan.Id;
-            var outcome = await WithVolumesAsync(request, binds => RunContainerAsync(runtime, plan, binds, io, request.Timeout, audit, ct), ct)
+            var outcome = await WithVolumesAsync(request, decision, binds => RunContainerAsync(runtime, plan, binds, io, decision.Limits.Timeout, audit, ct), ct)
                 .ConfigureAwait(false);
             if (outcome.EngineError is { } error)
             {
@@ -62,7 +62,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             if (outcome.TimedOut)
             {
                 await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
-                    $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
+                    $"sandbox: {(request.Timeout is null ? "the policy's timeout" : "--timeout")} {decision.Limits.Timeout.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
             }
 
             audit.Finished(outcome.ExitCode, outcome.TimedOut);
@@ -126,8 +126,8 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
         audit.SandboxId = vm.Id;
         bool timedOut = false;
-        int exit = await WithVolumesAsync(request, binds => microVm.RunAsync(
-            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout)
+        int exit = await WithVolumesAsync(request, decision, binds => microVm.RunAsync(
+            new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, decision.Limits.Timeout)
             {
                 Volumes = binds, AllowEmulation = decision.AllowEmulation, DecidedBy = decidedBy,
             },
@@ -140,8 +140,12 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         return exit;
     }
 
-    /// <summary>Holds each requested volume for the run (creating missing ones), then runs it in either backend.</summary>
-    private async Task<T> WithVolumesAsync<T>(RunRequest request, Func<IReadOnlyList<VolumeBind>, Task<T>> run, CancellationToken ct)
+    /// <summary>
+    /// Holds each requested volume for the run (creating missing ones), then runs it in either backend.
+    /// An untrusted sandbox writes only to sized volumes, at most the decision's volume size, and a
+    /// volume it creates gets that size: whatever it writes, the host's disk does not fill.
+    /// </summary>
+    private async Task<T> WithVolumesAsync<T>(RunRequest request, Decision decision, Func<IReadOnlyList<VolumeBind>, Task<T>> run, CancellationToken ct)
     {
         var store = new VolumeStore(root);
         var uses = new List<VolumeLease>();
@@ -156,8 +160,14 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
                     continue;
                 }
 
-                var use = await store.AcquireAsync(spec.Source, createIfMissing: true, ct).ConfigureAwait(false);
+                bool sizedOnly = request.Trust == TrustLevel.Untrusted && !spec.ReadOnly;
+                var use = await store.AcquireAsync(spec.Source, createIfMissing: true, sizedOnly ? decision.Limits.VolumeBytes : null, ct).ConfigureAwait(false);
                 uses.Add(use);
+                if (sizedOnly)
+                {
+                    RequireSized(use.Info, decision.Limits.VolumeBytes);
+                }
+
                 binds.Add(new VolumeBind(use.Info.DataPath, spec.Target, spec.ReadOnly));
                 if (request.Trust == TrustLevel.Untrusted && !spec.ReadOnly)
                 {
@@ -170,6 +180,23 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         finally
         {
             uses.ForEach(u => u.Dispose());
+        }
+    }
+
+    private static void RequireSized(VolumeInfo volume, long ceiling)
+    {
+        if (volume.SizeBytes is not { } size)
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: volume '{volume.Name}' has no size limit, and an untrusted sandbox writes only to sized volumes",
+                $"mount it read-only (-v {volume.Name}:/path:ro), or give the workload a sized volume: sandbox volume create NAME --size {PolicyNames.Size(ceiling)}");
+        }
+
+        if (size > ceiling)
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: volume '{volume.Name}' is {PolicyNames.Size(size)}, above the {PolicyNames.Size(ceiling)} the policy lets an untrusted sandbox write",
+                $"mount it read-only, or use a volume of at most {PolicyNames.Size(ceiling)} (the rule's limits.volumeSize)");
         }
     }
 

@@ -71,8 +71,8 @@ public sealed class VolumeStore(StateRoot root)
         }
     }
 
-    /// <summary>Marks a volume used by a sandbox until the returned lease is disposed; creates it when missing.</summary>
-    public async Task<VolumeLease> AcquireAsync(string name, bool createIfMissing, CancellationToken ct = default)
+    /// <summary>Marks a volume used by a sandbox until the returned lease is disposed; creates it when missing (of <paramref name="createSize"/> bytes, or unsized).</summary>
+    public async Task<VolumeLease> AcquireAsync(string name, bool createIfMissing, long? createSize = null, CancellationToken ct = default)
     {
         string dir = Path.Combine(Dir, name);
         if (!Directory.Exists(dir))
@@ -84,7 +84,7 @@ public sealed class VolumeStore(StateRoot root)
 
             try
             {
-                await CreateAsync(name, null, ct).ConfigureAwait(false);
+                await CreateAsync(name, createSize, ct).ConfigureAwait(false);
             }
             catch (SandboxException e) when (e.Kind == ErrorKind.StateConflict)
             {

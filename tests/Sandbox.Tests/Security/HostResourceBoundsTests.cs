@@ -55,6 +55,44 @@ public sealed class HostResourceBoundsTests : IDisposable
         Assert.True(again.ExitCode == 0, again.ToString());
     }
 
+    [Fact]
+    public void An_untrusted_guest_filling_a_volume_stops_at_the_policys_volume_size()
+    {
+        string volume = $"fill-{Guid.NewGuid():N}"[..17];
+        string policy = Path.Combine(Path.GetTempPath(), $"{volume}.yaml");
+        File.WriteAllText(policy, File.ReadAllText(Path.Combine(RepoPaths.Root, "profiles", "policy.yaml")).Replace(
+            "volumes: ['*']\n      allowEmulation: true", "volumes: ['*']\n      allowEmulation: true\n      limits: {volumeSize: 16M}", StringComparison.Ordinal));
+        try
+        {
+            // 64 MiB into a volume the run creates: the policy sizes it, so the guest gets ENOSPC, not the host.
+            var run = _cli.Run(["run", "--policy", policy, "-v", $"{volume}:/data", "busybox", "sh", "-c",
+                "dd if=/dev/zero of=/data/big bs=1M count=64 2>/tmp/err; grep -o 'No space left on device' /tmp/err; ls -l /data/big | awk '{print $5}'"], stdin: "", TimeSpan.FromMinutes(5));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.StartsWith("No space left on device\n", run.Stdout, StringComparison.Ordinal);
+            Assert.True(long.Parse(run.Stdout.Split('\n')[1], CultureInfo.InvariantCulture) < 16L << 20, run.Stdout);
+            var inspect = _cli.Run("volume", "inspect", volume, "--json");
+            Assert.Contains("\"sizeBytes\": 16777216", inspect.Stdout, StringComparison.Ordinal);
+            // Its host footprint is its disk image (the data directory is that image, mounted: -x leaves it out).
+            long onHost = long.Parse(Tool.Run("du", "-s", "-x", "-B1", Path.Combine(_cli.StateRoot, "volumes", volume)).Split('\t')[0], CultureInfo.InvariantCulture);
+            Assert.True(onHost <= (16L << 20) + (1L << 20), $"the volume takes {onHost} bytes of host disk");
+
+            // An unsized volume is refused for an untrusted writer, before anything starts; later runs still work.
+            string unsized = volume + "-u";
+            Assert.Equal(0, _cli.Run("volume", "create", unsized).ExitCode);
+            var refused = _cli.Run(["run", "-v", $"{unsized}:/data", "busybox", "true"], stdin: "", TimeSpan.FromMinutes(3));
+            Assert.True(refused.ExitCode == 125, refused.ToString());
+            Assert.Contains($"volume '{unsized}' has no size limit, and an untrusted sandbox writes only to sized volumes", refused.Stderr, StringComparison.Ordinal);
+            _cli.Run("volume", "rm", unsized);
+            Assert.Contains(File.ReadLines(Path.Combine(_cli.StateRoot, "audit", "audit.log")),
+                l => l.Contains("\"outcome\":\"refused\"", StringComparison.Ordinal) && l.Contains(unsized, StringComparison.Ordinal) && l.Contains("has no size limit", StringComparison.Ordinal));
+        }
+        finally
+        {
+            _cli.Run("volume", "rm", volume);
+            File.Delete(policy);
+        }
+    }
+
     // The run's own files: io/ is the one directory the jailed VMM writes (its sockets, and once its console log).
     private static long RegularFileBytes(string runDir) =>
         new DirectoryInfo(Path.Combine(runDir, "io")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
