@@ -20,11 +20,11 @@ public static class WorkloadChecks
         {
             case CommandStatus.NotFound:
                 throw new SandboxException(ErrorKind.CommandNotFound,
-                    $"command '{command}' not found in image '{image.Reference}'",
+                    $"command '{Printable.Escape(command)}' not found in image '{image.Reference}'",
                     command.Contains('/', StringComparison.Ordinal) ? null : $"searched PATH={searchPath}");
             case CommandStatus.NotExecutable:
                 throw new SandboxException(ErrorKind.CommandNotExecutable,
-                    $"'{path}' in image '{image.Reference}' cannot be executed (a directory, or no execute permission)");
+                    $"'{Printable.Escape(path ?? command)}' in image '{image.Reference}' cannot be executed (a directory, or no execute permission)");
         }
     }
 
@@ -34,7 +34,7 @@ public static class WorkloadChecks
         string what = fromImage ? $"image '{image.Reference}': WorkingDir" : "-w";
         if (CanonicalPath.Problem(cwd) is { } problem)
         {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"{what}: working directory '{Printable(cwd)}' {problem}",
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{what}: working directory '{Printable.Escape(cwd)}' {problem}",
                 "give the directory as a plain absolute path such as /srv/app (no '.', '..' or '//')");
         }
 
@@ -46,7 +46,7 @@ public static class WorkloadChecks
         if (!ExistsInRoot(image.RootfsPath, cwd))
         {
             throw new SandboxException(ErrorKind.InvalidArgument,
-                $"{what}: working directory '{cwd}' does not exist in image '{image.Reference}'",
+                $"{what}: working directory '{Printable.Escape(cwd)}' does not exist in image '{image.Reference}'",
                 "the root filesystem is read-only; use an existing directory or one under /tmp");
         }
     }
@@ -65,8 +65,6 @@ public static class WorkloadChecks
             return false;
         }
     }
-
-    private static string Printable(string s) => s.Replace("\0", "\\0", StringComparison.Ordinal);
 
     private static bool Under(string path, IEnumerable<string> mounts) =>
         mounts.Any(m => path == m || path.StartsWith(m + "/", StringComparison.Ordinal));

@@ -17,7 +17,10 @@ public static class RuntimeLog
     /// so it is read as <see cref="BundleFile"/> reads anything from there: a regular file of the
     /// runtime's owner (root), not a link or a FIFO, and only its first <see cref="MaxBytes"/>.
     /// </summary>
-    public static string? FirstError(string logPath, uint owner = 0)
+    public static string? FirstError(string logPath, uint owner = 0) =>
+        Read(logPath, owner) is { } error ? Printable.Escape(error) : null; // it may quote the image's own names
+
+    private static string? Read(string logPath, uint owner)
     {
         var log = BundleFile.Read(logPath, owner, MaxBytes);
         if (log.Refused is { } refused)

@@ -190,7 +190,7 @@ public sealed class VmRunner
         await Task.WhenAll(drainOut, drainErr).ConfigureAwait(false);
         stdinConnection?.Dispose();
         string? runtimeError = vmm.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null;
-        return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, Encoding.UTF8.GetString(vmmOutput.ToArray()), runtimeError,
+        return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, Host.Printable.Escape(Encoding.UTF8.GetString(vmmOutput.ToArray()), keepNewlines: true), runtimeError,
             outputIncomplete && signal is null && !timedOut && protocolError is null, protocolError);
     }
 

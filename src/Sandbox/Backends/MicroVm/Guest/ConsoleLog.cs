@@ -42,6 +42,8 @@ public sealed class ConsoleLog
     /// <summary>The "Kernel panic - not syncing: ..." line, if the guest kernel panicked.</summary>
     public string? Panic() => Lines().Select(l => l.Trim()).FirstOrDefault(l => l.Contains("Kernel panic", StringComparison.Ordinal));
 
+    // Guest bytes, printed on the user's terminal: every control character is shown escaped.
     private string[] Lines() =>
-        Encoding.UTF8.GetString(_tail.ToArray()).Replace("\r", "", StringComparison.Ordinal).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        [.. Encoding.UTF8.GetString(_tail.ToArray()).Replace("\r", "", StringComparison.Ordinal).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => Host.Printable.Escape(l))];
 }
