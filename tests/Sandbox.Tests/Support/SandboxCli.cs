@@ -108,6 +108,14 @@ public sealed class SandboxCli : IDisposable
 
         try
         {
+            // Volumes stay mounted on the host (their nosuid,nodev storage) until `volume rm`: detach what is left, deepest first.
+            string prefix = StateRoot + "/";
+            foreach (string point in File.ReadLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4].Replace("\\040", " ", StringComparison.Ordinal))
+                .Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).Distinct().OrderByDescending(p => p.Length))
+            {
+                Tool.Capture("umount", "-l", point);
+            }
+
             Directory.Delete(StateRoot, recursive: true);
         }
         catch (IOException)
