@@ -130,6 +130,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, decision.Limits.Timeout)
             {
                 Volumes = binds, AllowEmulation = decision.AllowEmulation, DecidedBy = decidedBy,
+                TimeoutSource = request.Timeout is null ? "the policy's timeout" : "--timeout",
             },
             runtime, vm.Seccomp, io, ct, applied =>
             {

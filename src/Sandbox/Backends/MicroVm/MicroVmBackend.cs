@@ -30,6 +30,9 @@ public sealed record MicroVmWorkload(
     /// <summary>Whether the policy decision accepts TCG emulation; false (the default) refuses to run without KVM.</summary>
     public bool AllowEmulation { get; init; }
 
+    /// <summary>What set <see cref="Timeout"/>, as the timeout message names it.</summary>
+    public string TimeoutSource { get; init; } = "--timeout";
+
     /// <summary>The rule that decided, for refusals.</summary>
     public string DecidedBy { get; init; } = "the policy";
 }
@@ -261,7 +264,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         if (o.TimedOut)
         {
             await Say(stderr, string.Create(CultureInfo.InvariantCulture,
-                $"sandbox: --timeout {w.Timeout!.Value.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
+                $"sandbox: {w.TimeoutSource} {w.Timeout!.Value.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
             return ExitCodes.FromSignal(9);
         }
 
