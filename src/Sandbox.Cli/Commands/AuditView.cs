@@ -13,7 +13,7 @@ internal static class AuditView
         s.Append($"{"ID",-5} {"TIME",-24} {"UID",-5} {"IMAGE",-16} {"RULE",-28} {"BACKEND",-9} {"OUTCOME",-8} EXIT\n");
         foreach (AuditRecord r in records)
         {
-            s.Append($"{r.Seq,-5} {r.Time,-24} {r.Uid,-5} {Cut(r.Image.Reference, 16),-16} {Cut(r.Rule?.Name ?? "-", 28),-28} {r.Decision?.Backend ?? "-",-9} {r.Outcome,-8} {(r.ExitCode is { } code ? code.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}\n");
+            s.Append($"{r.Seq,-5} {r.Time,-24} {r.Uid,-5} {Cut(E(r.Image.Reference), 16),-16} {Cut(E(r.Rule?.Name ?? "-"), 28),-28} {r.Decision?.Backend ?? "-",-9} {r.Outcome,-8} {(r.ExitCode is { } code ? code.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-")}\n");
         }
 
         return s.ToString();
@@ -24,16 +24,16 @@ internal static class AuditView
         var s = new StringBuilder();
         s.Append($"record:   {r.Seq}{(r.Sandbox is { } id ? $" (sandbox {id})" : "")}\n");
         s.Append($"time:     {r.Time}\nuid:      {r.Uid}{(r.LoginUid is { } l ? $" (login uid {l})" : "")}\n");
-        s.Append($"command:  {(r.Command.Count == 0 ? "(image default)" : string.Join(' ', r.Command))}\n");
-        s.Append($"image:    {r.Image.Reference}{(r.Image.Digest is { } d ? $"@{d}" : "")}\n");
-        s.Append($"policy:   {r.Policy?.Source ?? "-"} (sha256 {r.Policy?.Sha256 ?? "-"})\n");
+        s.Append($"command:  {(r.Command.Count == 0 ? "(image default)" : E(string.Join(' ', r.Command)))}\n");
+        s.Append($"image:    {E(r.Image.Reference)}{(r.Image.Digest is { } d ? $"@{E(d)}" : "")}\n");
+        s.Append($"policy:   {E(r.Policy?.Source ?? "-")} (sha256 {r.Policy?.Sha256 ?? "-"})\n");
         if (r.Facts is { } f)
         {
-            s.Append($"facts:    trust {f.Trust}, backend {f.Backend}, command {(f.Command.Count == 0 ? "-" : string.Join(' ', f.Command))}, volumes {Shown(f.Volumes.Select(v => $"{v.Name}:{v.Target}:{(v.ReadOnly ? "ro" : "rw")}{(v.WrittenByUntrusted ? " (tainted)" : "")}"))}");
-            s.Append($", binds {Shown(f.Binds)}, capabilities {Shown(f.Capabilities)}, network {f.Network}, kernel {f.Kernel ?? "-"}, host kernel {f.HostKernel ?? "-"}\n");
+            s.Append($"facts:    trust {f.Trust}, backend {f.Backend}, command {(f.Command.Count == 0 ? "-" : E(string.Join(' ', f.Command)))}, volumes {Shown(f.Volumes.Select(v => $"{v.Name}:{v.Target}:{(v.ReadOnly ? "ro" : "rw")}{(v.WrittenByUntrusted ? " (tainted)" : "")}"))}");
+            s.Append($", binds {Shown(f.Binds)}, capabilities {Shown(f.Capabilities)}, network {f.Network}, kernel {E(f.Kernel ?? "-")}, host kernel {E(f.HostKernel ?? "-")}\n");
         }
 
-        s.Append($"rule:     {(r.Rule is { } rule ? $"{rule.Name} ({rule.File}:{rule.Line})" : "-")}\n");
+        s.Append($"rule:     {(r.Rule is { } rule ? E($"{rule.Name} ({rule.File}:{rule.Line})") : "-")}\n");
         if (r.Decision is { } dec)
         {
             s.Append($"decision: {dec.Backend}, seccomp {dec.SeccompProfile}, capabilities {Shown(dec.Capabilities)}, network {dec.Network}");
@@ -62,7 +62,7 @@ internal static class AuditView
         s.Append($"outcome:  {r.Outcome}{(r.ExitCode is { } code ? $", exit {code}" : "")}\n");
         if (r.Error is { } e)
         {
-            s.Append($"error:    {e}\n");
+            s.Append($"error:    {E(e)}\n");
         }
 
         s.Append($"chain:    prev {r.Prev}\n          hash {r.Hash}\n");
@@ -84,7 +84,10 @@ internal static class AuditView
     public static string JsonArray(IReadOnlyList<AuditRecord> records) =>
         JsonSerializer.Serialize(records, Context.IReadOnlyListAuditRecord) + "\n";
 
-    private static string Shown(IEnumerable<string> items) => items.Any() ? string.Join(",", items) : "none";
+    private static string Shown(IEnumerable<string> items) => items.Any() ? E(string.Join(",", items)) : "none";
+
+    // Records hold what a sandbox and its image supplied (commands, names, errors): never raw control characters on a terminal.
+    private static string E(string text) => Sandbox.Host.Printable.Escape(text);
 
     private static string Cut(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }

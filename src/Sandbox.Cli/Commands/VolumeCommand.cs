@@ -16,6 +16,7 @@ internal static class VolumeCommand
         volume.Subcommands.Add(List());
         volume.Subcommands.Add(Inspect());
         volume.Subcommands.Add(Remove());
+        volume.Subcommands.Add(Export());
         return volume;
     }
 
@@ -83,6 +84,41 @@ internal static class VolumeCommand
             Store(r).Remove(r.GetValue(name)!, r.GetValue(force));
             Console.Out.WriteLine(r.GetValue(name));
             return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var name = new Argument<string>("NAME");
+        var target = new Argument<string>("DIR|-") { Description = "A directory to create (it must not exist), or - for a tar stream on stdout" };
+        var command = new Command("export", "Copy a volume's data out: links are copied, never followed; setuid/setgid bits are dropped; device nodes, FIFOs and sockets are left out")
+        {
+            name, target,
+        };
+        command.SetAction((r, ct) => ErrorReporter.GuardAsync(async () =>
+        {
+            using var use = await Store(r).AcquireAsync(r.GetValue(name)!, createIfMissing: false, ct: ct).ConfigureAwait(false);
+            string to = r.GetValue(target)!;
+            ExportReport report;
+            if (to == "-")
+            {
+                using var stdout = Console.OpenStandardOutput();
+                report = VolumeExport.ToTar(use.Info.DataPath, stdout);
+            }
+            else
+            {
+                report = VolumeExport.ToDirectory(use.Info.DataPath, to);
+            }
+
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"sandbox: exported {report.Files} file(s), {report.Directories} directory(ies), {report.Symlinks} symlink(s) (copied, not followed); setuid/setgid dropped on {report.StrippedSetId}"));
+            foreach (string skipped in report.Skipped)
+            {
+                Console.Error.WriteLine($"sandbox: left out {Sandbox.Host.Printable.Escape(skipped)}: not a file, directory or symlink");
+            }
+
+            return 0;
         }));
         return command;
     }

@@ -1,13 +1,19 @@
 namespace Sandbox.Host;
 
-/// <summary>Finds a program the way a shell would: the first executable regular file named so in a PATH directory.</summary>
+/// <summary>
+/// Finds a tool the launcher runs as root (runc, crun, qemu, mkfs.ext4, mount, unshare, ...) in a
+/// fixed list of system directories, never in the caller's PATH: a PATH entry a user can write
+/// must not choose what root executes. A candidate counts only if it and every directory above it
+/// are owned by root and writable by no one else.
+/// </summary>
 internal static class ExecutableLocator
 {
-    /// <summary>Used when PATH is unset (the search path most distributions give root).</summary>
+    /// <summary>The only directories searched, in order (the search path most distributions give root).</summary>
     internal const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-    public static string? Find(string name) => Find(name, Environment.GetEnvironmentVariable("PATH"));
+    public static string? Find(string name) => Find(name, DefaultPath);
 
+    /// <summary>Searches <paramref name="pathVariable"/> (tests); <see cref="Find(string)"/> is what the launcher uses.</summary>
     public static string? Find(string name, string? pathVariable)
     {
         string search = string.IsNullOrEmpty(pathVariable) ? DefaultPath : pathVariable;
@@ -20,7 +26,7 @@ internal static class ExecutableLocator
             }
 
             string candidate = Path.Combine(dir, name);
-            if (IsExecutableFile(candidate))
+            if (IsExecutableFile(candidate) && OnlyRootCanChange(candidate))
             {
                 return candidate;
             }
@@ -39,5 +45,39 @@ internal static class ExecutableLocator
 
         const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         return (info.UnixFileMode & anyExecute) != 0;
+    }
+
+    // Every component resolved (with merged /usr, /sbin is a link to usr/sbin), then the file and each directory above it.
+    private static bool OnlyRootCanChange(string path)
+    {
+        const UnixFileMode othersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+        string? real = Resolve(path);
+        for (string? p = real; p is not null; p = Path.GetDirectoryName(p))
+        {
+            var mode = new FileInfo(p).UnixFileMode;
+            if (FileOwner.Get(p).Uid != 0 || ((mode & othersWrite) != 0 && (mode & UnixFileMode.StickyBit) == 0))
+            {
+                return false;
+            }
+        }
+
+        return real is not null;
+    }
+
+    private static string? Resolve(string path)
+    {
+        string resolved = "/";
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = Path.Combine(resolved, part);
+            var info = new FileInfo(next);
+            resolved = info.LinkTarget is null ? next : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? next;
+            if (resolved.Split('/').Length > 64)
+            {
+                return null;
+            }
+        }
+
+        return resolved;
     }
 }

@@ -19,10 +19,11 @@ public static class OciRuntimeProbe
         CommandOutput output = await ExternalCommand
             .RunAsync(path, ["--version"], ExternalCommand.DefaultTimeout, cancellationToken)
             .ConfigureAwait(false);
-        return Evaluate(name, path, output, DebianPackages.Owns(name, path));
+        bool debian = DebianPackages.Owns(name, path);
+        return Evaluate(name, path, output, debian, debian ? DebianChangelog.Read(name) : null);
     }
 
-    internal static OciRuntimeResult Evaluate(string name, string path, CommandOutput output, bool debianPackage)
+    internal static OciRuntimeResult Evaluate(string name, string path, CommandOutput output, bool debianPackage, DebianChangelog? changelog = null)
     {
         if (!output.Succeeded)
         {
@@ -34,9 +35,9 @@ public static class OciRuntimeProbe
         string? versionText = ParseVersionLine(output.Stdout);
         RuntimeVersion? version = versionText is null ? null : RuntimeVersion.Parse(versionText);
         string shown = versionText ?? "unknown version";
-        string origin = debianPackage ? " (Debian package)" : string.Empty;
+        string origin = debianPackage ? $" (Debian package{(changelog is null ? "" : " " + changelog.Revision)})" : string.Empty;
         return new(name, true, $"{path} {shown}{origin}", null, path, versionText, debianPackage,
-            CveAssessor.Assess(name, version, debianPackage));
+            CveAssessor.Assess(name, version, debianPackage, changelog));
     }
 
     /// <summary>The numeric token after "version" on the first line that has one ("runc version 1.1.5+ds1").</summary>

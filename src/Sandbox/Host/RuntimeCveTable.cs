@@ -33,8 +33,9 @@ public static class RuntimeCveTable
             "CVE-2024-21626",
             "a working directory of /proc/self/fd/N (image WORKDIR) reached the host through a leaked fd",
             [V("1.1.12")],
-            "sandbox validates the working directory (absolute, inside the rootfs, never under /proc) before "
-            + "it reaches config.json, and does not use runc exec"),
+            "sandbox accepts only a canonical absolute working directory (no '.', '..' or '//', at import and at run "
+            + "time), resolves it inside the rootfs with openat2(RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) before it "
+            + "reaches config.json, and does not use runc exec"),
         new(
             "runc",
             "CVE-2025-31133",

@@ -183,6 +183,7 @@ public static class ImageImporter
     {
         ContentStore store = catalog.Store;
         CheckPlatform(path, prepared.Config);
+        CheckWorkingDir(path, prepared.Config);
         string temp = Path.Combine(store.ImagesDir, $".tmp-image-{Guid.NewGuid():N}");
         Directory.CreateDirectory(temp, ContentStore.Private); // sandboxes reach the rootfs through an ID-mapped bind, never this path
         try
@@ -246,6 +247,17 @@ public static class ImageImporter
             string was = existing ? "trusted (setuid/setgid kept)" : "untrusted (setuid/setgid stripped)";
             throw new SandboxException(ErrorKind.StateConflict, $"image {digest} is already imported as {was}",
                 $"remove it first (sandbox image rm {digest}) to import it {(trusted ? "with --trust trusted" : "as untrusted")}");
+        }
+    }
+
+    // One spelling only: "/tmp/../proc/self/fd/7" must never reach a runtime (CVE-2024-21626). Checked again at run time.
+    private static void CheckWorkingDir(string path, ImageConfigFile config)
+    {
+        if (config.Config?.WorkingDir is { Length: > 0 } dir && Host.CanonicalPath.Problem(dir) is { } problem)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument,
+                $"import of {path} refused: its WorkingDir '{dir.Replace("\0", "\\0", StringComparison.Ordinal)}' {problem}",
+                "an image's working directory must be a plain absolute path such as /srv/app (no '.', '..' or '//')");
         }
     }
 

@@ -88,14 +88,19 @@ internal static class OutcomeParser
     private static ResourceLimits Limits(YamlReader r, YamlNode node, string rule)
     {
         string what = $"decide.limits of {rule}";
-        YamlFields f = r.Fields(r.Mapping(node, what), what, [], ["memory", "cpus", "pids", "tmpfs", "openFiles"]);
+        YamlFields f = r.Fields(r.Mapping(node, what), what, [], ["memory", "cpus", "pids", "tmpfs", "openFiles", "timeout", "volumeSize"]);
         var d = ResourceLimits.Default;
-        return new ResourceLimits(
+        var limits = new ResourceLimits(
             MemoryBytes: f.Optional("memory") is { } m ? PolicyYaml.Size(r, m, $"memory in {what}") : d.MemoryBytes,
             PidsLimit: f.Optional("pids") is { } p ? (long)PolicyYaml.Number(r, p, $"pids in {what}", 1, 1_000_000) : d.PidsLimit,
             Cpus: f.Optional("cpus") is { } c ? PolicyYaml.Number(r, c, $"cpus in {what}", 0.01, 4096) : d.Cpus,
             TmpfsBytes: f.Optional("tmpfs") is { } t ? PolicyYaml.Size(r, t, $"tmpfs in {what}") : d.TmpfsBytes,
             OpenFiles: f.Optional("openFiles") is { } o ? (ulong)PolicyYaml.Number(r, o, $"openFiles in {what}", 16, 1_048_576) : d.OpenFiles);
+        return limits with
+        {
+            Timeout = f.Optional("timeout") is { } t2 ? PolicyYaml.Duration(r, t2, $"timeout in {what}") : d.Timeout,
+            VolumeBytes = f.Optional("volumeSize") is { } v ? PolicyYaml.Size(r, v, $"volumeSize in {what}") : d.VolumeBytes,
+        };
     }
 
     private static string VmOnly(YamlReader r, YamlNode node, bool vm, string key, string rule) =>

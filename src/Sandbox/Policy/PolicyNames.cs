@@ -45,6 +45,12 @@ public static class PolicyNames
         _ => "pids",
     };
 
+    /// <summary>A duration as the largest exact unit: 5400s -> "90m".</summary>
+    public static string Duration(TimeSpan d) =>
+        d.TotalSeconds % 3600 == 0 ? string.Create(CultureInfo.InvariantCulture, $"{d.TotalSeconds / 3600}h")
+        : d.TotalSeconds % 60 == 0 ? string.Create(CultureInfo.InvariantCulture, $"{d.TotalSeconds / 60}m")
+        : string.Create(CultureInfo.InvariantCulture, $"{d.TotalSeconds:0.###}s");
+
     /// <summary>Bytes as the largest exact binary unit: 536870912 -> "512M".</summary>
     public static string Size(long bytes)
     {

@@ -66,6 +66,20 @@ internal static class PolicyYaml
     public static long Size(YamlReader r, YamlNode node, string what) =>
         Quantity(r, node, what, t => Quantities.ParseSize(t, what), "use a size such as 512M or 2G");
 
+    public static TimeSpan Duration(YamlReader r, YamlNode node, string what)
+    {
+        const string Hint = "use a duration such as 30m or 2h (at most 7 days)";
+        string text = r.Text(node, what, Hint);
+        try
+        {
+            return Quantities.ParseDuration(text, what);
+        }
+        catch (SandboxException)
+        {
+            throw r.Fail(node, $"{what} '{text}' is not a duration", Hint);
+        }
+    }
+
     public static double Number(YamlReader r, YamlNode node, string what, double min, double max)
     {
         string hint = $"use a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}";

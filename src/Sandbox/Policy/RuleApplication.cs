@@ -94,7 +94,8 @@ internal sealed class RuleApplication(PolicyRule rule, WorkloadFacts facts, IBac
         long memory = Tighten(facts.MemoryBytes, c.MemoryBytes, "--memory", PolicyNames.Size);
         double cpus = Tighten(facts.Cpus, c.Cpus, "--cpus", PolicyNames.Number);
         long pids = Tighten(facts.PidsLimit, c.PidsLimit, "--pids-limit", v => PolicyNames.Number(v));
-        return c with { MemoryBytes = memory, Cpus = cpus, PidsLimit = pids };
+        TimeSpan timeout = Tighten(facts.Timeout, c.Timeout, "--timeout", PolicyNames.Duration);
+        return c with { MemoryBytes = memory, Cpus = cpus, PidsLimit = pids, Timeout = timeout };
     }
 
     private T Tighten<T>(T? flag, T ceiling, string name, Func<T, string> show)

@@ -37,6 +37,9 @@ public sealed record WorkloadFacts
     public double? Cpus { get; init; }
     public long? PidsLimit { get; init; }
 
+    /// <summary>--timeout when given; it may only shorten the rule's timeout.</summary>
+    public TimeSpan? Timeout { get; init; }
+
     /// <summary>--seccomp-profile when given; null lets the rule choose.</summary>
     public string? SeccompProfile { get; init; }
 

@@ -55,7 +55,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
             audit.SandboxId = plan.Id;
-            var outcome = await WithVolumesAsync(request, binds => RunContainerAsync(runtime, plan, binds, io, request.Timeout, audit, ct), ct)
+            var outcome = await WithVolumesAsync(request, decision, binds => RunContainerAsync(runtime, plan, binds, io, decision.Limits.Timeout, audit, ct), ct)
                 .ConfigureAwait(false);
             if (outcome.EngineError is { } error)
             {
@@ -66,7 +66,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             if (outcome.TimedOut)
             {
                 await io.Stderr.WriteAsync(System.Text.Encoding.UTF8.GetBytes(
-                    $"sandbox: --timeout {request.Timeout!.Value.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
+                    $"sandbox: {(request.Timeout is null ? "the policy's timeout" : "--timeout")} {decision.Limits.Timeout.TotalSeconds:0.###}s reached; the workload was killed\n"), ct).ConfigureAwait(false);
             }
 
             audit.Finished(outcome.ExitCode, outcome.TimedOut);
@@ -118,6 +118,12 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     private async Task<int> RunMicroVmAsync(RunRequest request, Image image, Decision decision, WorkloadIo io, RunAudit audit, CancellationToken ct)
     {
         string? kernel = decision.Kernel is null or "default" ? null : decision.Kernel;
+        string decidedBy = decision.Rule?.ToString() ?? "the policy";
+        if (AcceleratorOverride.FromEnvironment() is { } forced)
+        {
+            AcceleratorOverride.Recheck(forced, forced: true, decision.AllowEmulation, decidedBy); // before anything starts
+        }
+
         var microVm = new MicroVmBackend(root, accelerators);
         microVm.Preflight(kernel); // fail closed before anything starts: no QEMU or no intact kernel is exit 125
         MicroVmBackend.CheckVolumes(request.Volumes);
@@ -125,13 +131,16 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
         audit.SandboxId = vm.Id;
-        var workload = new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, request.Timeout)
+        var workload = new MicroVmWorkload(vm.Id, image, vm.Args, vm.Env, vm.Cwd, vm.Uid, vm.Gid, kernel, decision.Limits, decision.Limits.Timeout)
         {
             Hostname = vm.Hostname,
             Seccomp = seccompFor(decision.SeccompProfile), // the workload's, applied by crun inside the guest
             SeccompProfile = decision.SeccompProfile,
+            AllowEmulation = decision.AllowEmulation,
+            DecidedBy = decidedBy,
+            TimeoutSource = request.Timeout is null ? "the policy's timeout" : "--timeout",
         };
-        var result = await WithVolumesAsync(request, binds => microVm.RunAsync(
+        var result = await WithVolumesAsync(request, decision, binds => microVm.RunAsync(
             workload with { Volumes = binds }, runtime, vm.Seccomp, io, ct, applied =>
             {
                 bool first = audit.Applied is null;
@@ -145,8 +154,12 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         return result.ExitCode;
     }
 
-    /// <summary>Holds each requested volume for the run (creating missing ones), then runs it in either backend.</summary>
-    private async Task<T> WithVolumesAsync<T>(RunRequest request, Func<IReadOnlyList<VolumeBind>, Task<T>> run, CancellationToken ct)
+    /// <summary>
+    /// Holds each requested volume for the run (creating missing ones), then runs it in either backend.
+    /// An untrusted sandbox writes only to sized volumes, at most the decision's volume size, and a
+    /// volume it creates gets that size: whatever it writes, the host's disk does not fill.
+    /// </summary>
+    private async Task<T> WithVolumesAsync<T>(RunRequest request, Decision decision, Func<IReadOnlyList<VolumeBind>, Task<T>> run, CancellationToken ct)
     {
         var store = new VolumeStore(root);
         var uses = new List<VolumeLease>();
@@ -161,8 +174,14 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
                     continue;
                 }
 
-                var use = await store.AcquireAsync(spec.Source, createIfMissing: true, ct).ConfigureAwait(false);
+                bool sizedOnly = request.Trust == TrustLevel.Untrusted && !spec.ReadOnly;
+                var use = await store.AcquireAsync(spec.Source, createIfMissing: true, sizedOnly ? decision.Limits.VolumeBytes : null, ct).ConfigureAwait(false);
                 uses.Add(use);
+                if (sizedOnly)
+                {
+                    RequireSized(use.Info, decision.Limits.VolumeBytes);
+                }
+
                 binds.Add(new VolumeBind(use.Info.DataPath, spec.Target, spec.ReadOnly));
                 if (request.Trust == TrustLevel.Untrusted && !spec.ReadOnly)
                 {
@@ -175,6 +194,23 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         finally
         {
             uses.ForEach(u => u.Dispose());
+        }
+    }
+
+    private static void RequireSized(VolumeInfo volume, long ceiling)
+    {
+        if (volume.SizeBytes is not { } size)
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: volume '{volume.Name}' has no size limit, and an untrusted sandbox writes only to sized volumes",
+                $"mount it read-only (-v {volume.Name}:/path:ro), or give the workload a sized volume: sandbox volume create NAME --size {PolicyNames.Size(ceiling)}");
+        }
+
+        if (size > ceiling)
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                $"refused: volume '{volume.Name}' is {PolicyNames.Size(size)}, above the {PolicyNames.Size(ceiling)} the policy lets an untrusted sandbox write",
+                $"mount it read-only, or use a volume of at most {PolicyNames.Size(ceiling)} (the rule's limits.volumeSize)");
         }
     }
 
@@ -191,16 +227,15 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false); // its container may still hold these IDs
         }
 
-        string runDir = Path.Combine(root.Ensure(root.Runs, traversable: true), id);
+        string runDir;
         try
         {
-            Directory.CreateDirectory(runDir, Traversable); // a per-sandbox overlay root may live below it
+            runDir = RunDirectory.Create(root, id, lease.Range); // only this sandbox's root may pass through it
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw root.Unusable(runDir, e);
+            throw root.Unusable(Path.Combine(root.Runs, id), e);
         }
-
         FileStream? claim = null;
         try
         {
@@ -240,7 +275,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         string runDir, string imageRootfs, IdLease lease, IReadOnlyList<VolumeBind> binds)
     {
         string image = Directory.CreateDirectory(Path.Combine(runDir, "image")).FullName;
-        RootfsReachability.Check(image);
+        RootfsReachability.Check(root.Runs); // the run directory itself admits the sandbox's root by group (RunDirectory)
         using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
         try
         {
@@ -254,9 +289,6 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
 
         return binds.Count == 0 ? (image, []) : VolumeMounts.Prepare(runDir, image, lease.Range, userns, binds);
     }
-
-    private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-        | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     /// <summary>crun's trial: the same hardened bundle, running /bin/true from the built-in image. Not audited.</summary>
     private async Task<bool> TrialAsync(OciRuntime candidate)
@@ -277,8 +309,8 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, Hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
         var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
+        WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
         WorkloadChecks.Command(image, args[0], env, volumeTargets);
-        WorkloadChecks.WorkingDir(image, cwd, volumeTargets);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, uid, gid,
             Hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }

@@ -103,8 +103,8 @@ public sealed class StateRoot
         const UnixFileMode Traversable = Private | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
         try
         {
-            MakeTraversable(Directory.CreateDirectory(Path, Traversable));
-            var info = Directory.CreateDirectory(dir, traversable ? Traversable : Private);
+            MakeTraversable(Trusted(Directory.CreateDirectory(Path, Traversable)));
+            var info = Trusted(Directory.CreateDirectory(dir, traversable ? Traversable : Private));
             if (traversable)
             {
                 MakeTraversable(info);
@@ -136,6 +136,24 @@ public sealed class StateRoot
         ArgumentNullException.ThrowIfNull(e);
         return new SandboxException(ErrorKind.HostUnsupported, $"state directory {dir} cannot be created or written: {e.Message}",
             $"the state root ({Path}) must be a writable directory on a local disk; choose another with --root or SANDBOX_ROOT", e);
+    }
+
+    /// <summary>
+    /// A directory found under the state root is used only if nobody but root could have changed it:
+    /// not a symlink, owned by root (the launcher's user), writable by no group or other user.
+    /// Anything else is refused rather than repaired, since its content may already be planted.
+    /// </summary>
+    private static DirectoryInfo Trusted(DirectoryInfo d)
+    {
+        const UnixFileMode othersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
+        uint self = (uint)Tmds.Linux.LibC.geteuid();
+        string? problem = d.LinkTarget is not null ? $"is a symbolic link (to {d.LinkTarget})"
+            : Host.FileOwner.Get(d.FullName).Uid is var uid && uid != self ? $"is owned by uid {uid}, not {self}"
+            : (d.UnixFileMode & othersWrite) != 0 ? $"is writable by other users (mode {Convert.ToString((int)d.UnixFileMode & 0xfff, 8)})"
+            : null;
+        return problem is null ? d : throw new SandboxException(ErrorKind.StateConflict,
+            $"state directory {d.FullName} {problem}: another user could change what the sandbox trusts",
+            $"remove it, or give it back to root: chown root:root {d.FullName} && chmod go-w {d.FullName}");
     }
 
     private string Sub(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);

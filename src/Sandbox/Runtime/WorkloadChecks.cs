@@ -1,3 +1,5 @@
+using Sandbox.Host;
+using Sandbox.Host.Interop;
 using Sandbox.Images;
 
 namespace Sandbox.Runtime;
@@ -18,19 +20,22 @@ public static class WorkloadChecks
         {
             case CommandStatus.NotFound:
                 throw new SandboxException(ErrorKind.CommandNotFound,
-                    $"command '{command}' not found in image '{image.Reference}'",
+                    $"command '{Printable.Escape(command)}' not found in image '{image.Reference}'",
                     command.Contains('/', StringComparison.Ordinal) ? null : $"searched PATH={searchPath}");
             case CommandStatus.NotExecutable:
                 throw new SandboxException(ErrorKind.CommandNotExecutable,
-                    $"'{path}' in image '{image.Reference}' cannot be executed (a directory, or no execute permission)");
+                    $"'{Printable.Escape(path ?? command)}' in image '{image.Reference}' cannot be executed (a directory, or no execute permission)");
         }
     }
 
-    public static void WorkingDir(Image image, string cwd, IReadOnlyList<string> volumeTargets)
+    /// <param name="fromImage">The directory is the image's WorkingDir, not a -w flag (named in the error).</param>
+    public static void WorkingDir(Image image, string cwd, IReadOnlyList<string> volumeTargets, bool fromImage = false)
     {
-        if (!cwd.StartsWith('/'))
+        string what = fromImage ? $"image '{image.Reference}': WorkingDir" : "-w";
+        if (CanonicalPath.Problem(cwd) is { } problem)
         {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"-w: '{cwd}' is not an absolute path", "use e.g. -w /tmp");
+            throw new SandboxException(ErrorKind.InvalidArgument, $"{what}: working directory '{Printable.Escape(cwd)}' {problem}",
+                "give the directory as a plain absolute path such as /srv/app (no '.', '..' or '//')");
         }
 
         if (Under(cwd, ["/tmp", .. volumeTargets]))
@@ -38,12 +43,26 @@ public static class WorkloadChecks
             return; // the runtime creates it inside the sandbox's writable /tmp, or it is on a volume
         }
 
-        string? host = RootfsLookup.Resolve(image.RootfsPath, cwd);
-        if (host is null || !Directory.Exists(host))
+        if (!ExistsInRoot(image.RootfsPath, cwd))
         {
             throw new SandboxException(ErrorKind.InvalidArgument,
-                $"-w: working directory '{cwd}' does not exist in image '{image.Reference}'",
+                $"{what}: working directory '{Printable.Escape(cwd)}' does not exist in image '{image.Reference}'",
                 "the root filesystem is read-only; use an existing directory or one under /tmp");
+        }
+    }
+
+    // The kernel resolves it with the rootfs as "/": links and ".." cannot leave it, and no /proc magic link is followed.
+    private static bool ExistsInRoot(string rootfs, string path)
+    {
+        try
+        {
+            using var root = OpenHow.Directory(rootfs);
+            using var dir = OpenHow.DirectoryInRoot(root, path);
+            return true;
+        }
+        catch (MountException)
+        {
+            return false;
         }
     }
 

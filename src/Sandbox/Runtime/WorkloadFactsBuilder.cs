@@ -31,6 +31,7 @@ public static class WorkloadFactsBuilder
             MemoryBytes = request.MemoryBytes,
             Cpus = request.Cpus,
             PidsLimit = request.PidsLimit,
+            Timeout = request.Timeout,
             SeccompProfile = request.SeccompProfile,
             Kernel = request.Kernel,
         };

@@ -71,8 +71,8 @@ public sealed class VolumeStore(StateRoot root)
         }
     }
 
-    /// <summary>Marks a volume used by a sandbox until the returned lease is disposed; creates it when missing.</summary>
-    public async Task<VolumeLease> AcquireAsync(string name, bool createIfMissing, CancellationToken ct = default)
+    /// <summary>Marks a volume used by a sandbox until the returned lease is disposed; creates it when missing (of <paramref name="createSize"/> bytes, or unsized).</summary>
+    public async Task<VolumeLease> AcquireAsync(string name, bool createIfMissing, long? createSize = null, CancellationToken ct = default)
     {
         string dir = Path.Combine(Dir, name);
         if (!Directory.Exists(dir))
@@ -84,7 +84,7 @@ public sealed class VolumeStore(StateRoot root)
 
             try
             {
-                await CreateAsync(name, null, ct).ConfigureAwait(false);
+                await CreateAsync(name, createSize, ct).ConfigureAwait(false);
             }
             catch (SandboxException e) when (e.Kind == ErrorKind.StateConflict)
             {
@@ -160,11 +160,16 @@ public sealed class VolumeStore(StateRoot root)
         }
     }
 
+    /// <summary>
+    /// A sized volume's data is its ext4 image, loop-mounted; an unsized volume's data directory is
+    /// bound onto itself. Either way the host-side mount is nosuid,nodev: a setuid file or device
+    /// node a sandbox left there is inert for the host too.
+    /// </summary>
     private static async Task EnsureMountedAsync(string dir, CancellationToken ct)
     {
         string disk = Path.Combine(dir, DiskFile);
         string data = Path.Combine(dir, "data");
-        if (!File.Exists(disk) || MountTable.IsMountPoint(data))
+        if (MountTable.IsMountPoint(data))
         {
             return;
         }
@@ -177,10 +182,22 @@ public sealed class VolumeStore(StateRoot root)
         }
 
         string mount = ExecutableLocator.Find("mount") ?? throw new SandboxException(ErrorKind.HostUnsupported, "mount is not installed", "apt-get install mount");
-        var result = await ExternalCommand.RunAsync(mount, ["-t", "ext4", "-o", "loop,nosuid,nodev", disk, data], ToolTimeout, ct).ConfigureAwait(false);
+        if (!File.Exists(disk))
+        {
+            await Mount(mount, ["--bind", data, data], data, ct).ConfigureAwait(false);
+            await Mount(mount, ["-o", "remount,bind,nosuid,nodev", data], data, ct).ConfigureAwait(false);
+            return;
+        }
+
+        await Mount(mount, ["-t", "ext4", "-o", "loop,nosuid,nodev", disk, data], disk, ct).ConfigureAwait(false);
+    }
+
+    private static async Task Mount(string mount, IReadOnlyList<string> args, string what, CancellationToken ct)
+    {
+        var result = await ExternalCommand.RunAsync(mount, args, ToolTimeout, ct).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new SandboxException(ErrorKind.HostUnsupported, $"mounting the volume disk {disk} failed: {result.FirstLine()}");
+            throw new SandboxException(ErrorKind.HostUnsupported, $"mounting the volume {what} failed: {result.FirstLine()}");
         }
     }
 

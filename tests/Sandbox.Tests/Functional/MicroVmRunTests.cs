@@ -117,13 +117,19 @@ public sealed class MicroVmRunTests : IDisposable
     }
 
     [Fact]
-    public void Timeout_kills_the_vm_and_reports_137()
+    public void Timeout_kills_the_vm_and_reports_137_and_is_audited_as_a_timeout()
     {
         var started = DateTime.UtcNow;
-        var run = Vm("--timeout", "3s", "busybox", "sleep", "120");
+        string seconds = Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture); // finds this run's record in the shared log
+        var run = Vm("--timeout", "3s", "busybox", "sleep", seconds);
         Assert.Equal(137, run.ExitCode);
         Assert.Contains("--timeout 3s", run.Stderr, StringComparison.Ordinal);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(60));
+
+        var record = File.ReadLines(Path.Combine(_cli.StateRoot, "audit", "audit.log"))
+            .Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!)
+            .Last(r => r["command"]?.ToJsonString() == $"[\"sleep\",\"{seconds}\"]");
+        Assert.Equal("timeout", (string?)record["outcome"]);
     }
 
     [Fact]

@@ -60,20 +60,32 @@ public sealed class TeardownTests : IDisposable
     public void A_runtime_that_never_creates_the_container_is_killed_at_the_start_deadline()
     {
         // A runc whose `run` hangs before creating anything, as `runc init` did when its state root
-        // was deleted under it. Everything else goes to the real runc.
+        // was deleted under it. Everything else goes to a copy of the real runc. The launcher never
+        // looks in the caller's PATH, so the fake is bound over the real one in a mount namespace
+        // of this launcher's own.
         string fake = Directory.CreateTempSubdirectory("sandbox-stuck-runc-").FullName;
         try
         {
+            string real = Require.Tool("runc");
+            File.Copy(real, Path.Combine(fake, "runc.real"));
             string runc = Path.Combine(fake, "runc");
-            File.WriteAllText(runc, $"#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = run ] && exec sleep 6173; done\nexec {Require.Tool("runc")} \"$@\"\n");
+            File.WriteAllText(runc, $"#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = run ] && exec sleep 6173; done\nexec {fake}/runc.real \"$@\"\n");
             File.SetUnixFileMode(runc, (UnixFileMode)0b111_101_101);
-            var env = new Dictionary<string, string>
+            var psi = new System.Diagnostics.ProcessStartInfo(Require.Tool("unshare"))
             {
-                ["PATH"] = $"{fake}:{Environment.GetEnvironmentVariable("PATH")}",
-                ["SANDBOX_RUNTIME"] = "runc",
-                ["SANDBOX_START_TIMEOUT"] = "2",
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
             };
-            var run = SandboxCli.Wait(_cli.Start(["run", "--trust", "trusted", "busybox", "true"], env: env), TimeSpan.FromSeconds(60));
+            foreach (string a in new[] { "-m", "--propagation", "private", "sh", "-c", "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "sh",
+                runc, real, RepoPaths.SandboxBinary, "--root", _cli.StateRoot, "run", "--trust", "trusted", "busybox", "true" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            psi.Environment["SANDBOX_RUNTIME"] = "runc";
+            psi.Environment["SANDBOX_START_TIMEOUT"] = "2";
+            var run = SandboxCli.Wait(System.Diagnostics.Process.Start(psi)!, TimeSpan.FromSeconds(60));
             Assert.Equal(125, run.ExitCode);
             Assert.Contains("runc did not create the container within 2s and was killed", run.Stderr, StringComparison.Ordinal);
             Assert.DoesNotContain(Directory.EnumerateDirectories("/proc", "[0-9]*"), p => ReadShared(Path.Combine(p, "cmdline")).Contains("6173", StringComparison.Ordinal));

@@ -76,7 +76,9 @@ public sealed class VolumeSymlinkRaceTests : IDisposable
         Assert.True(_bindsSeen > 0, "the mount watcher never saw a volume bind, so it proves nothing");
         _canary.AssertUnchanged();
         string mine = _cli.StateRoot + "/";
-        Assert.DoesNotContain(MountPoints(), m => m.StartsWith(mine, StringComparison.Ordinal) || m.StartsWith(_canary.Dir, StringComparison.Ordinal));
+        string storage = mine + "volumes/"; // each volume's own host-side (nosuid,nodev) storage mount stays until `volume rm`
+        Assert.DoesNotContain(MountPoints(), m => (m.StartsWith(mine, StringComparison.Ordinal) && !m.StartsWith(storage, StringComparison.Ordinal))
+            || m.StartsWith(_canary.Dir, StringComparison.Ordinal));
     }
 
     // The concurrent writer: "x" in the volume's data is a directory, then a link to the canary, then a link to /.

@@ -39,6 +39,8 @@ public static partial class StateRootJanitor
             SandboxIds.TryAdd(id, 0);
         }
 
+        DetachVolumeStorage(root);
+
         // A SIGKILLed launcher's `runc run` exits once the reaper deleted its container: give it a moment.
         string[] left = [.. Leftovers([root])];
         for (int i = 0; i < 50 && left.Length > 0; i++)
@@ -132,6 +134,18 @@ public static partial class StateRootJanitor
             {
                 yield return $"cgroup {cgroup}";
             }
+        }
+    }
+
+    // Volume storage stays mounted on the host (nosuid,nodev) until `volume rm`: product state, not a
+    // leak, so it is detached before the check, deepest first.
+    private static void DetachVolumeStorage(string root)
+    {
+        string prefix = Path.Combine(root, "volumes") + "/";
+        foreach (string point in File.ReadLines("/proc/self/mountinfo").Select(l => Unescape(l.Split(' ')[4]))
+            .Where(p => p.StartsWith(prefix, StringComparison.Ordinal)).Distinct().OrderByDescending(p => p.Length))
+        {
+            Tool.Capture("umount", "-l", point);
         }
     }
 

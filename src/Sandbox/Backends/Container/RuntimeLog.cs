@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sandbox.Host;
 
 namespace Sandbox.Backends.Container;
 
@@ -8,15 +9,31 @@ namespace Sandbox.Backends.Container;
 /// </summary>
 public static class RuntimeLog
 {
-    /// <summary>The first error the runtime logged, or null when it logged none.</summary>
-    public static string? FirstError(string logPath)
+    /// <summary>The runtime's errors come first and are short; a longer log is not read further.</summary>
+    public const int MaxBytes = 64 * 1024;
+
+    /// <summary>
+    /// The first error the runtime logged, or null when it logged none. The log sits in a bundle,
+    /// so it is read as <see cref="BundleFile"/> reads anything from there: a regular file of the
+    /// runtime's owner (root), not a link or a FIFO, and only its first <see cref="MaxBytes"/>.
+    /// </summary>
+    public static string? FirstError(string logPath, uint owner = 0) =>
+        Read(logPath, owner) is { } error ? Printable.Escape(error) : null; // it may quote the image's own names
+
+    private static string? Read(string logPath, uint owner)
     {
-        if (!File.Exists(logPath))
+        var log = BundleFile.Read(logPath, owner, MaxBytes);
+        if (log.Refused is { } refused)
+        {
+            return $"the runtime's log was not read: {refused}";
+        }
+
+        if (log.Content is not { Length: > 0 } content)
         {
             return null;
         }
 
-        foreach (string line in File.ReadLines(logPath))
+        foreach (string line in System.Text.Encoding.UTF8.GetString(content).Split('\n'))
         {
             if (string.IsNullOrWhiteSpace(line))
             {

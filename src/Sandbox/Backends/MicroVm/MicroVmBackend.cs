@@ -34,6 +34,15 @@ public sealed record MicroVmWorkload(
     public required OciSeccomp Seccomp { get; init; }
 
     public required string SeccompProfile { get; init; }
+
+    /// <summary>Whether the policy decision accepts TCG emulation; false (the default) refuses to run without KVM.</summary>
+    public bool AllowEmulation { get; init; }
+
+    /// <summary>What set <see cref="Timeout"/>, as the timeout message names it.</summary>
+    public string TimeoutSource { get; init; } = "--timeout";
+
+    /// <summary>The rule that decided, for refusals.</summary>
+    public string DecidedBy { get; init; } = "the policy";
 }
 
 /// <summary>How a microVM run ended: the workload's exit code, and whether --timeout ended it.</summary>
@@ -100,6 +109,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         trace.Mark("initramfs and root disk ready");
         Accelerator? forced = AcceleratorOverride.FromEnvironment();
         Accelerator accel = forced ?? accelerators.Detect();
+        AcceleratorOverride.Recheck(accel, forced is not null, w.AllowEmulation, w.DecidedBy); // the decision is checked again against what will run
         if (forced is { } f)
         {
             await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(AcceleratorOverride.Notice(f)), ct).ConfigureAwait(false);
@@ -116,9 +126,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false);
         }
 
-        string bundle = Path.Combine(root.Ensure(root.Runs, traversable: true), w.Id);
-        Directory.CreateDirectory(bundle);
-        File.SetUnixFileMode(bundle, (UnixFileMode)0b111_001_001); // 0711: the jail's ID resolves its bind mounts through it
+        string bundle = RunDirectory.Create(root, w.Id, lease.Range); // the jail's ID (and no other user) resolves its bind mounts through it
         FileStream? owner = null;
         try
         {
@@ -133,13 +141,14 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             using var stdout = Listen(ioDir, "stdout.sock", lease.Range.HostStart);
             using var stderr = Listen(ioDir, "stderr.sock", lease.Range.HostStart);
             using var stdinSocket = stdin ? Listen(ioDir, "stdin.sock", lease.Range.HostStart) : null;
+            using var consoleSocket = Listen(ioDir, "console.sock", lease.Range.HostStart);
 
             static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
             var plan = new VmPlan(
                 kernel.Entry.MachineOptions, KernelCommandLine(kernel.Entry, accel), accel,
                 MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB, Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
                 Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
-                ConsoleLog: InJail("console.log"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
+                ConsoleSocket: InJail("console.sock"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
             {
                 Shares = [.. w.Volumes.Select((v, i) => new VmShare(Tag(i), VmmJail.VolumePath(i), v.ReadOnly))],
@@ -171,15 +180,16 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             byte[] spec = GuestSpec.Message(guestConfig, stdin, mounts);
             try
             {
-                var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket),
-                    spec, configSha256, io, w.Timeout, trace, ct).ConfigureAwait(false);
+                var console = new ConsoleLog();
+                var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket, consoleSocket),
+                    spec, configSha256, io, w.Timeout, trace, console, ct).ConfigureAwait(false);
                 if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)
                 {
                     applied?.Invoke(hardening with { GuestConfirmation = $"{confirmed.Runtime}; config.json sha256:{confirmed.ConfigSha256}" });
                 }
 
-                int exit = await ExitCodeAsync(outcome, Path.Combine(ioDir, "console.log"), w, kernel, io.Stderr).ConfigureAwait(false);
-                return new MicroVmResult(exit, outcome.TimedOut);
+                int exit = await ExitCodeAsync(outcome, console, w, kernel, io.Stderr).ConfigureAwait(false);
+                return new MicroVmResult(exit, outcome.TimedOut && outcome.Signal is null);
             }
             finally
             {
@@ -260,8 +270,13 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             "QEMU -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny inside an OCI jail"),
     };
 
-    private static async Task<int> ExitCodeAsync(VmOutcome o, string consoleLog, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
+    private static async Task<int> ExitCodeAsync(VmOutcome o, ConsoleLog console, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
     {
+        if (o.ProtocolError is { } violation)
+        {
+            throw new SandboxException(ErrorKind.EngineFailed, violation, "the guest init was replaced or compromised; nothing it reported was used");
+        }
+
         if (o.ConfigMismatch)
         {
             throw new SandboxException(ErrorKind.EngineFailed,
@@ -283,7 +298,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         if (o.TimedOut)
         {
             await Say(stderr, string.Create(CultureInfo.InvariantCulture,
-                $"sandbox: --timeout {w.Timeout!.Value.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
+                $"sandbox: {w.TimeoutSource} {w.Timeout!.Value.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
             return ExitCodes.FromSignal(9);
         }
 
@@ -304,7 +319,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             return code;
         }
 
-        string? panic = ConsoleLog.Panic(consoleLog);
+        string? panic = console.Panic();
         string why = panic is not null
             ? $"the guest kernel panicked: {panic}"
             : o.BootTimedOut
@@ -313,7 +328,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 ? $"the jailed VMM could not start: {engine}"
                 : $"the microVM stopped without reporting the workload's exit status (kernel panic, guest crash or VMM failure; VMM exit {o.VmmExitCode})";
         string qemu = string.IsNullOrWhiteSpace(o.VmmStderr) ? "" : $"\nQEMU said: {o.VmmStderr.Trim()}";
-        throw new SandboxException(ErrorKind.EngineFailed, $"{why}{qemu}\nlast lines of the guest console:\n{ConsoleLog.Tail(consoleLog)}");
+        throw new SandboxException(ErrorKind.EngineFailed, $"{why}{qemu}\nlast lines of the guest console:\n{console.Tail()}");
     }
 
     private static IReadOnlyList<string> KernelCommandLine(KernelEntry entry, Accelerator accel) =>

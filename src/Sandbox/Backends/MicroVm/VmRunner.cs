@@ -4,14 +4,18 @@ using System.Runtime.InteropServices;
 using System.Text;
 using Sandbox.Backends.Container;
 using Sandbox.Backends.MicroVm.Guest;
+using Sandbox.Backends.MicroVm.Streams;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.MicroVm;
 
 /// <summary>How a microVM run ended, before it is mapped to an exit code.</summary>
+/// <param name="VmmStderr">The last <see cref="VmRunner.VmmOutputTail"/> bytes QEMU (and its runtime) wrote to stdout and stderr.</param>
 /// <param name="OutputIncomplete">The guest's stdout/stderr may lack data: the host never received all the bytes the guest said it sent.</param>
+/// <param name="ProtocolError">Why the VM was killed for breaking the guest protocol (e.g. an oversized control line); null if it did not.</param>
 public sealed record VmOutcome(
-    int? ExitCode, bool TimedOut, int? Signal, bool BootTimedOut, int VmmExitCode, string VmmStderr, string? RuntimeError, bool OutputIncomplete = false)
+    int? ExitCode, bool TimedOut, int? Signal, bool BootTimedOut, int VmmExitCode, string VmmStderr, string? RuntimeError, bool OutputIncomplete = false,
+    string? ProtocolError = null)
 {
     /// <summary>What guest init said it applied (config digest and runtime version); null if it never said.</summary>
     public ControlMessage.Applied? Applied { get; init; }
@@ -53,11 +57,15 @@ public sealed class VmRunner
     // Once QEMU has exited every socket is at EOF after its buffered data; this only guards against a peer that never closes.
     private static readonly TimeSpan DrainStall = TimeSpan.FromSeconds(10);
 
-    public sealed record Sockets(Socket Control, Socket Stdout, Socket Stderr, Socket? Stdin);
+    /// <summary>How much of QEMU's own stdout and stderr is kept for error reports: the rest is read and dropped.</summary>
+    public const int VmmOutputTail = 4096;
+
+    /// <param name="Console">The guest console (ttyS0), read into a bounded <see cref="ConsoleLog"/>.</param>
+    public sealed record Sockets(Socket Control, Socket Stdout, Socket Stderr, Socket? Stdin, Socket Console);
 
     public static async Task<VmOutcome> RunAsync(
         OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, string configSha256, WorkloadIo io, TimeSpan? timeout,
-        PhaseTrace trace, CancellationToken ct)
+        PhaseTrace trace, ConsoleLog console, CancellationToken ct)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
         var psi = new ProcessStartInfo(runtime.BinaryPath)
@@ -74,6 +82,7 @@ public sealed class VmRunner
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         int? signal = null;
+        string? protocolError = null;
         bool timedOut = false, bootTimedOut = false;
         Socket? workloadControl = null; // set once the guest started the workload: signals go to it from then on
         // Handled before the runtime starts: a signal that found no handler would end the launcher
@@ -112,9 +121,9 @@ public sealed class VmRunner
 
         using var vmmProcess = vmm;
         vmm.StandardInput.Close();
-        var vmmOutput = new StringBuilder();
-        Task drainOut = DrainAsync(vmm.StandardOutput, vmmOutput);
-        Task drainErr = DrainAsync(vmm.StandardError, vmmOutput);
+        var vmmOutput = new TailBuffer(VmmOutputTail);
+        Task drainOut = DrainAsync(vmm.StandardOutput.BaseStream, vmmOutput);
+        Task drainErr = DrainAsync(vmm.StandardError.BaseStream, vmmOutput);
 
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -122,7 +131,7 @@ public sealed class VmRunner
         int? exitCode = null;
         bool outputIncomplete = false;
         StreamPump? stdoutPump = null, stderrPump = null;
-        Task? control = null, acknowledged = null;
+        Task? control = null, acknowledged = null, consoleCapture = null;
         Socket? stdinConnection = null;
         try
         {
@@ -130,6 +139,7 @@ public sealed class VmRunner
             if (conns is not null)
             {
                 trace.Mark("VMM started (QEMU connected its ports)");
+                consoleCapture = console.CaptureAsync(new NetworkStream(conns[^1], ownsSocket: true));
                 try
                 {
                     await conns[0].SendAsync(spec, SocketFlags.None, stop.Token).ConfigureAwait(false);
@@ -153,6 +163,10 @@ public sealed class VmRunner
                     exitCode = e.Code;
                     trace.Mark("workload exited");
                     acknowledged = AcknowledgeAsync(controlSocket, e, stdoutP, stderrP, () => outputIncomplete = true, stopToken);
+                }, violation =>
+                {
+                    protocolError ??= violation;
+                    stop.Cancel(); // a guest that breaks the protocol is not waited for
                 });
                 _ = ready.Task.ContinueWith(_ => trace.Mark("guest ready (kernel booted, init built the root)"), TaskScheduler.Default);
                 _ = started.Task.ContinueWith(_ =>
@@ -171,7 +185,7 @@ public sealed class VmRunner
                         // the run is already over
                     }
                 }, TaskScheduler.Default);
-                if (conns.Length > 3)
+                if (listeners.Stdin is not null)
                 {
                     stdinConnection = conns[3];
                     _ = FeedStdinAsync(io.Stdin, stdinConnection);
@@ -187,7 +201,7 @@ public sealed class VmRunner
         }
         catch (OperationCanceledException)
         {
-            timedOut = signal is null && !ct.IsCancellationRequested && !report.ConfigMismatch;
+            timedOut = signal is null && protocolError is null && !ct.IsCancellationRequested && !report.ConfigMismatch;
         }
         finally
         {
@@ -217,11 +231,16 @@ public sealed class VmRunner
             await acknowledged.ConfigureAwait(false);
         }
 
+        if (consoleCapture is not null)
+        {
+            await Task.WhenAny(consoleCapture, Task.Delay(DrainStall, CancellationToken.None)).ConfigureAwait(false);
+        }
+
         await Task.WhenAll(drainOut, drainErr).ConfigureAwait(false);
         stdinConnection?.Dispose();
         string? runtimeError = vmm.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null;
-        return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, vmmOutput.ToString(), runtimeError,
-            outputIncomplete && signal is null && !timedOut)
+        return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, Host.Printable.Escape(Encoding.UTF8.GetString(vmmOutput.ToArray()), keepNewlines: true), runtimeError,
+            outputIncomplete && signal is null && !timedOut && protocolError is null, protocolError)
         {
             Applied = report.Applied,
             ConfigMismatch = report.ConfigMismatch,
@@ -313,7 +332,7 @@ public sealed class VmRunner
     // QEMU connects to each socket while it starts; if it dies first, there is nothing to accept.
     private static async Task<Socket[]?> AcceptAllAsync(Sockets l, Process vmm, CancellationToken ct)
     {
-        Socket[] listeners = l.Stdin is null ? [l.Control, l.Stdout, l.Stderr] : [l.Control, l.Stdout, l.Stderr, l.Stdin];
+        Socket[] listeners = l.Stdin is null ? [l.Control, l.Stdout, l.Stderr, l.Console] : [l.Control, l.Stdout, l.Stderr, l.Stdin, l.Console];
         var accept = Task.WhenAll(listeners.Select(s => s.AcceptAsync(ct).AsTask()));
         var first = await Task.WhenAny(accept, vmm.WaitForExitAsync(ct), Task.Delay(ConnectTimeout, ct)).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
@@ -332,12 +351,13 @@ public sealed class VmRunner
         public bool OutOfMemory { get; set; }
     }
 
+    /// <param name="violation">Told why, when the guest breaks the protocol; reading stops.</param>
     private static async Task ReadControlAsync(
         Socket control, TaskCompletionSource ready, TaskCompletionSource started, GuestReport report, string configSha256,
-        CancellationTokenSource stop, Action<ControlMessage.Exited> exited)
+        CancellationTokenSource stop, Action<ControlMessage.Exited> exited, Action<string> violation)
     {
         using var stream = new NetworkStream(control, ownsSocket: true);
-        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var reader = new BoundedLineReader(stream, ControlMessage.MaxLine);
         try
         {
             while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
@@ -368,6 +388,10 @@ public sealed class VmRunner
                         break;
                 }
             }
+        }
+        catch (LineTooLongException e)
+        {
+            violation($"the guest sent a control message longer than {e.Limit} bytes (the protocol's lines are a few dozen); the microVM was killed");
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {
@@ -405,12 +429,16 @@ public sealed class VmRunner
         }
     }
 
-    private static async Task DrainAsync(StreamReader reader, StringBuilder into)
+    // QEMU's own output is read to its end (so QEMU never blocks on it) but only its tail is kept.
+    private static async Task DrainAsync(Stream from, TailBuffer into)
     {
-        string text = await reader.ReadToEndAsync().ConfigureAwait(false);
-        lock (into)
+        try
         {
-            into.Append(text.Length > 4096 ? text[^4096..] : text);
+            await into.FillAsync(from).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // the pipe broke: what arrived counts
         }
     }
 

@@ -85,9 +85,19 @@ internal sealed class RegistryClient(HttpMessageHandler handler, RegistryReferen
 
     public void Dispose() => _http.Dispose();
 
+    /// <summary>A token response is a few KiB of JSON; a larger one is refused before it is buffered.</summary>
+    public const int MaxTokenResponse = 64 * 1024;
+
     private async Task<string> FetchTokenAsync(BearerChallenge challenge, CancellationToken ct)
     {
         Uri tokenUri = CheckedTarget(challenge.TokenUri($"repository:{reference.Repository}:pull"));
+        if (tokenUri.Scheme != Uri.UriSchemeHttps && reference.BaseUri.Scheme != Uri.UriSchemeHttp)
+        {
+            // The registry named its token service: an https registry does not get to send us to plain http, loopback or not.
+            throw Failed($"refusing the token realm {tokenUri.GetLeftPart(UriPartial.Path)}: plain http, from the https registry {reference.BaseUri.Authority}",
+                "a token service must be https unless the registry itself is plain http on loopback");
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Get, tokenUri);
         using HttpResponseMessage response = await Send(request, ct).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
@@ -96,7 +106,8 @@ internal sealed class RegistryClient(HttpMessageHandler handler, RegistryReferen
                 "only anonymous pulls are supported: credentials are not implemented");
         }
 
-        byte[] body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        byte[] body = await ReadBoundedAsync(response.Content, MaxTokenResponse, ct).ConfigureAwait(false)
+            ?? throw Failed($"the token service {tokenUri.GetLeftPart(UriPartial.Path)} sent more than {MaxTokenResponse} bytes");
         TokenResponse? token;
         try
         {
@@ -108,6 +119,25 @@ internal sealed class RegistryClient(HttpMessageHandler handler, RegistryReferen
         }
 
         return token?.Token ?? token?.AccessToken ?? throw Failed($"the token service {tokenUri.GetLeftPart(UriPartial.Path)} sent no token");
+    }
+
+    // Null when the body is longer than max: it is never read beyond that.
+    private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, int max, CancellationToken ct)
+    {
+        if (content.Headers.ContentLength > max)
+        {
+            return null;
+        }
+
+        using var stream = await content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        var buffer = new byte[max + 1];
+        int total = 0, n;
+        while (total < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(total), ct).ConfigureAwait(false)) > 0)
+        {
+            total += n;
+        }
+
+        return total > max ? null : buffer[..total];
     }
 
     /// <summary>Plain http is allowed only to loopback: a redirect or token realm elsewhere must be https.</summary>

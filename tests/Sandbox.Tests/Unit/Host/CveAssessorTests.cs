@@ -1,4 +1,5 @@
 using Sandbox.Host;
+using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.Host;
 
@@ -44,11 +45,44 @@ public sealed class CveAssessorTests
     public void Assesses_each_table_entry(string runtime, string version, string id, CveStatus expected) =>
         Assert.Equal(expected, Finding(runtime, version, id).Status);
 
+    private static readonly DebianChangelog Bookworm = DebianChangelog.Parse(
+        "runc (1.1.5+ds1-1+deb12u1) bookworm-security; urgency=high\n\n  * Team upload.\n  * CVE-2024-21626: several container breakouts due to internally leaked fds\n\n"
+        + " -- A Maintainer <a@example.org>  Fri, 02 Feb 2024 21:53:05 +0800\n\nrunc (1.1.5+ds1-1) unstable; urgency=medium\n\n"
+        + "    + CVE-2023-27561: Incorrect Authorization vulnerability\n")!;
+
     [Fact]
-    public void A_debian_package_is_never_called_vulnerable_outright()
+    public void Reads_the_revision_and_every_cve_of_a_debian_changelog()
     {
-        CveFinding f = Finding("runc", "1.1.5+ds1", "CVE-2025-31133", debian: true);
-        Assert.Equal("version predates upstream fix (1.2.8, 1.3.3, 1.4.0); Debian may have backported", f.Assessment);
+        Assert.Equal("runc", Bookworm.Package);
+        Assert.Equal("1.1.5+ds1-1+deb12u1", Bookworm.Revision);
+        Assert.Equal(["CVE-2023-27561", "CVE-2024-21626"], Bookworm.Cves.Order(StringComparer.Ordinal));
+        Assert.Null(DebianChangelog.Parse("not a changelog"));
+    }
+
+    [Fact]
+    public void A_cve_the_debian_changelog_names_is_fixed_by_its_backport()
+    {
+        CveFinding f = CveAssessor.Assess(RuntimeCveTable.For("runc").Single(c => c.Id == "CVE-2024-21626"), RuntimeVersion.Parse("1.1.5+ds1"), true, Bookworm);
+        Assert.Equal(CveStatus.Fixed, f.Status);
+        Assert.Equal("Debian 1.1.5+ds1-1+deb12u1 backports the fix (its changelog names CVE-2024-21626)", f.Assessment);
+    }
+
+    [Fact]
+    public void A_cve_the_debian_changelog_does_not_name_is_treated_as_vulnerable()
+    {
+        CveFinding f = CveAssessor.Assess(RuntimeCveTable.For("runc").Single(c => c.Id == "CVE-2025-31133"), RuntimeVersion.Parse("1.1.5+ds1"), true, Bookworm);
+        Assert.Equal(CveStatus.PredatesFix, f.Status);
+        Assert.Equal("version predates upstream fix (1.2.8, 1.3.3, 1.4.0); Debian 1.1.5+ds1-1+deb12u1's changelog does not name it: treat as vulnerable", f.Assessment);
+    }
+
+    [Fact]
+    public void This_hosts_runc_changelog_is_read_when_installed()
+    {
+        Require.That(File.Exists(DebianChangelog.PathFor("runc")), "runc's Debian changelog is not installed");
+        DebianChangelog? c = DebianChangelog.Read("runc");
+        Assert.NotNull(c);
+        Assert.Equal("runc", c.Package);
+        Assert.Contains(c.Cves, id => id.StartsWith("CVE-", StringComparison.Ordinal));
     }
 
     [Fact]

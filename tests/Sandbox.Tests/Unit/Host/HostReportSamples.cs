@@ -47,6 +47,15 @@ internal static class HostReportSamples
         new QemuResult(false, "qemu-system-x86_64 not found on PATH", "apt-get install qemu-system-x86", null, null, false),
         new GuestKernelResult(false, "debian-6.1 not fetched; untrusted runs (the default) boot a microVM and need it", "sandbox kernel fetch debian-6.1", "debian-6.1"));
 
+    // As on Debian 12: the security update names the one CVE it backports.
+    private static readonly Dictionary<string, string> Changelogs = new(StringComparer.Ordinal)
+    {
+        ["runc"] = "runc (1.1.5+ds1-1+deb12u1) bookworm-security; urgency=high\n\n  * CVE-2024-21626: several container breakouts due to internally leaked fds\n\n"
+            + "runc (1.1.5+ds1-1) unstable; urgency=medium\n\n  * New upstream version 1.1.5+ds1\n    + CVE-2023-25809: rootless: `/sys/fs/cgroup` is writable\n",
+        ["crun"] = "crun (1.8.1-1+deb12u1) bookworm; urgency=medium\n\n  * Fix a build failure\n",
+    };
+
     private static OciRuntimeResult Runtime(string name, string path, string versionOutput, bool debian = true) =>
-        OciRuntimeProbe.Evaluate(name, path, new CommandOutput(0, versionOutput, string.Empty, null), debian);
+        OciRuntimeProbe.Evaluate(name, path, new CommandOutput(0, versionOutput, string.Empty, null), debian,
+            debian ? DebianChangelog.Parse(Changelogs[name]) : null);
 }

@@ -65,6 +65,27 @@ public sealed class RegistryProtocolTests : IDisposable
         Assert.Contains("only https is allowed off loopback", e.Message, StringComparison.Ordinal);
     }
 
+    // An https registry must not steer the launcher to a plain-http token service, even one on loopback.
+    [Fact]
+    public async Task An_https_registry_with_a_plain_http_token_realm_is_refused()
+    {
+        var e = await Assert.ThrowsAsync<SandboxException>(() => Pull("registry.example.com/team/app:1"));
+        Assert.Contains("refusing the token realm http://127.0.0.1:5000/token: plain http, from the https registry registry.example.com", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_fake.Seen, r => r.Contains("/token", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task An_oversized_token_response_is_refused(bool announced)
+    {
+        _fake.TokenBytes = 8 << 20;
+        _fake.AnnounceLength = announced;
+        var e = await Assert.ThrowsAsync<SandboxException>(() => Pull("127.0.0.1:5000/team/app:1"));
+        Assert.Contains($"sent more than {RegistryClient.MaxTokenResponse} bytes", e.Message, StringComparison.Ordinal);
+        Assert.Empty(ImageStore.List(_root));
+    }
+
     [Theory]
     [InlineData("127.0.0.1:5000/app:1", "http://127.0.0.1:5000/v2/app/", "1")]
     [InlineData("registry.example.com/a/b@sha256:0000000000000000000000000000000000000000000000000000000000000000", "https://registry.example.com/v2/a/b/", "sha256:0000000000000000000000000000000000000000000000000000000000000000")]
@@ -90,6 +111,8 @@ public sealed class RegistryProtocolTests : IDisposable
         public bool ServeIndex { get; set; }
         public bool CorruptBlobs { get; set; }
         public string RedirectTo { get; set; } = "http://localhost:6000/storage/";
+        public int TokenBytes { get; set; }
+        public bool AnnounceLength { get; set; } = true;
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
@@ -102,6 +125,13 @@ public sealed class RegistryProtocolTests : IDisposable
 
             if (uri.AbsolutePath == "/token")
             {
+                if (TokenBytes > 0)
+                {
+                    byte[] huge = Encoding.ASCII.GetBytes("{\"token\":\"" + new string('a', TokenBytes) + "\"}");
+                    HttpContent content = AnnounceLength ? new ByteArrayContent(huge) : new StreamContent(new UnsizedStream(huge));
+                    return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = content });
+                }
+
                 return Reply(HttpStatusCode.OK, "{\"token\":\"secret-token\"}");
             }
 
@@ -142,5 +172,11 @@ public sealed class RegistryProtocolTests : IDisposable
 
         private static Task<HttpResponseMessage> Reply(HttpStatusCode status, string body) =>
             Task.FromResult(new HttpResponseMessage(status) { Content = new StringContent(body, Encoding.UTF8, "application/json") });
+    }
+
+    /// <summary>A body whose length is not known up front (as with chunked transfer).</summary>
+    private sealed class UnsizedStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
     }
 }

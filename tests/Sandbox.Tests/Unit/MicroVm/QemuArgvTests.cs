@@ -7,7 +7,7 @@ public sealed class QemuArgvTests
 {
     private static VmPlan Plan(Accelerator accel, bool stdin) => new(
         ["acpi=on", "pit=on", "pic=on", "rtc=on"], ["console=ttyS0", "reboot=t", "panic=-1", "quiet"], accel, 512, 1,
-        "/vm/vmlinuz", "/vm/initramfs.cpio", "/vm/rootfs.ext4", "/io/console.log",
+        "/vm/vmlinuz", "/vm/initramfs.cpio", "/vm/rootfs.ext4", "/io/console.sock",
         "/io/control.sock", "/io/stdout.sock", "/io/stderr.sock", stdin ? "/io/stdin.sock" : null);
 
     [Fact]

@@ -37,6 +37,21 @@ public sealed class TighteningTests
     }
 
     [Fact]
+    public void Every_rule_has_a_timeout_and_a_volume_size_and_a_flag_may_only_shorten_the_timeout()
+    {
+        var defaults = Run(Facts());
+        Assert.Equal((TimeSpan.FromHours(1), 1L << 30), (defaults.Decision!.Limits.Timeout, defaults.Decision.Limits.VolumeBytes));
+
+        const string Decide = "{backend: container, limits: {timeout: 30m, volumeSize: 2G}}";
+        var set = Run(Facts() with { Timeout = TimeSpan.FromMinutes(5) }, Decide);
+        Assert.Equal((TimeSpan.FromMinutes(5), 2L << 30), (set.Decision!.Limits.Timeout, set.Decision.Limits.VolumeBytes));
+        Assert.Contains(set.Decision.Reasons, r => r.Contains("--timeout 5m tightens the rule's ceiling 30m", StringComparison.Ordinal));
+
+        var longer = Run(Facts() with { Timeout = TimeSpan.FromHours(2) }, Decide);
+        Assert.Equal("refused: --timeout 2h exceeds the ceiling 30m set by rule 'all' (t.yaml:3)", longer.Refusal!.Message);
+    }
+
+    [Fact]
     public void A_stricter_seccomp_profile_is_accepted()
     {
         string strict = WriteProfile("""

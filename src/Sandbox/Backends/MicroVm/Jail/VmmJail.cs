@@ -11,7 +11,7 @@ namespace Sandbox.Backends.MicroVm.Jail;
 /// uts, network and cgroup namespaces; root mapped to an unprivileged leased host ID; no
 /// capabilities; no_new_privs; seccomp; cgroup limits) and sees a read-only root holding only:
 /// /usr (QEMU, its libraries and firmware, read-only), the loader cache, /vm (kernel, initramfs,
-/// root disk; read-only) and /io (its sockets and console log; the only writable directory).
+/// root disk; read-only) and /io (its sockets; the only writable directory).
 /// Under KVM also /dev/kvm: a node of its own, see <see cref="CreateKvmNode"/>. Named volumes are
 /// /volumes/N: ID-mapped binds (read-only when the volume is), exported to the guest over 9p.
 /// </summary>

@@ -24,6 +24,22 @@ public static class AcceleratorOverride
 
     public static Accelerator? FromEnvironment() => Parse(Environment.GetEnvironmentVariable(Variable));
 
+    /// <summary>
+    /// An environment variable never loosens a decision: emulation the policy refused stays refused,
+    /// whether the variable forces it or the host changed since the policy looked.
+    /// </summary>
+    public static void Recheck(Accelerator accel, bool forced, bool allowEmulation, string decidedBy)
+    {
+        if (accel == Accelerator.Tcg && !allowEmulation)
+        {
+            throw new SandboxException(ErrorKind.Refused,
+                forced
+                    ? $"refused: {Variable}=tcg forces emulation, which {decidedBy} does not allow (allowEmulation is false)"
+                    : $"refused: the microVM would run under emulation, which {decidedBy} does not allow (allowEmulation is false)",
+                forced ? $"unset {Variable}: an environment variable never loosens a policy decision" : "give the host hardware virtualization (/dev/kvm)");
+        }
+    }
+
     public static string Notice(Accelerator forced) =>
         $"sandbox: {Variable}={Name(forced)} forces the microVM accelerator (the host probe was not consulted)\n";
 

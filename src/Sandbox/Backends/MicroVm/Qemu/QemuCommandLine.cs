@@ -32,7 +32,8 @@ public static class QemuCommandLine
             new QemuMemory(plan.MemoryMiB),
             new QemuSmp(plan.Cpus),
             new QemuKernel(plan.Kernel, plan.Initrd, plan.KernelCommandLine),
-            new QemuChardev("file", "console", [new("path", plan.ConsoleLog)]),
+            // The console goes to the launcher, which keeps a bounded tail: never a file the guest can grow.
+            new QemuChardev("socket", "console", [new("path", plan.ConsoleSocket)]),
             new QemuSerial("console"),
             new QemuDrive("root", plan.RootDisk, ReadOnly: true),
             new QemuDevice("virtio-blk-device", [new("drive", "root")]),

@@ -12,7 +12,7 @@ public sealed record VmPlan(
     string Kernel,
     string Initrd,
     string RootDisk,
-    string ConsoleLog,
+    string ConsoleSocket,
     string ControlSocket,
     string StdoutSocket,
     string StderrSocket,

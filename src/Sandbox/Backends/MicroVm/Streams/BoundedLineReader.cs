@@ -1,0 +1,68 @@
+using System.Text;
+
+namespace Sandbox.Backends.MicroVm.Streams;
+
+/// <summary>A line longer than the reader's limit: the peer is not speaking the protocol.</summary>
+public sealed class LineTooLongException(int limit)
+    : IOException($"a line longer than {limit} bytes")
+{
+    public int Limit { get; } = limit;
+}
+
+/// <summary>
+/// Reads '\n'-terminated ASCII lines from a stream the host does not trust (the guest's control
+/// port), holding at most <see cref="MaxLine"/> bytes: a longer line ends the read with
+/// <see cref="LineTooLongException"/> instead of growing the launcher's memory.
+/// </summary>
+public sealed class BoundedLineReader(Stream from, int maxLine = BoundedLineReader.DefaultMaxLine)
+{
+    /// <summary>The guest protocol's lines are a few dozen bytes; 4 KiB leaves room and bounds the rest.</summary>
+    public const int DefaultMaxLine = 4096;
+
+    private readonly byte[] _buffer = new byte[maxLine + 1];
+    private int _start, _end; // unread bytes are _buffer[_start.._end]
+
+    public int MaxLine => maxLine;
+
+    /// <summary>The next line without its terminator; null at end of stream (a final unterminated line is returned first).</summary>
+    public async Task<string?> ReadLineAsync(CancellationToken ct = default)
+    {
+        while (true)
+        {
+            int newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+            if (newline >= 0)
+            {
+                string line = Encoding.ASCII.GetString(_buffer, _start, newline - _start);
+                _start = newline + 1;
+                return line;
+            }
+
+            if (_end - _start > maxLine)
+            {
+                throw new LineTooLongException(maxLine);
+            }
+
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+
+            int n = await from.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                if (_end == _start)
+                {
+                    return null;
+                }
+
+                string last = Encoding.ASCII.GetString(_buffer, _start, _end - _start);
+                _start = _end;
+                return last;
+            }
+
+            _end += n;
+        }
+    }
+}

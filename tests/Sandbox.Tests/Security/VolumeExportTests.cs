@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Security;
+
+/// <summary>
+/// Container root can leave setuid-root files, links to host secrets and FIFOs in a volume. On the
+/// host the volume's storage is nosuid,nodev, and `volume export` hands its data to host users
+/// without following a link, without a setuid/setgid bit and without special files.
+/// </summary>
+public sealed class VolumeExportTests : IDisposable
+{
+    private readonly SandboxCli _cli = SandboxCli.ForContainers();
+    private readonly string _out = Path.Combine(Path.GetTempPath(), $"sandbox-export-{Guid.NewGuid():N}");
+
+    private string Data => Path.Combine(_cli.StateRoot, "volumes", "planted", "data");
+
+    private void Plant()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "-v", "planted:/data", "busybox", "sh", "-c",
+            "cp /bin/busybox /data/suid && chmod 6755 /data/suid && ln -s /etc/shadow /data/shadow && mkfifo /data/fifo && mkdir /data/d && echo inner > /data/d/f");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal((UnixFileMode)0b110_111_101_101, File.GetUnixFileMode(Path.Combine(Data, "suid"))); // the planted bits are really there
+    }
+
+    [Fact]
+    public void Volume_storage_is_nosuid_and_nodev_on_the_host()
+    {
+        Plant();
+        string line = File.ReadLines("/proc/self/mountinfo").Single(l => l.Split(' ')[4] == Data);
+        string[] options = line.Split(' ')[5].Split(',');
+        Assert.Contains("nosuid", options);
+        Assert.Contains("nodev", options);
+    }
+
+    [Fact]
+    public void Export_to_a_directory_drops_setid_bits_copies_links_as_links_and_leaves_out_fifos()
+    {
+        Plant();
+        var export = _cli.Run("volume", "export", "planted", _out);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Contains("setuid/setgid dropped on 1", export.Stderr, StringComparison.Ordinal);
+        Assert.Contains("left out fifo", export.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(_out, "suid")));
+        Assert.Equal(File.ReadAllBytes("/bin/busybox"), File.ReadAllBytes(Path.Combine(_out, "suid")));
+        Assert.Equal("/etc/shadow", new FileInfo(Path.Combine(_out, "shadow")).LinkTarget); // a link, never the host's file
+        Assert.False(Path.Exists(Path.Combine(_out, "fifo")));
+        Assert.Equal("inner\n", File.ReadAllText(Path.Combine(_out, "d", "f")));
+
+        var again = _cli.Run("volume", "export", "planted", _out);
+        Assert.True(again.ExitCode == 125, again.ToString());
+        Assert.Contains("already exists", again.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Export_to_stdout_is_a_tar_with_the_same_rules()
+    {
+        Plant();
+        var psi = new ProcessStartInfo(RepoPaths.SandboxBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in new[] { "--root", _cli.StateRoot, "volume", "export", "planted", "-" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi)!;
+        var tar = new MemoryStream();
+        process.StandardOutput.BaseStream.CopyTo(tar);
+        string err = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, err);
+        tar.Position = 0;
+        var entries = new Dictionary<string, TarEntry>();
+        using (var reader = new TarReader(tar))
+        {
+            while (reader.GetNextEntry(copyData: true) is { } e)
+            {
+                entries[e.Name.TrimEnd('/')] = e;
+            }
+        }
+
+        Assert.Equal(["d", "d/f", "shadow", "suid"], entries.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(TarEntryType.SymbolicLink, entries["shadow"].EntryType);
+        Assert.Equal("/etc/shadow", entries["shadow"].LinkName);
+        Assert.Equal((UnixFileMode)0b111_101_101, entries["suid"].Mode);
+    }
+
+    public void Dispose()
+    {
+        _cli.Dispose();
+        if (Directory.Exists(_out))
+        {
+            Directory.Delete(_out, recursive: true);
+        }
+    }
+}
