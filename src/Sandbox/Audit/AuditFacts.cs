@@ -22,7 +22,8 @@ public sealed record AuditFacts(
     long? PidsLimit,
     string? SeccompProfile,
     string? Kernel,
-    string? HostKernel);
+    string? HostKernel,
+    string? PathImage = null);
 
 /// <summary>One -v NAME:/path[:ro] with the volume's taint at decision time.</summary>
 public sealed record AuditVolumeRequest(string Name, string Target, bool ReadOnly, bool WrittenByUntrusted);

@@ -13,7 +13,7 @@ public static class RecordedFacts
             PolicyNames.Trust(f.Trust), PolicyNames.Backend(f.RequestedBackend), f.ImageReference, f.ImageDigest,
             new SortedDictionary<string, string>(f.Labels, StringComparer.Ordinal), f.Command, f.Capabilities, f.Devices,
             [.. f.VolumeRequests.Select(v => new AuditVolumeRequest(v.Name, v.Target, v.ReadOnly, v.WrittenByUntrusted))],
-            f.Binds, f.Network, f.MemoryBytes, f.Cpus, f.PidsLimit, f.SeccompProfile, f.Kernel, hostKernel);
+            f.Binds, f.Network, f.MemoryBytes, f.Cpus, f.PidsLimit, f.SeccompProfile, f.Kernel, hostKernel, f.PathImage);
     }
 
     /// <summary>The facts a record was decided on; null when the record predates recorded facts.</summary>
@@ -43,6 +43,7 @@ public static class RecordedFacts
             PidsLimit = a.PidsLimit,
             SeccompProfile = a.SeccompProfile,
             Kernel = a.Kernel,
+            PathImage = a.PathImage,
         };
     }
 }

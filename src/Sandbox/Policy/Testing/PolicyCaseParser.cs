@@ -111,6 +111,8 @@ public static class PolicyCaseParser
             PidsLimit = f.Optional("pids") is { } p ? (long)PolicyYaml.Number(r, p, $"pids of {w}", 1, 1_000_000) : null,
             SeccompProfile = f.Optional("seccompProfile") is { } s ? r.Text(s, $"seccompProfile of {w}", "a profile name, e.g. default") : null,
             Kernel = f.Optional("kernel") is { } k ? r.Text(k, $"kernel of {w}", "a guest kernel name, e.g. debian-5.10") : null,
+            // An absolute path is a directory image, as `sandbox run /some/dir` makes it.
+            PathImage = r.Text(f["image"], $"image of {w}", "an image reference") is { } image && image.StartsWith('/') ? image : null,
         };
     }
 
