@@ -97,10 +97,12 @@ done
 cat </run/stdout.port >"$out" 3>&- & fwd="$fwd $!"
 cat </run/stderr.port >"$err" 3>&- & fwd="$fwd $!"
 in=/dev/null
-if [ "$stdin" = 1 ]; then
-  cat <"$(port sandbox.stdin)" >/run/stdin 3>&- &
-  in=/run/stdin
-fi
+case "$stdin" in
+  1) cat <"$(port sandbox.stdin)" >/run/stdin 3>&- & in=/run/stdin ;;
+  # -t: the virtio console is a tty; crun puts it in raw mode and copies it to the workload's own
+  # pty (which only crun holds the other end of). The workload never holds the console itself.
+  2) wait_for /dev/hvc0; stty -F /dev/hvc0 raw -echo || fail "cannot set up the console for -t"; in=/dev/hvc0 ;;
+esac
 # From here the host sends "signal N" (delivered to the workload, as a container runtime's kill
 # would) and, after the exit report, "poweroff"; EOF means the host went away.
 (

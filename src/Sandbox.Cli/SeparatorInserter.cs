@@ -80,6 +80,12 @@ internal static class SeparatorInserter
                 return (args, -1); // before the image: the parser sorts it out
             }
 
+            if (Bundled(a, allOptions, valueOptions) is { } flags)
+            {
+                args = [.. args[..i], .. flags, .. args[(i + 1)..]]; // -it is -i -t, as in docker
+                a = args[i];
+            }
+
             if (a.StartsWith('-') && a.Length > 1)
             {
                 string name = a.Split('=', 2)[0];
@@ -102,6 +108,18 @@ internal static class SeparatorInserter
         }
 
         return (args, -1);
+    }
+
+    // "-it": single-letter boolean flags written together; null for anything else.
+    private static string[]? Bundled(string a, HashSet<string> all, HashSet<string> withValue)
+    {
+        if (a.Length < 3 || a[0] != '-' || a[1] == '-' || all.Contains(a))
+        {
+            return null;
+        }
+
+        string[] flags = [.. a[1..].Select(c => "-" + c)];
+        return flags.All(f => all.Contains(f) && !withValue.Contains(f)) ? flags : null;
     }
 
     // Boolean flags accept an optional value in System.CommandLine, but users never give one here.

@@ -30,6 +30,6 @@ internal static class RunCommand
         }
 
         RunRequest request = options.ToRequest(r);
-        return Composition.Launcher(GlobalOptions.StateRootFrom(r)).RunAsync(request, WorkloadIo.Console(), ct);
+        return Composition.Launcher(GlobalOptions.StateRootFrom(r)).RunAsync(request, WorkloadIo.Console(request.Interactive, request.Terminal), ct);
     }
 }

@@ -37,6 +37,8 @@ internal sealed class RunOptions
     public Option<string?> Seccomp { get; } = new("--seccomp-profile") { Description = "Seccomp profile: a built-in name or a YAML file; may only tighten the policy's (default: the policy's)" };
     // Lifecycle flags docker users type out of habit. Hidden until lifecycle exists: --name and -d are
     // refused with a clear message (never silently ignored); --rm is what every foreground run does.
+    public Option<bool> Interactive { get; } = new("--interactive", "-i") { Description = "Keep stdin open to the workload even when it is a terminal" };
+    public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Give the workload a terminal of its own (a new pty in the sandbox; stdout and stderr merge)" };
     public Option<string?> Name { get; } = new("--name") { Description = "Name for the sandbox (not available yet)", Hidden = true };
     public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background (not available yet)", Hidden = true };
     public Option<bool> Remove { get; } = new("--rm") { Description = "Remove the sandbox when it exits (what every run does)", Hidden = true };
@@ -51,7 +53,7 @@ internal sealed class RunOptions
         Trust.AcceptOnlyFromAmong("trusted", "untrusted");
         Backend.AcceptOnlyFromAmong("auto", "container", "microvm");
         Network.AcceptOnlyFromAmong("none");
-        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Name, Detach, Remove, PolicyFile, Runtime })
+        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Interactive, Tty, Name, Detach, Remove, PolicyFile, Runtime })
         {
             command.Options.Add(o);
         }
@@ -92,6 +94,8 @@ internal sealed class RunOptions
             Kernel = r.GetValue(Kernel),
             Network = r.GetValue(Network)!,
             PolicyFile = PolicyPath(r.GetValue(PolicyFile)),
+            Interactive = r.GetValue(Interactive),
+            Terminal = r.GetValue(Tty),
         };
     }
 

@@ -136,6 +136,7 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
             Hostname = vm.Hostname,
             Seccomp = seccompFor(decision.SeccompProfile), // the workload's, applied by crun inside the guest
             SeccompProfile = decision.SeccompProfile,
+            Terminal = io.Terminal,
             AllowEmulation = decision.AllowEmulation,
             DecidedBy = decidedBy,
             TimeoutSource = request.Timeout is null ? "the policy's timeout" : "--timeout",
@@ -236,12 +237,13 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         {
             throw root.Unusable(Path.Combine(root.Runs, id), e);
         }
+
         FileStream? claim = null;
         try
         {
             claim = OrphanReaper.Claim(runDir, record);
             var (rootfs, mounts) = MountRootfs(runDir, draft.Rootfs, lease, binds);
-            var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts });
+            var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts, Terminal = io.Terminal });
             string config = Path.Combine(runDir, "config.json");
             PrivateFile.Create(config, OciSpecBuilder.ToUtf8Json(spec));
             if (audit is not null)

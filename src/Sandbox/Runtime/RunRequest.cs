@@ -38,4 +38,10 @@ public sealed record RunRequest
 
     /// <summary>--policy FILE; null means the built-in policy.</summary>
     public string? PolicyFile { get; init; }
+
+    /// <summary>-i: stdin reaches the workload even when it is a terminal.</summary>
+    public bool Interactive { get; init; }
+
+    /// <summary>-t: the workload gets a terminal (a pty in the sandbox).</summary>
+    public bool Terminal { get; init; }
 }

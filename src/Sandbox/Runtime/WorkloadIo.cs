@@ -6,12 +6,30 @@ namespace Sandbox.Runtime;
 /// </summary>
 public sealed record WorkloadIo(Stream? Stdin, Stream Stdout, Stream Stderr, bool ForwardSignals)
 {
-    /// <summary>The launcher's own streams; stdin only when it is a pipe or file, not a terminal.</summary>
-    public static WorkloadIo Console() => new(
-        System.Console.IsInputRedirected ? System.Console.OpenStandardInput() : null,
-        System.Console.OpenStandardOutput(),
-        System.Console.OpenStandardError(),
-        ForwardSignals: true);
+    /// <summary>-t: the workload gets a pty of its own in the sandbox, this size; null without -t.</summary>
+    public Host.TerminalSize? Terminal { get; init; }
+
+    /// <summary>
+    /// The launcher's own streams; stdin only when it is a pipe or file, or with -i (a terminal's
+    /// keystrokes then reach the workload). -t needs the launcher to be on a terminal.
+    /// </summary>
+    public static WorkloadIo Console(bool interactive = false, bool tty = false)
+    {
+        if (tty && !Host.HostTerminal.IsTerminal(0))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, "-t: the input is not a terminal",
+                "run it from a terminal, or drop -t (with -i, stdin still reaches the workload)");
+        }
+
+        return new(
+            System.Console.IsInputRedirected ? System.Console.OpenStandardInput() : interactive ? Host.HostTerminal.OpenInput() : null,
+            System.Console.OpenStandardOutput(),
+            System.Console.OpenStandardError(),
+            ForwardSignals: true)
+        {
+            Terminal = tty ? Host.HostTerminal.Size() : null,
+        };
+    }
 
     /// <summary>Discards everything: for internal probes.</summary>
     public static WorkloadIo Null { get; } = new(null, Stream.Null, Stream.Null, ForwardSignals: false);

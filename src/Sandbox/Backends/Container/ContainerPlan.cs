@@ -20,6 +20,9 @@ public sealed record ContainerPlan(
     /// <summary>Bind mounts beyond the standard set (the microVM backend's VMM jail uses them).</summary>
     public IReadOnlyList<OciMount> ExtraMounts { get; init; } = [];
 
+    /// <summary>-t: a new pty inside the sandbox, this size; null for none.</summary>
+    public Host.TerminalSize? Terminal { get; init; }
+
     /// <summary>Device cgroup allow rules after the deny-all (the VMM jail's /dev/kvm under KVM); none for containers.</summary>
     public IReadOnlyList<OciDeviceRule> AllowedDevices { get; init; } = [];
 }

@@ -29,11 +29,14 @@ public static class ContainerRunner
     {
         string logPath = Path.Combine(bundleDir, "runtime.log");
         string pidFile = Path.Combine(bundleDir, "init.pid");
+        // With -t the runtime gets the launcher's terminal: it makes the sandbox's own pty, puts the
+        // terminal in raw mode, copies both ways and follows resizes, as `runc run` does at a terminal.
+        bool tty = io.Terminal is not null;
         var psi = new ProcessStartInfo(runtime.BinaryPath)
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            RedirectStandardInput = !tty,
+            RedirectStandardOutput = !tty,
+            RedirectStandardError = !tty,
             UseShellExecute = false,
         };
         foreach (string a in runtime.RunArgs(bundleDir, logPath, id, pidFile))
@@ -43,9 +46,12 @@ public static class ContainerRunner
 
         using var process = Process.Start(psi)
             ?? throw new SandboxException(ErrorKind.EngineFailed, $"could not start {runtime.BinaryPath}");
-        Task stdout = Pump(process.StandardOutput.BaseStream, io.Stdout, closeSink: false);
-        Task stderr = Pump(process.StandardError.BaseStream, io.Stderr, closeSink: false);
-        _ = Pump(io.Stdin, process.StandardInput.BaseStream, closeSink: true); // EOF reaches the workload
+        Task stdout = tty ? Task.CompletedTask : Pump(process.StandardOutput.BaseStream, io.Stdout, closeSink: false);
+        Task stderr = tty ? Task.CompletedTask : Pump(process.StandardError.BaseStream, io.Stderr, closeSink: false);
+        if (!tty)
+        {
+            _ = Pump(io.Stdin, process.StandardInput.BaseStream, closeSink: true); // EOF reaches the workload
+        }
 
         bool timedOut = false;
         var startWatch = WatchStartAsync(process, pidFile, runtime.Name);

@@ -21,7 +21,13 @@ public sealed record OciProcess(
     OciCapabilities Capabilities,
     IReadOnlyList<OciRlimit> Rlimits,
     bool NoNewPrivileges,
-    int OomScoreAdj);
+    int OomScoreAdj)
+{
+    /// <summary>The pty's initial size when <see cref="Terminal"/> is set.</summary>
+    public OciConsoleSize? ConsoleSize { get; init; }
+}
+
+public sealed record OciConsoleSize(uint Height, uint Width);
 
 public sealed record OciUser(uint Uid, uint Gid, IReadOnlyList<uint>? AdditionalGids = null);
 

@@ -35,7 +35,9 @@ public static class OciSpecBuilder
         return new OciSpec(
             OciVersion: "1.0.2",
             Process: new OciProcess(
-                Terminal: false, // never hand the host's terminal to the workload (TIOCSTI injection)
+                // Never the host's terminal (TIOCSTI injection): with -t the runtime makes a new pty in
+                // the sandbox's own devpts and copies between it and the launcher's terminal.
+                Terminal: plan.Terminal is not null,
                 User: new OciUser(plan.Uid, plan.Gid, [plan.Gid]),
                 Args: plan.Args,
                 Env: plan.Env,
@@ -49,7 +51,10 @@ public static class OciSpecBuilder
                     new OciRlimit("RLIMIT_CORE", 0, 0),
                 ],
                 NoNewPrivileges: true,
-                OomScoreAdj: 500), // under memory pressure the host kills the sandbox before its own services
+                OomScoreAdj: 500) // under memory pressure the host kills the sandbox before its own services
+            {
+                ConsoleSize = plan.Terminal is { } t ? new OciConsoleSize(t.Rows, t.Columns) : null,
+            },
             Root: new OciRoot(plan.RootfsPath, Readonly: true),
             Hostname: plan.Hostname,
             Mounts: [.. Mounts(limits), .. plan.ExtraMounts],

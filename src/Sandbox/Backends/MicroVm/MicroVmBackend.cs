@@ -35,6 +35,9 @@ public sealed record MicroVmWorkload(
 
     public required string SeccompProfile { get; init; }
 
+    /// <summary>-t: the guest's crun gives the workload a pty of this size; null for none.</summary>
+    public TerminalSize? Terminal { get; init; }
+
     /// <summary>Whether the policy decision accepts TCG emulation; false (the default) refuses to run without KVM.</summary>
     public bool AllowEmulation { get; init; }
 
@@ -152,6 +155,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
             {
                 Shares = [.. w.Volumes.Select((v, i) => new VmShare(Tag(i), VmmJail.VolumePath(i), v.ReadOnly))],
+                StdinIsTerminal = stdin && w.Terminal is not null,
             };
             IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
 
@@ -167,7 +171,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
             var mounts = w.Volumes.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly)).ToList();
             byte[] guestConfig = OciSpecBuilder.ToUtf8Json(GuestOciSpec.Build(
-                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts)));
+                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal }));
             string guestConfigPath = Path.Combine(bundle, "guest-config.json");
             PrivateFile.Create(guestConfigPath, guestConfig); // read back below like a container's bundle
             var hardening = Applied(
@@ -177,10 +181,11 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             applied?.Invoke(hardening);
 
             string configSha256 = Convert.ToHexStringLower(SHA256.HashData(guestConfig));
-            byte[] spec = GuestSpec.Message(guestConfig, stdin, mounts);
+            byte[] spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null);
             try
             {
                 var console = new ConsoleLog();
+                using var raw = w.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
                 var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket, consoleSocket),
                     spec, configSha256, io, w.Timeout, trace, console, ct).ConfigureAwait(false);
                 if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)

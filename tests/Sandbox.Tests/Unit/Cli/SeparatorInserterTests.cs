@@ -20,6 +20,17 @@ public sealed class SeparatorInserterTests
         Assert.Equal(["--root", "/r", "run", "-e", "K=V", "--memory=64M", "-d", "busybox", "--", "-x"], Insert("--root", "/r", "run", "-e", "K=V", "--memory=64M", "-d", "busybox", "-x"));
 
     [Fact]
+    public void Single_letter_flags_written_together_are_split_as_in_docker() =>
+        Assert.Equal(["run", "-i", "-t", "busybox", "--", "-it"], Insert("run", "-it", "busybox", "-it"));
+
+    [Fact]
+    public void A_bundle_with_a_value_option_is_not_a_bundle()
+    {
+        var e = Assert.Throws<SandboxException>(() => Insert("run", "-iu", "busybox"));
+        Assert.Contains("-iu", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unknown_options_are_errors_that_name_them()
     {
         var e = Assert.Throws<SandboxException>(() => Insert("run", "--frobnicate", "busybox"));

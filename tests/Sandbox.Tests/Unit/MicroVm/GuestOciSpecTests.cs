@@ -54,4 +54,13 @@ public sealed class GuestOciSpecTests
         Assert.Equal("/run/volumes/vol1", bind.Source);
         Assert.Equal(["rbind", "nosuid", "nodev", "ro"], bind.Options);
     }
+
+    [Fact]
+    public void A_terminal_is_a_pty_of_the_launcher_s_size()
+    {
+        var spec = GuestOciSpec.Build(Plan() with { Terminal = new Sandbox.Host.TerminalSize(30, 100) });
+        Assert.True(spec.Process.Terminal);
+        Assert.Equal(new OciConsoleSize(30, 100), spec.Process.ConsoleSize);
+        Assert.False(GuestOciSpec.Build(Plan()).Process.Terminal);
+    }
 }

@@ -62,4 +62,13 @@ public sealed class QemuArgvTests
     public void A_comma_in_a_path_cannot_add_a_property() =>
         Assert.Equal(["-drive", "id=root,file=/x,,readonly=off,format=raw,if=none,readonly=on"],
             new QemuDrive("root", "/x,readonly=off", ReadOnly: true).Render());
+
+    [Fact]
+    public void With_a_terminal_stdin_is_a_virtio_console_and_nothing_else_changes()
+    {
+        var plain = QemuCommandLine.Render(Plan(Accelerator.Tcg, stdin: true));
+        var tty = QemuCommandLine.Render(Plan(Accelerator.Tcg, stdin: true) with { StdinIsTerminal = true });
+        Assert.Contains("virtconsole,chardev=stdin,name=sandbox.stdin", tty);
+        Assert.Equal(plain.Select(a => a.Replace("virtserialport,chardev=stdin", "virtconsole,chardev=stdin", StringComparison.Ordinal)), tty);
+    }
 }

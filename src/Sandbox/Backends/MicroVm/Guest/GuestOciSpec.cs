@@ -7,7 +7,11 @@ namespace Sandbox.Backends.MicroVm.Guest;
 /// <summary>What the guest's crun needs to start the workload: the container backend's plan, minus host-side paths.</summary>
 public sealed record GuestPlan(
     IReadOnlyList<string> Args, IReadOnlyList<string> Env, string WorkingDir, uint Uid, uint Gid, string Hostname,
-    ResourceLimits Limits, OciSeccomp Seccomp, IReadOnlyList<GuestMount> Volumes);
+    ResourceLimits Limits, OciSeccomp Seccomp, IReadOnlyList<GuestMount> Volumes)
+{
+    /// <summary>-t: crun gives the workload a pty of this size and copies between it and init's pipes.</summary>
+    public Host.TerminalSize? Terminal { get; init; }
+}
 
 /// <summary>
 /// The config.json guest init hands crun: the container backend's own hardened spec
@@ -30,7 +34,10 @@ public static class GuestOciSpec
     {
         ArgumentNullException.ThrowIfNull(plan);
         var container = OciSpecBuilder.Build(new ContainerPlan(
-            "workload", Rootfs, plan.Args, plan.Env, plan.WorkingDir, plan.Uid, plan.Gid, default, plan.Hostname, plan.Limits, plan.Seccomp));
+            "workload", Rootfs, plan.Args, plan.Env, plan.WorkingDir, plan.Uid, plan.Gid, default, plan.Hostname, plan.Limits, plan.Seccomp)
+        {
+            Terminal = plan.Terminal,
+        });
         return container with
         {
             Mounts = [.. container.Mounts, .. plan.Volumes.Select(VolumeBind)],

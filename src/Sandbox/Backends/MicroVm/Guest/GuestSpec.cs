@@ -7,18 +7,21 @@ namespace Sandbox.Backends.MicroVm.Guest;
 public sealed record GuestMount(string Tag, string Target, bool ReadOnly);
 
 /// <summary>
-/// The run spec the host sends on the control port: a header line "spec LENGTH STDIN VOLUMES", one
+/// The run spec the host sends on the control port: a header line "spec LENGTH STDIN VOLUMES" (STDIN: 0
+/// none, 1 the stdin port, 2 the virtio console for -t), one
 /// line "volume TAG ro|rw TARGET" per volume (init makes TARGET's mount point in its overlay's empty
 /// upper layer and only ever uses it quoted), then LENGTH bytes of the workload's OCI config.json
 /// (<see cref="GuestOciSpec"/>), which init hands crun as a file and never interprets.
 /// </summary>
 public static class GuestSpec
 {
-    public static byte[] Message(byte[] config, bool stdin, IReadOnlyList<GuestMount>? mounts = null)
+    /// <param name="stdin">Whether the host feeds stdin; with <paramref name="terminal"/> it arrives on the virtio console /dev/hvc0 (STDIN 2).</param>
+    public static byte[] Message(byte[] config, bool stdin, IReadOnlyList<GuestMount>? mounts = null, bool terminal = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         mounts ??= [];
-        var head = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"spec {config.Length} {(stdin ? 1 : 0)} {mounts.Count}\n"));
+        int stdinMode = !stdin ? 0 : terminal ? 2 : 1;
+        var head = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"spec {config.Length} {stdinMode} {mounts.Count}\n"));
         foreach (var m in mounts)
         {
             if (!m.Target.StartsWith('/') || m.Target.Any(char.IsControl) || m.Tag.Length == 0 || m.Tag.Any(c => !char.IsAsciiLetterOrDigit(c)))

@@ -50,7 +50,7 @@ public static class QemuCommandLine
         AddPort(options, "stderr", plan.StderrSocket);
         if (plan.StdinSocket is { } stdin)
         {
-            AddPort(options, "stdin", stdin);
+            AddPort(options, "stdin", stdin, plan.StdinIsTerminal ? "virtconsole" : "virtserialport");
         }
 
         options.Add(new QemuSandbox());
@@ -60,9 +60,9 @@ public static class QemuCommandLine
     public static IReadOnlyList<string> Render(VmPlan plan) => [.. Options(plan).SelectMany(o => o.Render())];
 
     // A virtio-serial port named sandbox.NAME, connected (QEMU as the client) to the launcher's socket.
-    private static void AddPort(List<QemuOption> options, string name, string socket)
+    private static void AddPort(List<QemuOption> options, string name, string socket, string device = "virtserialport")
     {
         options.Add(new QemuChardev("socket", name, [new("path", socket)]));
-        options.Add(new QemuDevice("virtserialport", [new("chardev", name), new("name", $"sandbox.{name}")]));
+        options.Add(new QemuDevice(device, [new("chardev", name), new("name", $"sandbox.{name}")]));
     }
 }

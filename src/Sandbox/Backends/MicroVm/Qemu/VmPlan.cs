@@ -20,6 +20,12 @@ public sealed record VmPlan(
 {
     /// <summary>Host directories (named volumes) exported to the guest over virtio-9p.</summary>
     public IReadOnlyList<VmShare> Shares { get; init; } = [];
+
+    /// <summary>
+    /// -t: stdin is a virtio console (/dev/hvc0, a tty in the guest) instead of a plain port, so the
+    /// guest's crun can put it in raw mode and copy keystrokes to the workload's own pty.
+    /// </summary>
+    public bool StdinIsTerminal { get; init; }
 }
 
 /// <summary>

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Text;
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>
+/// -i/-t in both backends, at a real terminal: util-linux's `script` gives the launcher a pty of its
+/// own (30 rows, 100 columns), the test types into it and reads what the terminal shows.
+/// </summary>
+public sealed class TerminalTests : IDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
+    private readonly SandboxCli _cli = MicroVmHost.Cli();
+
+    public static TheoryData<string> Backends => ["container", "microvm"];
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task The_workload_gets_a_pty_of_its_own_with_the_terminal_s_size(string backend)
+    {
+        using var session = Terminal.Start(_cli, backend, "sh", "-c", "tty; stty size; exit 4");
+        string screen = await session.WaitForExitAsync();
+        Assert.Contains("/dev/pts/0", screen, StringComparison.Ordinal); // the sandbox's own devpts, not the host's terminal
+        Assert.Contains("30 100", screen, StringComparison.Ordinal);
+        Assert.Contains("rc=4", screen, StringComparison.Ordinal);
+        Assert.Contains("after: opost icanon", screen, StringComparison.Ordinal); // the host terminal is restored
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task An_interactive_shell_runs_what_is_typed_and_ctrl_c_reaches_it(string backend)
+    {
+        using var session = Terminal.Start(_cli, backend, "sh", "-c",
+            "trap 'echo got-INT; exit 9' INT; echo ready; read line; echo \"typed:$line\"; while :; do sleep 1; done");
+        await session.WaitForAsync("ready");
+        await session.TypeAsync("hello there\r");
+        await session.WaitForAsync("typed:hello there");
+        await session.TypeAsync("\u0003"); // Ctrl-C: a byte to the sandbox's pty, whose line discipline makes it SIGINT
+        string screen = await session.WaitForExitAsync();
+        Assert.Contains("got-INT", screen, StringComparison.Ordinal);
+        Assert.Contains("rc=9", screen, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Tty_without_a_terminal_is_refused()
+    {
+        var run = _cli.Run(["run", "--trust", "trusted", "-it", "busybox", "true"], stdin: "");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("-t: the input is not a terminal", run.Stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _cli.Dispose();
+
+    /// <summary>The launcher at a terminal made by `script`, with what it shows collected.</summary>
+    private sealed class Terminal : IDisposable
+    {
+        private readonly Process _script;
+        private readonly StringBuilder _screen = new();
+        private readonly Task _reader;
+
+        private Terminal(Process script)
+        {
+            _script = script;
+            _reader = Task.Run(async () =>
+            {
+                var buffer = new char[4096];
+                int n;
+                while ((n = await _script.StandardOutput.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+                {
+                    lock (_screen)
+                    {
+                        _screen.Append(buffer, 0, n);
+                    }
+                }
+            });
+        }
+
+        public static Terminal Start(SandboxCli cli, string backend, params string[] command)
+        {
+            string script = Require.Tool("script");
+            string trust = backend == "container" ? "trusted" : "untrusted";
+            string inner = $"stty rows 30 cols 100; {Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} -it busybox "
+                + string.Join(' ', command.Select(Quote)) + "; echo rc=$?; echo after: $(stty -a | grep -o -- '-\\?opost\\|-\\?icanon' | tr '\\n' ' ')";
+            var psi = new ProcessStartInfo(script) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (string a in new[] { "-qec", inner, "/dev/null" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            return new Terminal(Process.Start(psi) ?? throw new InvalidOperationException("could not start script"));
+        }
+
+        public string Screen
+        {
+            get
+            {
+                lock (_screen)
+                {
+                    return _screen.ToString().Replace("\r", "", StringComparison.Ordinal);
+                }
+            }
+        }
+
+        public async Task WaitForAsync(string text)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!Screen.Contains(text, StringComparison.Ordinal))
+            {
+                Assert.True(clock.Elapsed < Patience, $"'{text}' never appeared; the terminal shows:\n{Screen}");
+                await Task.Delay(100, TestContext.Current.CancellationToken);
+            }
+        }
+
+        public async Task TypeAsync(string keys)
+        {
+            await _script.StandardInput.WriteAsync(keys);
+            await _script.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+        }
+
+        public async Task<string> WaitForExitAsync()
+        {
+            await WaitForAsync("after:");
+            using var done = new CancellationTokenSource(Patience);
+            await _script.WaitForExitAsync(done.Token);
+            await _reader;
+            return Screen;
+        }
+
+        public void Dispose()
+        {
+            if (!_script.HasExited)
+            {
+                _script.Kill(entireProcessTree: true);
+            }
+
+            _script.Dispose();
+        }
+
+        private static string Quote(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    }
+}
