@@ -13,14 +13,7 @@ public sealed class InterruptedImportTests : IDisposable
     [Fact]
     public void An_import_killed_mid_layer_registers_nothing_and_a_rerun_succeeds()
     {
-        string layout = Path.Combine(_work, "layout");
-        var layer = new TarBuilder();
-        for (int i = 0; i < 12; i++)
-        {
-            layer.ZeroFile($"big/part{i:00}", 32L << 20);
-        }
-
-        OciLayoutWriter.Write(layout, [layer.Build()]);
+        string layout = BigLayout();
         string images = Path.Combine(_cli.StateRoot, "images");
 
         using (var process = _cli.Start(["image", "import", layout, "--name", "big:1"]))
@@ -53,14 +46,7 @@ public sealed class InterruptedImportTests : IDisposable
     [InlineData("TERM", 143)]
     public void An_import_interrupted_by_a_signal_removes_its_temporary_files_before_it_exits(string signal, int exitCode)
     {
-        string layout = Path.Combine(_work, "layout");
-        var layer = new TarBuilder();
-        for (int i = 0; i < 12; i++)
-        {
-            layer.ZeroFile($"big/part{i:00}", 32L << 20);
-        }
-
-        OciLayoutWriter.Write(layout, [layer.Build()]);
+        string layout = BigLayout();
         string images = Path.Combine(_cli.StateRoot, "images");
 
         using var process = _cli.Start(["image", "import", layout, "--name", "big:1"]);
@@ -82,6 +68,20 @@ public sealed class InterruptedImportTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(images, "store", "blobs", "sha256")));
         Assert.Empty(Directory.EnumerateDirectories(images, "sha256-*"));
         Assert.Equal(125, _cli.Run("image", "inspect", "big:1").ExitCode);
+    }
+
+    // One 384 MiB layer: long enough to interrupt mid-layer.
+    private string BigLayout()
+    {
+        string layout = Path.Combine(_work, "layout");
+        var layer = new TarBuilder();
+        for (int i = 0; i < 12; i++)
+        {
+            layer.ZeroFile($"big/part{i:00}", 32L << 20);
+        }
+
+        OciLayoutWriter.Write(layout, [layer.Build()]);
+        return layout;
     }
 
     public void Dispose()
