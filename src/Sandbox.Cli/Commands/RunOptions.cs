@@ -37,6 +37,7 @@ internal sealed class RunOptions
     public Option<string?> Seccomp { get; } = new("--seccomp-profile") { Description = "Seccomp profile: a built-in name or a YAML file; may only tighten the policy's (default: the policy's)" };
     // Lifecycle flags docker users type out of habit. Hidden until lifecycle exists: --name and -d are
     // refused with a clear message (never silently ignored); --rm is what every foreground run does.
+    public Option<string?> Hostname { get; } = new("--hostname") { Description = "Hostname inside the sandbox (default: sandbox)" };
     public Option<bool> Interactive { get; } = new("--interactive", "-i") { Description = "Keep stdin open to the workload even when it is a terminal" };
     public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Give the workload a terminal of its own (a new pty in the sandbox; stdout and stderr merge)" };
     public Option<string?> Name { get; } = new("--name") { Description = "Name for the sandbox (not available yet)", Hidden = true };
@@ -53,7 +54,7 @@ internal sealed class RunOptions
         Trust.AcceptOnlyFromAmong("trusted", "untrusted");
         Backend.AcceptOnlyFromAmong("auto", "container", "microvm");
         Network.AcceptOnlyFromAmong("none");
-        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Interactive, Tty, Name, Detach, Remove, PolicyFile, Runtime })
+        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Hostname, Interactive, Tty, Name, Detach, Remove, PolicyFile, Runtime })
         {
             command.Options.Add(o);
         }
@@ -94,10 +95,18 @@ internal sealed class RunOptions
             Kernel = r.GetValue(Kernel),
             Network = r.GetValue(Network)!,
             PolicyFile = PolicyPath(r.GetValue(PolicyFile)),
+            Hostname = ValidateHostname(r.GetValue(Hostname)),
             Interactive = r.GetValue(Interactive),
             Terminal = r.GetValue(Tty),
         };
     }
+
+    // RFC 1123: dot-separated labels of letters, digits and inner hyphens, 63 bytes each, 253 in all.
+    private static string? ValidateHostname(string? name) =>
+        name is null || (name.Length <= 253 && name.Split('.').All(l => l.Length is > 0 and <= 63 && l[0] != '-' && l[^1] != '-'
+            && l.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+            ? name
+            : throw Invalid("--hostname", name, "use letters, digits and inner hyphens, e.g. web-1 (dot-separated labels of at most 63)");
 
     /// <summary>Below this neither runc's init nor a guest kernel starts: refused up front, not as an engine error.</summary>
     public const long MinimumMemoryBytes = 8L << 20;

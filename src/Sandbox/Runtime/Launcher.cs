@@ -15,7 +15,8 @@ namespace Sandbox.Runtime;
 /// </summary>
 public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, IAcceleratorProbe accelerators)
 {
-    private const string Hostname = "sandbox";
+    /// <summary>The sandbox's hostname unless --hostname names another.</summary>
+    public const string DefaultHostname = "sandbox";
 
     /// <summary>What policy would decide for <paramref name="request"/>, without running anything.</summary>
     public PolicyEvaluation Explain(RunRequest request)
@@ -308,13 +309,14 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     {
         IReadOnlyList<string> args = image.CommandFor(request.Command);
         var (uid, gid) = request.UserSet ? (request.Uid, request.Gid) : image.UserIds();
-        var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, Hostname, request.Env);
+        string hostname = request.Hostname ?? DefaultHostname;
+        var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
         var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
         WorkloadChecks.Command(image, args[0], env, volumeTargets);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, uid, gid,
-            Hostname, decision.Limits, seccomp, decision.SeccompProfile);
+            hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }
 
     // Guid.NewGuid reads the kernel's CSPRNG directly; RandomNumberGenerator would load OpenSSL (~4 ms per run).

@@ -39,6 +39,9 @@ public sealed record RunRequest
     /// <summary>--policy FILE; null means the built-in policy.</summary>
     public string? PolicyFile { get; init; }
 
+    /// <summary>--hostname: the sandbox's hostname (its own UTS namespace); null for "sandbox".</summary>
+    public string? Hostname { get; init; }
+
     /// <summary>-i: stdin reaches the workload even when it is a terminal.</summary>
     public bool Interactive { get; init; }
 

@@ -162,6 +162,21 @@ public sealed class BackendParityTests : IDisposable
     }
 
     [Fact]
+    public void Hostname_names_the_sandbox_in_both_backends_and_a_bad_one_is_refused()
+    {
+        foreach (string backend in new[] { "container", "microvm" })
+        {
+            var run = Run(backend, "--hostname", "web-1", _image, "sh", "-c", "hostname; echo $HOSTNAME");
+            Assert.True(run.ExitCode == 0, $"{backend}: {run}");
+            Assert.Equal("web-1\nweb-1\n", run.Stdout);
+        }
+
+        var bad = Run("container", "--hostname", "bad_name!", _image, "true");
+        Assert.Equal(125, bad.ExitCode);
+        Assert.Contains("--hostname", bad.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_signal_to_the_launcher_reaches_the_workload_in_both_backends()
     {
         foreach (string backend in new[] { "container", "microvm" })
