@@ -38,9 +38,9 @@ public sealed class BoundedStreamTests
             }
         }, ct);
 
-        var lines = new BoundedLineReader(stream);
+        var lines = new BoundedLineReader(stream, ControlMessage.MaxLine);
         var e = await Assert.ThrowsAsync<LineTooLongException>(() => lines.ReadLineAsync(ct));
-        Assert.Equal(BoundedLineReader.DefaultMaxLine, e.Limit);
+        Assert.Equal(ControlMessage.MaxLine, e.Limit);
         stream.Dispose();
         await flood;
         writer.Dispose();
@@ -62,7 +62,7 @@ public sealed class BoundedStreamTests
             }
         }
 
-        var lines = new BoundedLineReader(stream);
+        var lines = new BoundedLineReader(stream, ControlMessage.MaxLine);
         Assert.Equal("ready", await lines.ReadLineAsync(TestContext.Current.CancellationToken));
         Assert.Equal("exit 3 10 20", await lines.ReadLineAsync(TestContext.Current.CancellationToken));
         Assert.Equal("tail", await lines.ReadLineAsync(TestContext.Current.CancellationToken));
@@ -72,9 +72,9 @@ public sealed class BoundedStreamTests
     [Fact]
     public async Task A_line_of_exactly_the_limit_is_accepted()
     {
-        var line = new string('a', BoundedLineReader.DefaultMaxLine);
+        var line = new string('a', ControlMessage.MaxLine);
         using var stream = new MemoryStream(Encoding.ASCII.GetBytes(line + "\nnext\n"));
-        var lines = new BoundedLineReader(stream);
+        var lines = new BoundedLineReader(stream, ControlMessage.MaxLine);
         Assert.Equal(line, await lines.ReadLineAsync(TestContext.Current.CancellationToken));
         Assert.Equal("next", await lines.ReadLineAsync(TestContext.Current.CancellationToken));
     }

@@ -1,4 +1,5 @@
 using Sandbox.Backends.MicroVm.Initramfs;
+using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.MicroVm;
 
@@ -17,7 +18,7 @@ public sealed class ElfDependenciesTests
     [Fact]
     public void A_static_program_needs_nothing()
     {
-        Assert.SkipUnless(File.Exists("/bin/busybox"), "needs busybox-static at /bin/busybox (make deps)");
+        Require.That(File.Exists("/bin/busybox"), "this test needs /bin/busybox (apt-get install busybox-static, or make deps)");
         var linkage = ElfDependencies.Read(File.ReadAllBytes("/bin/busybox"), "/bin/busybox");
         Assert.Null(linkage.Interpreter);
         Assert.Empty(linkage.Needed);

@@ -20,7 +20,7 @@ public abstract record ControlMessage
     /// <summary>Asks init to deliver signal N to the workload (`crun kill`).</summary>
     public static string Signal(int signal) => string.Create(CultureInfo.InvariantCulture, $"signal {signal}\n");
 
-    /// <summary>The longest line the host accepts; init's longest is an engine error cut to 1 KiB.</summary>
+    /// <summary>The longest line the host accepts: init's lines are a few dozen bytes, its longest an engine error cut to 1 KiB.</summary>
     public const int MaxLine = 4096;
 
     public sealed record Ready : ControlMessage;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace Sandbox.Backends.MicroVm.Initramfs;
 
@@ -18,10 +17,7 @@ public static class ElfDependencies
 
     public static ElfLinkage Read(ReadOnlySpan<byte> elf, string what)
     {
-        if (elf.Length < 64 || elf[0] != 0x7f || !elf[1..4].SequenceEqual("ELF"u8) || elf[4] != 2 || elf[5] != 1)
-        {
-            throw new InvalidDataException($"{what} is not a 64-bit little-endian ELF file");
-        }
+        Elf64.Check(elf, what, "file");
 
         ulong phoff = BinaryPrimitives.ReadUInt64LittleEndian(elf[0x20..]);
         int phentsize = BinaryPrimitives.ReadUInt16LittleEndian(elf[0x36..]);
@@ -47,7 +43,7 @@ public static class ElfDependencies
                     loads.Add((vaddr, offset, filesz));
                     break;
                 case PtInterp:
-                    interpreter = CString(Slice(elf, offset, filesz, what));
+                    interpreter = Elf64.CString(Slice(elf, offset, filesz, what));
                     break;
                 case PtDynamic:
                     dynamic = (offset, filesz);
@@ -95,7 +91,7 @@ public static class ElfDependencies
         foreach (ulong o in neededOffsets)
         {
             ulong at = table + o;
-            needed.Add(CString(Slice(elf, at, (ulong)elf.Length - Math.Min((ulong)elf.Length, at), what)));
+            needed.Add(Elf64.CString(Slice(elf, at, (ulong)elf.Length - Math.Min((ulong)elf.Length, at), what)));
         }
 
         return new ElfLinkage(interpreter, needed);
@@ -105,10 +101,4 @@ public static class ElfDependencies
         offset <= (ulong)elf.Length && size <= (ulong)elf.Length - offset
             ? elf.Slice((int)offset, (int)size)
             : throw new InvalidDataException($"{what}: an ELF segment lies outside the file");
-
-    private static string CString(ReadOnlySpan<byte> bytes)
-    {
-        int end = bytes.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
-    }
 }

@@ -12,10 +12,7 @@ public static class ModuleInfo
 {
     public static IReadOnlyList<string> Depends(ReadOnlySpan<byte> elf, string what)
     {
-        if (elf.Length < 64 || elf[0] != 0x7f || !elf[1..4].SequenceEqual("ELF"u8) || elf[4] != 2 || elf[5] != 1)
-        {
-            throw new InvalidDataException($"{what} is not a 64-bit little-endian ELF kernel module");
-        }
+        Elf64.Check(elf, what, "kernel module");
 
         ulong shoff = BinaryPrimitives.ReadUInt64LittleEndian(elf[0x28..]);
         int shentsize = BinaryPrimitives.ReadUInt16LittleEndian(elf[0x3A..]);
@@ -31,7 +28,7 @@ public static class ModuleInfo
         {
             ReadOnlySpan<byte> header = elf.Slice((int)shoff + (i * shentsize), 64);
             int nameOffset = (int)BinaryPrimitives.ReadUInt32LittleEndian(header);
-            if (nameOffset < names.Length && CString(names[nameOffset..]) == ".modinfo")
+            if (nameOffset < names.Length && Elf64.CString(names[nameOffset..]) == ".modinfo")
             {
                 return ParseModinfo(Section(elf, shoff, shentsize, i, what));
             }
@@ -61,11 +58,5 @@ public static class ModuleInfo
         return offset + size <= (ulong)elf.Length
             ? elf.Slice((int)offset, (int)size)
             : throw new InvalidDataException($"{what}: ELF section {index} lies outside the file");
-    }
-
-    private static string CString(ReadOnlySpan<byte> bytes)
-    {
-        int end = bytes.IndexOf((byte)0);
-        return Encoding.UTF8.GetString(end < 0 ? bytes : bytes[..end]);
     }
 }

@@ -14,11 +14,8 @@ public sealed class LineTooLongException(int limit)
 /// port), holding at most <see cref="MaxLine"/> bytes: a longer line ends the read with
 /// <see cref="LineTooLongException"/> instead of growing the launcher's memory.
 /// </summary>
-public sealed class BoundedLineReader(Stream from, int maxLine = BoundedLineReader.DefaultMaxLine)
+public sealed class BoundedLineReader(Stream from, int maxLine)
 {
-    /// <summary>The guest protocol's lines are a few dozen bytes; 4 KiB leaves room and bounds the rest.</summary>
-    public const int DefaultMaxLine = 4096;
-
     private readonly byte[] _buffer = new byte[maxLine + 1];
     private int _start, _end; // unread bytes are _buffer[_start.._end]
 
