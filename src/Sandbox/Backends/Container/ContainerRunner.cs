@@ -18,14 +18,9 @@ public static class ContainerRunner
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
     private const int SigKill = 9;
 
-    /// <summary>How long the runtime may take to create the container (SANDBOX_START_TIMEOUT, seconds, overrides).</summary>
-    public static TimeSpan StartDeadline =>
-        double.TryParse(Environment.GetEnvironmentVariable("SANDBOX_START_TIMEOUT"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0
-            ? TimeSpan.FromSeconds(s)
-            : TimeSpan.FromSeconds(60);
-
+    /// <param name="startDeadline">How long the runtime may take to create the container (<see cref="SandboxOptions.StartTimeout"/>).</param>
     public static async Task<ContainerOutcome> RunAsync(
-        OciRuntime runtime, string bundleDir, string id, WorkloadIo io, TimeSpan? timeout, CancellationToken ct)
+        OciRuntime runtime, string bundleDir, string id, WorkloadIo io, TimeSpan? timeout, TimeSpan startDeadline, CancellationToken ct)
     {
         string logPath = Path.Combine(bundleDir, "runtime.log");
         string pidFile = Path.Combine(bundleDir, "init.pid");
@@ -54,7 +49,7 @@ public static class ContainerRunner
         }
 
         bool timedOut = false;
-        var startWatch = WatchStartAsync(process, pidFile, runtime.Name);
+        var startWatch = WatchStartAsync(process, pidFile, runtime.Name, startDeadline);
         var forwarded = new List<PosixSignalRegistration>();
         using var exited = new CancellationTokenSource(); // cancels pending SIGKILL escalations
         try
@@ -105,17 +100,17 @@ public static class ContainerRunner
     /// on a state directory that was deleted under it): without this the launcher would wait forever.
     /// Kills the runtime and its children; null when the container started or the runtime ended first.
     /// </summary>
-    private static async Task<string?> WatchStartAsync(Process process, string pidFile, string runtime)
+    private static async Task<string?> WatchStartAsync(Process process, string pidFile, string runtime, TimeSpan startDeadline)
     {
         var wait = process.WaitForExitAsync();
-        if (await Task.WhenAny(wait, Task.Delay(StartDeadline)).ConfigureAwait(false) == wait || File.Exists(pidFile))
+        if (await Task.WhenAny(wait, Task.Delay(startDeadline)).ConfigureAwait(false) == wait || File.Exists(pidFile))
         {
             return null;
         }
 
         process.Kill(entireProcessTree: true);
         await wait.ConfigureAwait(false);
-        return $"{runtime} did not create the container within {StartDeadline.TotalSeconds:0}s and was killed";
+        return $"{runtime} did not create the container within {startDeadline.TotalSeconds:0}s and was killed";
     }
 
     private static void Forward(int runtimePid, PosixSignal signal, OciRuntime runtime, string id, CancellationToken exited)

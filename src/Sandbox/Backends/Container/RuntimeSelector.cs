@@ -3,7 +3,7 @@ using Sandbox.Runtime;
 namespace Sandbox.Backends.Container;
 
 /// <summary>
-/// Picks the OCI runtime: an explicit choice (--runtime, SANDBOX_RUNTIME) is obeyed or refused;
+/// Picks the OCI runtime: an explicit choice (--runtime, else SANDBOX_RUNTIME via <see cref="SandboxOptions"/>) is obeyed or refused;
 /// otherwise crun when a real trial run on this host succeeds, runc when it does not. The trial's
 /// verdict is cached per (crun binary, kernel, cgroup layout), so it costs one run per host change.
 /// </summary>
@@ -13,7 +13,6 @@ public static class RuntimeSelector
 
     public static async Task<OciRuntime> SelectAsync(StateRoot root, string? explicitName, TrialRun trial)
     {
-        explicitName ??= Environment.GetEnvironmentVariable("SANDBOX_RUNTIME");
         if (explicitName is not null)
         {
             if (!OciRuntime.Known.Contains(explicitName))

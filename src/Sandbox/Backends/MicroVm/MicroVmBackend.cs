@@ -20,43 +20,12 @@ using Accelerator = Sandbox.Backends.MicroVm.Qemu.Accelerator;
 
 namespace Sandbox.Backends.MicroVm;
 
-/// <summary>What the launcher hands the microVM backend: the decided workload, nothing from the policy file.</summary>
-public sealed record MicroVmWorkload(
-    string Id, Image Image, IReadOnlyList<string> Args, IReadOnlyList<string> Env, string Cwd, uint Uid, uint Gid,
-    string? Kernel, ResourceLimits Limits, TimeSpan? Timeout)
-{
-    /// <summary>Named volumes, held by the launcher for the run; exported to the guest over virtio-9p.</summary>
-    public IReadOnlyList<VolumeBind> Volumes { get; init; } = [];
-
-    public string Hostname { get; init; } = "sandbox";
-
-    /// <summary>The workload's seccomp filter, applied in the guest by crun, and its profile's name.</summary>
-    public required OciSeccomp Seccomp { get; init; }
-
-    public required string SeccompProfile { get; init; }
-
-    /// <summary>-t: the guest's crun gives the workload a pty of this size; null for none.</summary>
-    public TerminalSize? Terminal { get; init; }
-
-    /// <summary>Whether the policy decision accepts TCG emulation; false (the default) refuses to run without KVM.</summary>
-    public bool AllowEmulation { get; init; }
-
-    /// <summary>What set <see cref="Timeout"/>, as the timeout message names it.</summary>
-    public string TimeoutSource { get; init; } = "--timeout";
-
-    /// <summary>The rule that decided, for refusals.</summary>
-    public string DecidedBy { get; init; } = "the policy";
-}
-
-/// <summary>How a microVM run ended: the workload's exit code, and whether --timeout ended it.</summary>
-public sealed record MicroVmResult(int ExitCode, bool TimedOut);
-
 /// <summary>
 /// Runs one workload in a QEMU microVM: verified guest kernel, cached initramfs and root disk,
 /// QEMU jailed in an OCI container, the guest protocol over virtio-serial. Fails closed: a missing
 /// QEMU or kernel is exit 125 with the reason, never a fallback to the container.
 /// </summary>
-public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerators)
+public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<string, OciSeccomp> seccompFor, SandboxOptions options) : ISandboxBackend
 {
     /// <summary>The seccomp profile of the jailed QEMU process (profiles/seccomp/vmm.yaml).</summary>
     public const string VmmSeccompProfile = "vmm";
@@ -84,7 +53,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     }
 
     /// <summary>Refuses, before anything is created, volumes the microVM cannot carry.</summary>
-    public static void CheckVolumes(IReadOnlyList<VolumeSpec> volumes)
+    private static void CheckVolumes(IReadOnlyList<VolumeSpec> volumes)
     {
         if (volumes.Count > QemuCommandLine.MaxShares)
         {
@@ -95,23 +64,54 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
 
     }
 
-    /// <param name="applied">
-    /// Told what is applied just before the VM starts: the workload's hardening from the config.json
-    /// the guest's crun gets, the VMM's jail from its bundle; told again after the run with the
-    /// guest's own confirmation (config digest, runtime version).
-    /// </param>
-    public async Task<MicroVmResult> RunAsync(
-        MicroVmWorkload w, OciRuntime runtime, OciSeccomp vmmSeccomp, WorkloadIo io, CancellationToken ct,
-        Action<AppliedHardening>? applied = null)
+    public BackendKind Kind => BackendKind.MicroVm;
+
+    // Fail closed: grants the microVM cannot honour are refused, never dropped.
+    public void Admit(Decision decision)
     {
-        var trace = new PhaseTrace();
+        ArgumentNullException.ThrowIfNull(decision);
+        if (!decision.Binds.IsEmpty)
+        {
+            throw new SandboxException(ErrorKind.Refused, $"refused: host bind mounts ({string.Join(", ", decision.Binds)}) are for the container backend only",
+                "give the microVM a named volume: -v NAME:/path");
+        }
+
+        jail.Admit(decision); // capabilities and devices: what its jail, a container, cannot grant either
+    }
+
+    public async Task PreflightAsync(WorkloadSpec spec, IReadOnlyList<VolumeSpec> volumes, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(volumes);
+        if (AcceleratorOverride.Parse(options.Accelerator) is { } forced)
+        {
+            AcceleratorOverride.Recheck(forced, forced: true, spec.AllowEmulation, spec.DecidedBy); // before anything starts
+        }
+
+        Preflight(spec.Kernel); // fail closed before anything starts: no QEMU or no intact kernel is exit 125
+        CheckVolumes(volumes);
+        await jail.RuntimeAsync(spec.Runtime).ConfigureAwait(false); // the VMM's jail is a container
+    }
+
+    /// <summary>
+    /// Create: verified kernel, cached initramfs and root disk, a leased ID range, the bundle with
+    /// the VMM's jail and the guest's config.json rendered, the I/O sockets listening; QEMU is not
+    /// started. The guest reads the spec before it reports ready, so booting belongs to start.
+    /// </summary>
+    public async Task<ISandbox> CreateAsync(WorkloadSpec spec, WorkloadIo io, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(io);
+        OciRuntime runtime = await jail.RuntimeAsync(spec.Runtime).ConfigureAwait(false);
+        var w = spec with { Terminal = io.Terminal };
+        var trace = new PhaseTrace(options.Trace);
         FetchedKernel kernel = Preflight(w.Kernel);
         trace.Mark("kernel verified");
         string initramfs = InitramfsBuilder.Ensure(root, kernel);
         string disk = RootDisk.Ensure(root, w.Image, ct);
         trace.Mark("initramfs and root disk ready");
-        Accelerator? forced = AcceleratorOverride.FromEnvironment();
-        Accelerator accel = forced ?? accelerators.Detect();
+        Accelerator? forced = AcceleratorOverride.Parse(options.Accelerator);
+        Accelerator accel = forced ?? (w.Accelerator == Policy.Accelerator.Kvm ? Accelerator.Kvm : Accelerator.Tcg); // as decided, not probed again
         AcceleratorOverride.Recheck(accel, forced is not null, w.AllowEmulation, w.DecidedBy); // the decision is checked again against what will run
         if (forced is { } f)
         {
@@ -123,28 +123,27 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         }
 
         string record = OrphanReaper.Record(runtime, w.Id);
-        using var lease = IdLease.Acquire(record);
-        if (lease.PreviousHolder is { } stale)
-        {
-            await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false);
-        }
-
-        string bundle = RunDirectory.Create(root, w.Id, lease.Range); // the jail's ID (and no other user) resolves its bind mounts through it
-        FileStream? owner = null;
+        var created = new MicroVmSandbox(w, runtime, io, trace, kernel, IdLease.Acquire(record));
         try
         {
-            owner = OrphanReaper.Claim(bundle, record);
+            var lease = created.Lease;
+            if (lease.PreviousHolder is { } stale)
+            {
+                await OrphanReaper.ReapRecordAsync(stale).ConfigureAwait(false);
+            }
+
+            string bundle = created.Bundle = RunDirectory.Create(root, w.Id, lease.Range); // the jail's ID (and no other user) resolves its bind mounts through it
+            created.Owner = OrphanReaper.Claim(bundle, record);
 
             string ioDir = Path.Combine(bundle, "io");
             Directory.CreateDirectory(ioDir);
             File.SetUnixFileMode(ioDir, (UnixFileMode)0b111_000_000);
             FileOwner.Set(ioDir, lease.Range.HostStart, lease.Range.HostStart); // the jailed QEMU's root
             bool stdin = io.Stdin is not null;
-            using var control = Listen(ioDir, "control.sock", lease.Range.HostStart);
-            using var stdout = Listen(ioDir, "stdout.sock", lease.Range.HostStart);
-            using var stderr = Listen(ioDir, "stderr.sock", lease.Range.HostStart);
-            using var stdinSocket = stdin ? Listen(ioDir, "stdin.sock", lease.Range.HostStart) : null;
-            using var consoleSocket = Listen(ioDir, "console.sock", lease.Range.HostStart);
+            created.Sockets = new VmRunner.Sockets(
+                Listen(ioDir, "control.sock", lease.Range.HostStart), Listen(ioDir, "stdout.sock", lease.Range.HostStart),
+                Listen(ioDir, "stderr.sock", lease.Range.HostStart), stdin ? Listen(ioDir, "stdin.sock", lease.Range.HostStart) : null,
+                Listen(ioDir, "console.sock", lease.Range.HostStart));
 
             static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
             var plan = new VmPlan(
@@ -154,58 +153,38 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 ConsoleSocket: InJail("console.sock"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
             {
-                Shares = [.. w.Volumes.Select((v, i) => new VmShare(Tag(i), VmmJail.VolumePath(i), v.ReadOnly))],
+                Shares = [.. w.Mounts.Select((v, i) => new VmShare(Tag(i), VmmJail.VolumePath(i), v.ReadOnly))],
                 StdinIsTerminal = stdin && w.Terminal is not null,
             };
             IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
 
             using var userns = UserNamespaceHandle.ForSlot(lease.Slot, lease.Range, root.HostCache);
             string jailDisk = RootDisk.Stage(disk, bundle, userns);
-            var volumes = StageVolumes(bundle, userns, w.Volumes);
+            var volumes = StageVolumes(bundle, userns, w.Mounts);
 
             string jailRoot = VmmJail.PrepareRoot(bundle, volumes.Count);
             string? kvmNode = accel == Accelerator.Kvm ? VmmJail.CreateKvmNode(bundle, lease.Range.HostStart) : null;
             var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, jailDisk), argv,
-                plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, vmmSeccomp, kvmNode, volumes);
+                plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, seccompFor(VmmSeccompProfile), kvmNode, volumes);
             string config = Path.Combine(bundle, "config.json");
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
-            var mounts = w.Volumes.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly)).ToList();
+            var mounts = w.Mounts.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly)).ToList();
             byte[] guestConfig = OciSpecBuilder.ToUtf8Json(GuestOciSpec.Build(
                 new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal }));
             string guestConfigPath = Path.Combine(bundle, "guest-config.json");
             PrivateFile.Create(guestConfigPath, guestConfig); // read back below like a container's bundle
-            var hardening = Applied(
+            created.Applied = Applied(
                 AppliedHardeningReader.FromBundle(guestConfigPath, "crun (in the guest)", w.SeccompProfile),
                 AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null)
-                with { Volumes = AppliedVolumes(argv, w.Volumes) };
-            applied?.Invoke(hardening);
-
-            string configSha256 = Convert.ToHexStringLower(SHA256.HashData(guestConfig));
-            byte[] spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null);
-            try
-            {
-                var console = new ConsoleLog();
-                using var raw = w.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
-                var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket, consoleSocket),
-                    spec, configSha256, io, w.Timeout, trace, console, ct).ConfigureAwait(false);
-                if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)
-                {
-                    applied?.Invoke(hardening with { GuestConfirmation = $"{confirmed.Runtime}; config.json sha256:{confirmed.ConfigSha256}" });
-                }
-
-                int exit = await ExitCodeAsync(outcome, console, w, kernel, io.Stderr).ConfigureAwait(false);
-                return new MicroVmResult(exit, outcome.TimedOut && outcome.Signal is null);
-            }
-            finally
-            {
-                await runtime.DeleteAsync(w.Id).ConfigureAwait(false);
-            }
+                with { Volumes = AppliedVolumes(argv, w.Mounts) };
+            created.ConfigSha256 = Convert.ToHexStringLower(SHA256.HashData(guestConfig));
+            created.Spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null);
+            return created;
         }
-        finally
+        catch
         {
-            SafeRemove.Directory(bundle); // detaches the disk and volume binds before deleting
-            owner?.Dispose(); // only now: a concurrent reaper never takes a bundle being torn down for an orphan
-            trace.Mark("torn down");
+            await created.DeleteAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -275,7 +254,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             "QEMU -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny inside an OCI jail"),
     };
 
-    private static async Task<int> ExitCodeAsync(VmOutcome o, ConsoleLog console, MicroVmWorkload w, FetchedKernel kernel, Stream stderr)
+    internal static async Task<int> ExitCodeAsync(VmOutcome o, ConsoleLog console, WorkloadSpec w, FetchedKernel kernel, Stream stderr)
     {
         if (o.ProtocolError is { } violation)
         {
@@ -303,7 +282,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         if (o.TimedOut)
         {
             await Say(stderr, string.Create(CultureInfo.InvariantCulture,
-                $"sandbox: {w.TimeoutSource} {w.Timeout!.Value.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
+                $"sandbox: {w.TimeoutSource} {w.Limits.Timeout.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
             return ExitCodes.FromSignal(9);
         }
 

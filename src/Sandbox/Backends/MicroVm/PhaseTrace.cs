@@ -4,13 +4,13 @@ using System.Globalization;
 namespace Sandbox.Backends.MicroVm;
 
 /// <summary>
-/// Phase timestamps of one microVM run, printed to stderr when SANDBOX_TRACE=1 (for benchmarks:
+/// Phase timestamps of one microVM run, printed to stderr when enabled (SANDBOX_TRACE=1, <see cref="Runtime.SandboxOptions.Trace"/>) (for benchmarks:
 /// rootfs ready, VMM started, guest ready, workload done, teardown).
 /// </summary>
-public sealed class PhaseTrace
+public sealed class PhaseTrace(bool enabled)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly bool _enabled = Environment.GetEnvironmentVariable("SANDBOX_TRACE") == "1";
+    private readonly bool _enabled = enabled;
     private long _last;
 
     public void Mark(string phase)

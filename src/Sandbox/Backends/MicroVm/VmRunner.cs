@@ -65,7 +65,7 @@ public sealed class VmRunner
 
     public static async Task<VmOutcome> RunAsync(
         OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, string configSha256, WorkloadIo io, TimeSpan? timeout,
-        PhaseTrace trace, ConsoleLog console, CancellationToken ct)
+        PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
         var psi = new ProcessStartInfo(runtime.BinaryPath)
@@ -172,6 +172,7 @@ public sealed class VmRunner
                 _ = started.Task.ContinueWith(_ =>
                 {
                     Volatile.Write(ref workloadControl, controlSocket);
+                    guest?.Attach(controlSocket);
                     trace.Mark("workload handed to crun in the guest");
                     try
                     {
@@ -539,6 +540,36 @@ public sealed class VmRunner
             {
                 Interlocked.Exchange(ref _readingSince, 0);
             }
+        }
+    }
+}
+
+/// <summary>
+/// The host's end of the guest's control port once the workload runs: signals sent here reach the
+/// workload through guest init (`crun kill` in the guest), never a second channel into the VM.
+/// </summary>
+public sealed class GuestControl
+{
+    private Socket? _control;
+
+    internal void Attach(Socket control) => Volatile.Write(ref _control, control);
+
+    /// <summary>False until the guest started the workload, or once the VM is gone.</summary>
+    public async Task<bool> SignalAsync(int signal)
+    {
+        if (Volatile.Read(ref _control) is not { } control)
+        {
+            return false;
+        }
+
+        try
+        {
+            await control.SendAsync(Encoding.ASCII.GetBytes(ControlMessage.Signal(signal)), SocketFlags.None).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 }

@@ -52,7 +52,7 @@ public sealed class VmRunnerProtocolTests : IDisposable
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         VmOutcome outcome = await VmRunner.RunAsync(new OciRuntime("fake", runtime, state), _bundle, "sb-flood", new VmRunner.Sockets(control, stdout, stderr, null, console),
-            "spec 0 0 0\n"u8.ToArray(), new string('0', 64), WorkloadIo.Null, TimeSpan.FromMinutes(2), new PhaseTrace(), new ConsoleLog(), TestContext.Current.CancellationToken);
+            "spec 0 0 0\n"u8.ToArray(), new string('0', 64), WorkloadIo.Null, TimeSpan.FromMinutes(2), new PhaseTrace(enabled: false), new ConsoleLog(), TestContext.Current.CancellationToken);
 
         Assert.Equal("the guest sent a control message longer than 4096 bytes (the protocol's lines are a few dozen); the microVM was killed", outcome.ProtocolError);
         Assert.Null(outcome.ExitCode);

@@ -22,8 +22,6 @@ public static class AcceleratorOverride
             $"{Variable}={value} is not an accelerator", $"use {Variable}=kvm or {Variable}=tcg, or unset it to let the host probe decide"),
     };
 
-    public static Accelerator? FromEnvironment() => Parse(Environment.GetEnvironmentVariable(Variable));
-
     /// <summary>
     /// An environment variable never loosens a decision: emulation the policy refused stays refused,
     /// whether the variable forces it or the host changed since the policy looked.

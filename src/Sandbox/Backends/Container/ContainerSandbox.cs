@@ -1,0 +1,106 @@
+using System.Text;
+using Sandbox.Audit;
+using Sandbox.Host;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.Container;
+
+/// <summary>
+/// One created container: its bundle rendered under a leased ID range. Start runs it in the
+/// runtime's foreground mode (`run`: the runtime holds the workload's stdio, relays signals and
+/// makes the -t pty exactly as it does at a terminal); delete removes the runtime's state, the
+/// mounts and the run directory, then frees the lease.
+/// </summary>
+internal sealed class ContainerSandbox(
+    WorkloadSpec spec, OciRuntime runtime, WorkloadIo io, TimeSpan startDeadline, IdLease lease, string runDir, FileStream claim, AppliedHardening applied)
+    : ISandbox
+{
+    private Task<ContainerOutcome>? _run;
+    private bool _deleted;
+
+    public string Id => spec.Id;
+
+    public SandboxState State => _deleted || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
+
+    public AppliedHardening Applied => applied;
+
+    public Task StartAsync(CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_deleted, this);
+        if (_run is not null)
+        {
+            throw new InvalidOperationException($"sandbox {Id} was already started");
+        }
+
+        // Returns once the runtime process is started; the run goes on until WaitAsync.
+        _run = ContainerRunner.RunAsync(runtime, runDir, Id, io, spec.Timeout, startDeadline, ct);
+        return Task.CompletedTask;
+    }
+
+    public async Task<bool> SignalAsync(int signal) =>
+        State == SandboxState.Running && await runtime.KillAsync(Id, signal).ConfigureAwait(false);
+
+    public async Task<WorkloadExit> WaitAsync()
+    {
+        var outcome = await Outcome().ConfigureAwait(false);
+        if (outcome.EngineError is { } error)
+        {
+            var (kind, message) = RuntimeLog.Classify(error);
+            throw new SandboxException(kind, $"{runtime.Name} could not start the workload: {message}");
+        }
+
+        if (outcome.TimedOut)
+        {
+            await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(
+                $"sandbox: {spec.TimeoutSource} {spec.Limits.Timeout.TotalSeconds:0.###}s reached; the workload was killed\n")).ConfigureAwait(false);
+        }
+
+        return new WorkloadExit(outcome.ExitCode, outcome.TimedOut);
+    }
+
+    /// <summary>The runtime trial's verdict: the workload ran and exited 0, with no engine error.</summary>
+    internal async Task<bool> TrialPassedAsync() =>
+        await Outcome().ConfigureAwait(false) is { ExitCode: 0, EngineError: null };
+
+    private Task<ContainerOutcome> Outcome() =>
+        _run ?? throw new InvalidOperationException($"sandbox {Id} was not started");
+
+    public async Task DeleteAsync()
+    {
+        if (_deleted)
+        {
+            return;
+        }
+
+        _deleted = true;
+        try
+        {
+            if (_run is not null)
+            {
+                if (!_run.IsCompleted)
+                {
+                    await runtime.KillAsync(Id, 9).ConfigureAwait(false); // deleting a running sandbox stops it first
+                }
+
+                try
+                {
+                    await _run.ConfigureAwait(false); // never tear down under a runtime still running
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // reported by WaitAsync; deletion goes on
+                }
+            }
+
+            await runtime.DeleteAsync(Id).ConfigureAwait(false);
+        }
+        finally
+        {
+            SafeRemove.Directory(runDir); // detaches the rootfs, overlay and volume binds before deleting
+            claim.Dispose(); // only now: a concurrent reaper never takes a run that is being torn down for an orphan
+            lease.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await DeleteAsync().ConfigureAwait(false);
+}

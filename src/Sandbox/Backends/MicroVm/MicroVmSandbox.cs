@@ -1,0 +1,138 @@
+using Sandbox.Audit;
+using Sandbox.Backends.Container;
+using Sandbox.Backends.MicroVm.Kernels;
+using Sandbox.Backends.MicroVm.Guest;
+using Sandbox.Host;
+using Sandbox.Runtime;
+
+namespace Sandbox.Backends.MicroVm;
+
+/// <summary>
+/// One created microVM: its bundle, jail config and guest config rendered, its I/O sockets
+/// listening. Start boots the jailed QEMU and sends the guest its spec; signals reach the workload
+/// through guest init; delete stops the VMM, removes the runtime's state and the bundle, then frees
+/// the lease.
+/// </summary>
+internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, WorkloadIo io, PhaseTrace trace, FetchedKernel kernel, IdLease lease) : ISandbox
+{
+    private readonly GuestControl _guest = new();
+    private readonly ConsoleLog _console = new();
+    private Task<VmOutcome>? _run;
+    private IDisposable? _rawTerminal;
+    private bool _deleted;
+
+    internal IdLease Lease => lease;
+
+    internal string? Bundle { get; set; }
+
+    internal FileStream? Owner { get; set; }
+
+    internal VmRunner.Sockets? Sockets { get; set; }
+
+    internal byte[] Spec { get; set; } = [];
+
+    internal string ConfigSha256 { get; set; } = "";
+
+    public string Id => spec.Id;
+
+    public SandboxState State => _deleted || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
+
+    public AppliedHardening Applied { get; internal set; } = null!;
+
+    public Task StartAsync(CancellationToken ct)
+    {
+        ObjectDisposedException.ThrowIf(_deleted, this);
+        if (_run is not null || Bundle is null || Sockets is null)
+        {
+            throw new InvalidOperationException($"sandbox {Id} was already started, or not fully created");
+        }
+
+        _rawTerminal = spec.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
+        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> SignalAsync(int signal) => _guest.SignalAsync(signal);
+
+    public async Task<WorkloadExit> WaitAsync()
+    {
+        var run = _run ?? throw new InvalidOperationException($"sandbox {Id} was not started");
+        VmOutcome outcome;
+        try
+        {
+            outcome = await run.ConfigureAwait(false);
+        }
+        finally
+        {
+            RestoreTerminal();
+        }
+
+        if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)
+        {
+            Applied = Applied with { GuestConfirmation = $"{confirmed.Runtime}; config.json sha256:{confirmed.ConfigSha256}" };
+        }
+
+        int exit = await MicroVmBackend.ExitCodeAsync(outcome, _console, spec, kernel, io.Stderr).ConfigureAwait(false);
+        return new WorkloadExit(exit, outcome.TimedOut && outcome.Signal is null);
+    }
+
+    public async Task DeleteAsync()
+    {
+        if (_deleted)
+        {
+            return;
+        }
+
+        _deleted = true;
+        try
+        {
+            if (_run is not null)
+            {
+                if (!_run.IsCompleted)
+                {
+                    await runtime.KillAsync(Id, 9).ConfigureAwait(false); // deleting a running VM stops it first
+                }
+
+                try
+                {
+                    await _run.ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // reported by WaitAsync; deletion goes on
+                }
+
+                RestoreTerminal();
+            }
+
+            await runtime.DeleteAsync(Id).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (Sockets is { } s)
+            {
+                foreach (var socket in new[] { s.Control, s.Stdout, s.Stderr, s.Stdin, s.Console })
+                {
+                    socket?.Dispose();
+                }
+            }
+
+            if (Bundle is not null)
+            {
+                SafeRemove.Directory(Bundle); // detaches the disk and volume binds before deleting
+            }
+
+            Owner?.Dispose(); // only now: a concurrent reaper never takes a bundle being torn down for an orphan
+            lease.Dispose();
+            trace.Mark("torn down");
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await DeleteAsync().ConfigureAwait(false);
+
+    private void RestoreTerminal()
+    {
+        _rawTerminal?.Dispose();
+        _rawTerminal = null;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Sandbox.Runtime;
+
+/// <summary>
+/// The environment's knobs, read once by the composition root and handed to the services that use
+/// them (nothing below the composition root reads the environment for these).
+/// </summary>
+public sealed class SandboxOptions
+{
+    /// <summary>SANDBOX_TRACE=1: phase timestamps of each microVM run on stderr (benchmarks).</summary>
+    public bool Trace { get; set; }
+
+    /// <summary>SANDBOX_DEBUG=1: an unexpected error prints its stack trace; debug logging on stderr.</summary>
+    public bool Debug { get; set; }
+
+    /// <summary>SANDBOX_RUNTIME: the OCI runtime when --runtime does not name one.</summary>
+    public string? Runtime { get; set; }
+
+    /// <summary>SANDBOX_START_TIMEOUT (seconds): how long the OCI runtime may take to create a container.</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>SANDBOX_ACCELERATOR, unparsed: only a microVM run reads (and refuses a bad) value.</summary>
+    public string? Accelerator { get; set; }
+
+    /// <summary>The knobs from <paramref name="variable"/> (the process environment in the CLI); unset or unparsable ones keep their defaults.</summary>
+    public static SandboxOptions From(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        var o = new SandboxOptions();
+        o.Configure(variable);
+        return o;
+    }
+
+    /// <summary>Sets each knob <paramref name="variable"/> gives (the form Microsoft.Extensions.Options configures with).</summary>
+    public void Configure(Func<string, string?> variable)
+    {
+        ArgumentNullException.ThrowIfNull(variable);
+        Trace = variable("SANDBOX_TRACE") == "1";
+        Debug = variable("SANDBOX_DEBUG") == "1";
+        Runtime = variable("SANDBOX_RUNTIME");
+        Accelerator = variable(Backends.MicroVm.Qemu.AcceleratorOverride.Variable);
+        if (double.TryParse(variable("SANDBOX_START_TIMEOUT"), NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0)
+        {
+            StartTimeout = TimeSpan.FromSeconds(s);
+        }
+    }
+}

@@ -1,0 +1,46 @@
+using Sandbox.Backends;
+using Sandbox.Backends.Container;
+using Sandbox.Images;
+using Sandbox.Policy;
+
+namespace Sandbox.Runtime;
+
+/// <summary>
+/// Applies a decision to a request: the neutral <see cref="WorkloadSpec"/> every backend runs.
+/// The workload's command, user, environment and working directory come from the request over the
+/// image's defaults, checked against the image before anything is created.
+/// </summary>
+public static class WorkloadSpecBuilder
+{
+    /// <summary>The sandbox's hostname unless --hostname names another.</summary>
+    public const string DefaultHostname = "sandbox";
+
+    public static WorkloadSpec Build(RunRequest request, Image image, Decision decision, OciSeccomp seccomp)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(decision);
+        IReadOnlyList<string> args = image.CommandFor(request.Command);
+        var (uid, gid) = request.UserSet ? (request.Uid, request.Gid) : image.UserIds();
+        string hostname = request.Hostname ?? DefaultHostname;
+        var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, hostname, request.Env);
+        string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
+        var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
+        WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
+        WorkloadChecks.Command(image, args[0], env, volumeTargets);
+        return new WorkloadSpec(NewId(), image, args, env, cwd, uid, gid, hostname, decision.Limits)
+        {
+            Seccomp = seccomp,
+            SeccompProfile = decision.SeccompProfile,
+            Runtime = request.Runtime,
+            TimeoutSource = request.Timeout is null ? "the policy's timeout" : "--timeout",
+            DecidedBy = decision.Rule?.ToString() ?? "the policy",
+            Kernel = decision.Kernel is null or "default" ? null : decision.Kernel,
+            Accelerator = decision.Accelerator,
+            AllowEmulation = decision.AllowEmulation,
+        };
+    }
+
+    // Guid.NewGuid reads the kernel's CSPRNG directly; RandomNumberGenerator would load OpenSSL (~4 ms per run).
+    private static string NewId() => "sb-" + Guid.NewGuid().ToString("N")[..12];
+}
