@@ -1,25 +1,29 @@
-using Sandbox.Backends;
-using Sandbox.Backends.Container;
-using Sandbox.Backends.MicroVm;
-using Sandbox.Backends.MicroVm.Qemu;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Sandbox.Policy;
-using Sandbox.Profiles;
 using Sandbox.Runtime;
 
 namespace Sandbox.Cli;
 
-/// <summary>Wires the library's parts together: the one place that knows the concrete implementations.</summary>
+/// <summary>
+/// The CLI's composition root: the library's services for the state root the command line named,
+/// the environment's knobs read here and only here, debug logging on stderr with SANDBOX_DEBUG=1.
+/// </summary>
 internal static class Composition
 {
-    public static Launcher Launcher(StateRoot root)
+    public static ServiceProvider Services(StateRoot root)
     {
         var options = SandboxOptions.From(Environment.GetEnvironmentVariable);
-        Func<string, OciSeccomp> seccomp = name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name));
-        var container = new ContainerBackend(root, seccomp, options);
-        var backends = new BackendRegistry([container, new MicroVmBackend(root, container, seccomp, options)]);
-        return new(root, seccomp, Engine(root), backends);
+        var services = new ServiceCollection().AddSandbox(root, o => o.Configure(Environment.GetEnvironmentVariable));
+        if (options.Debug)
+        {
+            services.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new StderrLoggerProvider()));
+        }
+
+        return services.BuildServiceProvider();
     }
 
-    public static PolicyEngine Engine(StateRoot root) =>
-        new(new HostBackendAvailability(root, new TimedAcceleratorProbe(root)), ProfileCatalog.Resolve);
+    public static Launcher Launcher(StateRoot root) => Services(root).GetRequiredService<Launcher>();
+
+    public static PolicyEngine Engine(StateRoot root) => Services(root).GetRequiredService<PolicyEngine>();
 }

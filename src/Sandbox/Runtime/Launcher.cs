@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sandbox.Audit;
 using Sandbox.Backends;
 using Sandbox.Backends.Container;
@@ -14,7 +15,7 @@ namespace Sandbox.Runtime;
 /// down whatever happens (exit, error, timeout, signal). Every run and every refusal is audited.
 /// What a backend does is the backend's; this class only decides and orchestrates.
 /// </summary>
-public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, BackendRegistry backends)
+public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, BackendRegistry backends, ILogger<Launcher> log)
 {
     /// <summary>What policy would decide for <paramref name="request"/>, without running anything.</summary>
     public PolicyEvaluation Explain(RunRequest request)
@@ -83,21 +84,46 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
     /// One sandbox's lifecycle: created (audited as started once its hardening is known, before
     /// anything runs), started, waited for, and deleted whatever happened.
     /// </summary>
-    private static async Task<WorkloadExit> RunAsync(ISandboxBackend backend, WorkloadSpec spec, WorkloadIo io, RunAudit audit, CancellationToken ct)
+    private async Task<WorkloadExit> RunAsync(ISandboxBackend backend, WorkloadSpec spec, WorkloadIo io, RunAudit audit, CancellationToken ct)
     {
-        await using ISandbox sandbox = await backend.CreateAsync(spec, io, ct).ConfigureAwait(false);
-        audit.Applied = sandbox.Applied;
-        audit.Started();
-        await sandbox.StartAsync(ct).ConfigureAwait(false);
+        string kind = PolicyNames.Backend(backend.Kind);
+        ISandbox sandbox = await backend.CreateAsync(spec, io, ct).ConfigureAwait(false);
         try
         {
-            return await sandbox.WaitAsync().ConfigureAwait(false);
+            Created(log, kind, sandbox.Id);
+            audit.Applied = sandbox.Applied;
+            audit.Started();
+            await sandbox.StartAsync(ct).ConfigureAwait(false);
+            Started(log, sandbox.Id, spec.Args[0]);
+            try
+            {
+                var exit = await sandbox.WaitAsync().ConfigureAwait(false);
+                Exited(log, sandbox.Id, exit.ExitCode, exit.TimedOut);
+                return exit;
+            }
+            finally
+            {
+                audit.Applied = sandbox.Applied; // the backend's own confirmation, if it gave one (a microVM guest)
+            }
         }
         finally
         {
-            audit.Applied = sandbox.Applied; // the backend's own confirmation, if it gave one (a microVM guest)
+            await sandbox.DeleteAsync().ConfigureAwait(false);
+            Deleted(log, sandbox.Id);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Backend} sandbox {Id} created: prepared, nothing running")]
+    private static partial void Created(ILogger logger, string backend, string id);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "sandbox {Id} started {Command}")]
+    private static partial void Started(ILogger logger, string id, string command);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "sandbox {Id} exited {ExitCode} (timed out: {TimedOut})")]
+    private static partial void Exited(ILogger logger, string id, int exitCode, bool timedOut);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "sandbox {Id} deleted")]
+    private static partial void Deleted(ILogger logger, string id);
 
     /// <summary>
     /// Holds each requested volume for the run (creating missing ones), then runs it in either backend.

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Sandbox.Backends;
 using Sandbox.Backends.Container;
 using Sandbox.Images;
@@ -96,8 +98,8 @@ public sealed class BackendLifecycleTests : IDisposable
     private (ContainerBackend Backend, StateRoot Root) Backend()
     {
         var root = new StateRoot(_root);
-        var options = new SandboxOptions { Runtime = "runc" };
-        return (new ContainerBackend(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)), options), root);
+        var options = Options.Create(new SandboxOptions { Runtime = "runc" });
+        return (new ContainerBackend(root, name => OciSeccompEmitter.Emit(ProfileCatalog.Resolve(name)), options, NullLogger<ContainerBackend>.Instance), root);
     }
 
     private static WorkloadSpec Spec(StateRoot root, IReadOnlyList<string> command)

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Sandbox.Audit;
 using Sandbox.Host;
 using Sandbox.Images;
@@ -12,8 +14,10 @@ namespace Sandbox.Backends.Container;
 /// config.json) run by crun or runc. It also jails the microVM's VMM, so it owns the choice of
 /// OCI runtime for the host.
 /// </summary>
-public sealed class ContainerBackend(StateRoot root, Func<string, OciSeccomp> seccompFor, SandboxOptions options) : ISandboxBackend
+public sealed partial class ContainerBackend(
+    StateRoot root, Func<string, OciSeccomp> seccompFor, IOptions<SandboxOptions> configured, ILogger<ContainerBackend> log) : ISandboxBackend
 {
+    private readonly SandboxOptions options = configured.Value;
     private readonly Dictionary<string, OciRuntime> _chosen = [];
 
     public BackendKind Kind => BackendKind.Container;
@@ -50,8 +54,12 @@ public sealed class ContainerBackend(StateRoot root, Func<string, OciSeccomp> se
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         chosen = await RuntimeSelector.SelectAsync(root, requested ?? options.Runtime, TrialAsync).ConfigureAwait(false);
         _chosen[key] = chosen;
+        RuntimeChosen(log, chosen.Name, chosen.BinaryPath);
         return chosen;
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "OCI runtime {Name} ({Path}) chosen")]
+    private static partial void RuntimeChosen(ILogger logger, string name, string path);
 
     public async Task<ISandbox> CreateAsync(WorkloadSpec spec, WorkloadIo io, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 using Microsoft.Win32.SafeHandles;
 using Sandbox.Audit;
 using Sandbox.Backends.Container;
@@ -25,8 +26,10 @@ namespace Sandbox.Backends.MicroVm;
 /// QEMU jailed in an OCI container, the guest protocol over virtio-serial. Fails closed: a missing
 /// QEMU or kernel is exit 125 with the reason, never a fallback to the container.
 /// </summary>
-public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<string, OciSeccomp> seccompFor, SandboxOptions options) : ISandboxBackend
+public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<string, OciSeccomp> seccompFor, IOptions<SandboxOptions> configured) : ISandboxBackend
 {
+    private readonly SandboxOptions options = configured.Value;
+
     /// <summary>The seccomp profile of the jailed QEMU process (profiles/seccomp/vmm.yaml).</summary>
     public const string VmmSeccompProfile = "vmm";
 
