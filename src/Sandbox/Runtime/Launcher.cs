@@ -87,43 +87,25 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
     private async Task<WorkloadExit> RunAsync(ISandboxBackend backend, WorkloadSpec spec, WorkloadIo io, RunAudit audit, CancellationToken ct)
     {
         string kind = PolicyNames.Backend(backend.Kind);
-        ISandbox sandbox = await backend.CreateAsync(spec, io, ct).ConfigureAwait(false);
-        try
+        var exit = await backend.RunToCompletionAsync(spec, io, (sandbox, state) =>
         {
-            Created(log, kind, sandbox.Id);
-            audit.Applied = sandbox.Applied;
-            audit.Started();
-            await sandbox.StartAsync(ct).ConfigureAwait(false);
-            Started(log, sandbox.Id, spec.Args[0]);
-            try
+            audit.Applied = sandbox.Applied; // after the run: with the backend's own confirmation, if it gave one (a microVM guest)
+            if (state == SandboxState.Created)
             {
-                var exit = await sandbox.WaitAsync().ConfigureAwait(false);
-                Exited(log, sandbox.Id, exit.ExitCode, exit.TimedOut);
-                return exit;
+                Created(log, kind, sandbox.Id);
+                audit.Started();
             }
-            finally
-            {
-                audit.Applied = sandbox.Applied; // the backend's own confirmation, if it gave one (a microVM guest)
-            }
-        }
-        finally
-        {
-            await sandbox.DeleteAsync().ConfigureAwait(false);
-            Deleted(log, sandbox.Id);
-        }
+        }, ct).ConfigureAwait(false);
+        Exited(log, spec.Id, exit.ExitCode, exit.TimedOut);
+        return exit;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{Backend} sandbox {Id} created: prepared, nothing running")]
     private static partial void Created(ILogger logger, string backend, string id);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "sandbox {Id} started {Command}")]
-    private static partial void Started(ILogger logger, string id, string command);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "sandbox {Id} exited {ExitCode} (timed out: {TimedOut})")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "sandbox {Id} exited {ExitCode} (timed out: {TimedOut}) and was deleted")]
     private static partial void Exited(ILogger logger, string id, int exitCode, bool timedOut);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "sandbox {Id} deleted")]
-    private static partial void Deleted(ILogger logger, string id);
 
     /// <summary>
     /// Holds each requested volume for the run (creating missing ones), then runs it in either backend.

@@ -18,7 +18,7 @@ public sealed partial class ContainerBackend(
     StateRoot root, Func<string, OciSeccomp> seccompFor, IOptions<SandboxOptions> configured, ILogger<ContainerBackend> log) : ISandboxBackend
 {
     private readonly SandboxOptions options = configured.Value;
-    private readonly Dictionary<string, OciRuntime> _chosen = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, OciRuntime> _chosen = new(StringComparer.Ordinal); // concurrent first choices agree: the verdict is cached on disk
 
     public BackendKind Kind => BackendKind.Container;
 
@@ -53,7 +53,7 @@ public sealed partial class ContainerBackend(
 
         await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
         chosen = await RuntimeSelector.SelectAsync(root, requested ?? options.Runtime, TrialAsync).ConfigureAwait(false);
-        _chosen[key] = chosen;
+        _chosen.TryAdd(key, chosen);
         RuntimeChosen(log, chosen.Name, chosen.BinaryPath);
         return chosen;
     }
