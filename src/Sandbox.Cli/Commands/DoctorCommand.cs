@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using Sandbox.Host;
+using Sandbox.Host.Probes;
 
 namespace Sandbox.Cli.Commands;
 

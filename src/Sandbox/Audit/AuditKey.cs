@@ -69,7 +69,7 @@ public sealed class AuditKey
             throw Bad(full, $"is readable or writable by others (mode {Convert.ToString((int)mode, 8)})", $"chmod 0400 {full}");
         }
 
-        uint owner = Host.FileOwner.Get(full).Uid;
+        uint owner = Host.Files.FileOwner.Get(full).Uid;
         uint me = Tmds.Linux.LibC.geteuid();
         if (owner != 0 && owner != me)
         {

@@ -1,5 +1,5 @@
 using System.Text;
-using Sandbox.Host;
+using Sandbox.Host.Files;
 using Sandbox.Runtime;
 
 namespace Sandbox.Audit;

@@ -1,3 +1,5 @@
+using Sandbox.Host.Files;
+
 namespace Sandbox.Host;
 
 /// <summary>

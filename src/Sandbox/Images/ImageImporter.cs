@@ -253,7 +253,7 @@ public static class ImageImporter
     // One spelling only: "/tmp/../proc/self/fd/7" must never reach a runtime (CVE-2024-21626). Checked again at run time.
     private static void CheckWorkingDir(string path, ImageConfigFile config)
     {
-        if (config.Config?.WorkingDir is { Length: > 0 } dir && Host.CanonicalPath.Problem(dir) is { } problem)
+        if (config.Config?.WorkingDir is { Length: > 0 } dir && Host.Files.CanonicalPath.Problem(dir) is { } problem)
         {
             throw new SandboxException(ErrorKind.InvalidArgument,
                 $"import of {path} refused: its WorkingDir '{dir.Replace("\0", "\\0", StringComparison.Ordinal)}' {problem}",

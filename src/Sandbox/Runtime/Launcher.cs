@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging;
 using Sandbox.Audit;
 using Sandbox.Backends;
 using Sandbox.Backends.Container;
-using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Policy;
 using Sandbox.Volumes;

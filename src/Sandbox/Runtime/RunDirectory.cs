@@ -1,4 +1,4 @@
-using Sandbox.Host;
+using Sandbox.Host.Files;
 
 namespace Sandbox.Runtime;
 

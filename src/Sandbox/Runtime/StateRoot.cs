@@ -84,7 +84,7 @@ public sealed class StateRoot
             probe = parent;
         }
 
-        if (Host.StatFs.Magic(probe, out _) is { } magic && PseudoFileSystems.TryGetValue(magic, out string? fs))
+        if (Host.Files.StatFs.Magic(probe, out _) is { } magic && PseudoFileSystems.TryGetValue(magic, out string? fs))
         {
             throw new SandboxException(ErrorKind.InvalidArgument, $"{source}: '{Path}' is on {fs}, a kernel pseudo file system, not a place for state",
                 $"choose a directory on a disk file system, such as {DefaultPath}");
@@ -148,7 +148,7 @@ public sealed class StateRoot
         const UnixFileMode othersWrite = UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
         uint self = (uint)Tmds.Linux.LibC.geteuid();
         string? problem = d.LinkTarget is not null ? $"is a symbolic link (to {d.LinkTarget})"
-            : Host.FileOwner.Get(d.FullName).Uid is var uid && uid != self ? $"is owned by uid {uid}, not {self}"
+            : Host.Files.FileOwner.Get(d.FullName).Uid is var uid && uid != self ? $"is owned by uid {uid}, not {self}"
             : (d.UnixFileMode & othersWrite) != 0 ? $"is writable by other users (mode {Convert.ToString((int)d.UnixFileMode & 0xfff, 8)})"
             : null;
         return problem is null ? d : throw new SandboxException(ErrorKind.StateConflict,

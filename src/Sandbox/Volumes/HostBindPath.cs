@@ -7,7 +7,7 @@ namespace Sandbox.Volumes;
 /// Host bind sources as the kernel will find them: each `-v /host/path:/x` source is replaced by its
 /// canonical path (symlinks resolved) before policy sees it, so a rule granting /srv/samples/**
 /// cannot be passed with /srv/samples/link -> /etc. The mount later opens exactly that path refusing
-/// every symlink (<see cref="Host.HostBind"/>), so a link planted in between fails instead of redirecting.
+/// every symlink (<see cref="Host.Mounts.HostBind"/>), so a link planted in between fails instead of redirecting.
 /// </summary>
 public static partial class HostBindPath
 {

@@ -1,10 +1,10 @@
 using System.Formats.Tar;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
-using Sandbox.Host;
 using Sandbox.Runtime;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
+using Sandbox.Host.Interop;
 
 namespace Sandbox.Volumes;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Sandbox.Host;
+using Sandbox.Host.Files;
 using Sandbox.Host.Interop;
+using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
 
 namespace Sandbox.Volumes;

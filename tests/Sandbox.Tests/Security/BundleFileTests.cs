@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Sandbox.Backends.Container;
-using Sandbox.Host;
+using Sandbox.Host.Files;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Security;

@@ -116,7 +116,7 @@ public sealed class HostBindTests : IDisposable
         string judged = Path.Combine(_dir, "swapped");
         File.CreateSymbolicLink(judged, "/etc");
         string mountPoint = Directory.CreateDirectory(Path.Combine(_dir, "mnt")).FullName;
-        var e = Assert.Throws<Sandbox.Host.Interop.MountException>(() => Sandbox.Host.HostBind.Attach(judged, mountPoint, readOnly: true));
+        var e = Assert.Throws<Sandbox.Host.Interop.MountException>(() => Sandbox.Host.Mounts.HostBind.Attach(judged, mountPoint, readOnly: true));
         Assert.Contains("ELOOP", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(File.ReadLines("/proc/self/mountinfo"), l => l.Split(' ')[4] == mountPoint);
     }

@@ -21,7 +21,7 @@ public sealed class ImageStorePrivacyTests : IDisposable
         Assert.Contains("kept setuid/setgid on 1 file(s)", imported.Stdout, StringComparison.Ordinal);
         string images = Path.Combine(_cli.StateRoot, "images");
         string suid = Directory.EnumerateFiles(images, "busybox-suid", SearchOption.AllDirectories).Single();
-        Assert.Equal((0u, 0u), Sandbox.Host.FileOwner.Get(suid));
+        Assert.Equal((0u, 0u), Sandbox.Host.Files.FileOwner.Get(suid));
         Assert.Equal((UnixFileMode)0b100_111_101_101, File.GetUnixFileMode(suid)); // the dangerous file really is there
         Assert.Equal((UnixFileMode)0b111_000_000, File.GetUnixFileMode(images));
 

@@ -28,7 +28,7 @@ public static class DebianRootfs
 
         foreach (string stale in Directory.EnumerateDirectories(cache, ".debootstrap-*"))
         {
-            Sandbox.Host.SafeRemove.Directory(stale); // left by a killed run (maybe with its /proc still mounted); we hold the lock
+            Sandbox.Host.Mounts.SafeRemove.Directory(stale); // left by a killed run (maybe with its /proc still mounted); we hold the lock
         }
 
         string work = Directory.CreateDirectory(Path.Combine(cache, $".debootstrap-{Guid.NewGuid():N}")).FullName; // beside the tar: rename, not copy
@@ -42,7 +42,7 @@ public static class DebianRootfs
         }
         finally
         {
-            Sandbox.Host.SafeRemove.Directory(work); // detaches anything debootstrap left mounted before deleting
+            Sandbox.Host.Mounts.SafeRemove.Directory(work); // detaches anything debootstrap left mounted before deleting
         }
     }
 

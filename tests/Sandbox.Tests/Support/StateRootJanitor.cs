@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using Sandbox.Backends.Container;
-using Sandbox.Host;
+using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
 
 namespace Sandbox.Tests.Support;

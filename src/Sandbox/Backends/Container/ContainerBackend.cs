@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Sandbox.Audit;
-using Sandbox.Host;
+using Sandbox.Host.Files;
+using Sandbox.Host.Mounts;
 using Sandbox.Images;
 using Sandbox.Policy;
 using Sandbox.Runtime;

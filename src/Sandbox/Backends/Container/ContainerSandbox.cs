@@ -1,6 +1,6 @@
 using System.Text;
 using Sandbox.Audit;
-using Sandbox.Host;
+using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.Container;

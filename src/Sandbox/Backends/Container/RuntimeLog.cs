@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Sandbox.Host;
+using Sandbox.Host.Files;
 
 namespace Sandbox.Backends.Container;
 

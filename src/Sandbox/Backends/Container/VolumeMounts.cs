@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
-using Sandbox.Host;
+using Sandbox.Host.Files;
 using Sandbox.Host.Interop;
+using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
 using Sandbox.Volumes;
 

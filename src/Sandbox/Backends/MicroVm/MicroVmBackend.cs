@@ -13,6 +13,8 @@ using Sandbox.Backends.MicroVm.Jail;
 using Sandbox.Backends.MicroVm.Kernels;
 using Sandbox.Backends.MicroVm.Qemu;
 using Sandbox.Host;
+using Sandbox.Host.Files;
+using Sandbox.Host.Mounts;
 using Sandbox.Images;
 using Sandbox.Policy;
 using Sandbox.Runtime;

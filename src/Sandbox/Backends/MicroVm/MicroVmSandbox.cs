@@ -1,8 +1,9 @@
 using Sandbox.Audit;
 using Sandbox.Backends.Container;
-using Sandbox.Backends.MicroVm.Kernels;
 using Sandbox.Backends.MicroVm.Guest;
+using Sandbox.Backends.MicroVm.Kernels;
 using Sandbox.Host;
+using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.MicroVm;

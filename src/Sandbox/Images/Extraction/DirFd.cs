@@ -285,5 +285,5 @@ internal sealed unsafe class DirFd : IDisposable
     }
 
     private static IOException Failure(string operation, string name) =>
-        new($"{operation} '{name}': {Host.Errno.Describe(LibC.errno)}");
+        new($"{operation} '{name}': {Host.Interop.Errno.Describe(LibC.errno)}");
 }

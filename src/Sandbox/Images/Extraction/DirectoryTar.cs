@@ -51,7 +51,7 @@ internal static class DirectoryTar
                         }
 
                         using (DirFd child = dir.OpenChild(name, out int errno)
-                            ?? throw new IOException($"'{path}' changed while it was read ({Host.Errno.Describe(errno)})"))
+                            ?? throw new IOException($"'{path}' changed while it was read ({Host.Interop.Errno.Describe(errno)})"))
                         {
                             Walk(child, path + "/", depth + 1);
                         }

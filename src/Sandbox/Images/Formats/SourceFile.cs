@@ -27,7 +27,7 @@ internal static unsafe class SourceFile
             int errno = LibC.errno;
             throw errno == LibC.ELOOP ? Refused(shown, "is a symlink")
                 : errno == LibC.ENXIO ? Refused(shown, "is a socket") // opening a socket fails with ENXIO
-                : new SandboxException(ErrorKind.ImageNotFound, $"cannot open {shown}: {Host.Errno.Describe(errno)}", ImportSource.Accepted);
+                : new SandboxException(ErrorKind.ImageNotFound, $"cannot open {shown}: {Host.Interop.Errno.Describe(errno)}", ImportSource.Accepted);
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -36,7 +36,7 @@ internal static unsafe class SourceFile
         {
             int errno = LibC.errno;
             handle.Dispose();
-            throw new SandboxException(ErrorKind.ImageNotFound, $"cannot stat {shown}: {Host.Errno.Describe(errno)}");
+            throw new SandboxException(ErrorKind.ImageNotFound, $"cannot stat {shown}: {Host.Interop.Errno.Describe(errno)}");
         }
 
         return (handle, (uint)st.st_mode & (uint)LibC.S_IFMT, st.st_size);

@@ -75,8 +75,8 @@ internal sealed partial class StoreLock : IDisposable
         }
 
         return fd >= 0 ? fd : throw new SandboxException(ErrorKind.StateConflict,
-            $"cannot open the image store lock {path}: {Host.Errno.Describe(LibC.errno)}");
+            $"cannot open the image store lock {path}: {Host.Interop.Errno.Describe(LibC.errno)}");
     }
 
-    private static int flock(int fd, int operation) => Host.FileLock.Flock(fd, operation);
+    private static int flock(int fd, int operation) => Host.Files.FileLock.Flock(fd, operation);
 }

@@ -1,6 +1,6 @@
-using Sandbox.Runtime;
 using System.Text.Json;
-using Sandbox.Host;
+using Sandbox.Host.Probes;
+using Sandbox.Runtime;
 
 namespace Sandbox.Tests.Integration.Host;
 

@@ -1,6 +1,6 @@
 using Microsoft.Win32.SafeHandles;
-using Sandbox.Host;
 using Sandbox.Host.Interop;
+using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
 using Sandbox.Tests.Support;
 

@@ -1,4 +1,4 @@
-using Sandbox.Host;
+using Sandbox.Host.Probes;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.Host;

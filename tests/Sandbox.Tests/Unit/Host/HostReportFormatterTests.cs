@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Sandbox.Host;
+using Sandbox.Host.Probes;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.Host;

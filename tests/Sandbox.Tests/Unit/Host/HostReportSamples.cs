@@ -1,4 +1,5 @@
 using Sandbox.Host;
+using Sandbox.Host.Probes;
 
 namespace Sandbox.Tests.Unit.Host;
 

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Sandbox.Host;
+using Sandbox.Host.Probes;
 
 namespace Sandbox.Tests.Unit.Host;
 

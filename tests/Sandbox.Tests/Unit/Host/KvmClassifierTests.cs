@@ -1,4 +1,4 @@
-using Sandbox.Host;
+using Sandbox.Host.Probes;
 
 namespace Sandbox.Tests.Unit.Host;
 

@@ -58,12 +58,12 @@ public sealed class LayerApplyTests : IDisposable
         var result = Import([layer.Build()]);
         string rootfs = Rootfs(result);
         Assert.Equal(1, result.Report.Owners["1000:1001"]);
-        Assert.Equal((1000u, 1000u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "home", "app")));
-        Assert.Equal((1000u, 1001u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "home", "app", "x")));
+        Assert.Equal((1000u, 1000u), Sandbox.Host.Files.FileOwner.Get(Path.Combine(rootfs, "home", "app")));
+        Assert.Equal((1000u, 1001u), Sandbox.Host.Files.FileOwner.Get(Path.Combine(rootfs, "home", "app", "x")));
         Assert.Equal((UnixFileMode)0b110_000_000, File.GetUnixFileMode(Path.Combine(rootfs, "home", "app", "x")));
-        Assert.Equal((1002u, 1003u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "home", "app", "link"))); // the link itself, not its target
-        Assert.Equal((0u, 42u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "etc", "shadow")));
-        Assert.Equal((0u, 0u), Sandbox.Host.FileOwner.Get(Path.Combine(rootfs, "etc"))); // implied parents belong to root
+        Assert.Equal((1002u, 1003u), Sandbox.Host.Files.FileOwner.Get(Path.Combine(rootfs, "home", "app", "link"))); // the link itself, not its target
+        Assert.Equal((0u, 42u), Sandbox.Host.Files.FileOwner.Get(Path.Combine(rootfs, "etc", "shadow")));
+        Assert.Equal((0u, 0u), Sandbox.Host.Files.FileOwner.Get(Path.Combine(rootfs, "etc"))); // implied parents belong to root
     }
 
     [Fact]

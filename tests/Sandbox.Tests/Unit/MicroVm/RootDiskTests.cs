@@ -53,7 +53,7 @@ public sealed class RootDiskTests
             File.WriteAllText(file, "x");
             var image = new Image(rootfs, rootfs, ["sh"], [], "/");
             string rootOwned = RootDisk.Ensure(new StateRoot(state), image, CancellationToken.None);
-            Sandbox.Host.FileOwner.Set(file, 1000, 1001);
+            Sandbox.Host.Files.FileOwner.Set(file, 1000, 1001);
             string disk = RootDisk.Ensure(new StateRoot(state), image, CancellationToken.None);
             Assert.NotEqual(rootOwned, disk); // the cache key covers owners: a disk of other owners is never reused
             Assert.Matches(@"User:\s+1000\s+Group:\s+1001", Tool.Run(debugfs, "-R", "stat /home/secret", disk));

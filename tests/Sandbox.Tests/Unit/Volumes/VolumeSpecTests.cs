@@ -1,4 +1,4 @@
-using Sandbox.Host;
+using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
 using Sandbox.Volumes;
 

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 using Sandbox.Host;
+using Sandbox.Host.Files;
+using Sandbox.Host.Mounts;
 using Sandbox.Images;
 using Sandbox.Runtime;
 

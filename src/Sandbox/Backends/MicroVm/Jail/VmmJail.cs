@@ -1,5 +1,6 @@
 using Sandbox.Backends.Container;
-using Sandbox.Host;
+using Sandbox.Host.Files;
+using Sandbox.Host.Interop;
 using Sandbox.Policy;
 using Sandbox.Runtime;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Sandbox.Host;
+using Sandbox.Host.Files;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.MicroVm.Kernels;

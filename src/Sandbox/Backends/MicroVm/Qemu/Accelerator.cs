@@ -9,7 +9,7 @@ public enum Accelerator
     Tcg,
 }
 
-/// <summary>The seam for the host probe (Sandbox.Host.KvmProbe, a timed guest loop) that tells hardware KVM from emulation.</summary>
+/// <summary>The seam for the host probe (Sandbox.Host.Probes.KvmProbe, a timed guest loop) that tells hardware KVM from emulation.</summary>
 public interface IAcceleratorProbe
 {
     Accelerator Detect();

@@ -1,10 +1,10 @@
-using Sandbox.Host;
+using Sandbox.Host.Probes;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.MicroVm.Qemu;
 
 /// <summary>
-/// KVM only when a timed guest loop (Host.KvmProbe) shows hardware virtualization; TCG otherwise,
+/// KVM only when a timed guest loop (Host.Probes.KvmProbe) shows hardware virtualization; TCG otherwise,
 /// including for a nested, software-emulated /dev/kvm. The probe takes up to a second, so its
 /// verdict is cached under the state root, keyed by the kernel release and the /dev/kvm node.
 /// </summary>

@@ -1,0 +1,46 @@
+using System.Text;
+using Sandbox.Host.Interop;
+
+namespace Sandbox.Host.Files;
+
+/// <summary>chown(2): hands a file the launcher created to an unprivileged sandbox ID; lstat(2) reads an owner back.</summary>
+public static class FileOwner
+{
+    public static void Set(string path, uint uid, uint gid)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        int rc;
+        unsafe
+        {
+            // SAFETY: name is a NUL-terminated copy pinned for the duration of the call; chown only reads it.
+            fixed (byte* p = name)
+            {
+                rc = Tmds.Linux.LibC.chown(p, uid, gid);
+            }
+        }
+
+        if (rc != 0)
+        {
+            throw new IOException($"chown {uid}:{gid} {path} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    /// <summary>The owner of a path, not following a final symlink.</summary>
+    public static (uint Uid, uint Gid) Get(string path)
+    {
+        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
+        Tmds.Linux.stat st;
+        int rc;
+        unsafe
+        {
+            // SAFETY: name is pinned and NUL-terminated; st is a local the kernel fills.
+            fixed (byte* p = name)
+            {
+                rc = Tmds.Linux.LibC.lstat(p, &st);
+            }
+        }
+
+        return rc == 0 ? ((uint)st.st_uid, (uint)st.st_gid)
+            : throw new IOException($"lstat {path}: {Errno.Describe(Tmds.Linux.LibC.errno)}");
+    }
+}
