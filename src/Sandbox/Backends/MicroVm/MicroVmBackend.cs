@@ -80,7 +80,8 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
                 "apt-get install qemu-system-x86 (or run make deps); the sandbox never falls back to a weaker backend");
         }
 
-        return new KernelStore(root).Open(KernelCatalog.BuiltIn.Get(kernelName));
+        var store = new KernelStore(root);
+        return store.Open(KernelCatalog.BuiltIn.Choose(kernelName, store.IsInstalled));
     }
 
     /// <summary>Refuses, before anything is created, volumes the microVM cannot carry.</summary>
