@@ -41,10 +41,12 @@ public sealed class MicroVmRunTests : IDisposable
         Assert.Equal("Seccomp:\t2", lines[2]);
     }
 
-    [Fact]
-    public void The_legacy_5_10_kernel_gives_old_binaries_the_vsyscall_page()
+    [Theory]
+    [InlineData("debian-5.10")]
+    [InlineData("minimal-5.10")]
+    public void The_legacy_5_10_kernels_give_old_binaries_the_vsyscall_page(string kernel)
     {
-        var run = Vm("--kernel", "debian-5.10", "busybox", "sh", "-c", "uname -r; grep vsyscall /proc/self/maps; grep -E '^(CapEff|Seccomp):' /proc/self/status");
+        var run = Vm("--kernel", kernel, "busybox", "sh", "-c", "uname -r; grep vsyscall /proc/self/maps; grep -E '^(CapEff|Seccomp):' /proc/self/status");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.StartsWith("5.10.", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("CapEff:\t0000000000000000", run.Stdout, StringComparison.Ordinal); // the old kernel's guest is hardened too

@@ -12,7 +12,7 @@ public static class MicroVmHost
     public static readonly string[] Kernels = ["debian-6.1", "debian-5.10"];
 
     /// <summary>Built from source; the first is what runs that name no kernel boot.</summary>
-    public static readonly string[] BuiltKernels = ["minimal-6.1"];
+    public static readonly string[] BuiltKernels = ["minimal-6.1", "minimal-5.10"];
 
     private static readonly Lazy<string> Fetched = new(FetchKernels, LazyThreadSafetyMode.ExecutionAndPublication);
 

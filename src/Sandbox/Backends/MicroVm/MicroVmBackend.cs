@@ -337,10 +337,11 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
         throw new SandboxException(ErrorKind.EngineFailed, $"{why}{qemu}\nlast lines of the guest console:\n{console.Tail()}");
     }
 
-    private static IReadOnlyList<string> KernelCommandLine(KernelEntry entry, Accelerator accel) =>
-        accel == Accelerator.Tcg && HostTsc.Khz() is { } khz
-            ? [.. entry.CommandLine, string.Create(CultureInfo.InvariantCulture, $"tsc_early_khz={khz}")]
-            : entry.CommandLine;
+    /// <summary>The entry's command line, plus its TCG-only options and the host TSC rate when QEMU emulates the CPU.</summary>
+    internal static IReadOnlyList<string> KernelCommandLine(KernelEntry entry, Accelerator accel) =>
+        accel != Accelerator.Tcg ? entry.CommandLine
+        : HostTsc.Khz() is { } khz ? [.. entry.CommandLine, .. entry.TcgOnly, string.Create(CultureInfo.InvariantCulture, $"tsc_early_khz={khz}")]
+        : [.. entry.CommandLine, .. entry.TcgOnly];
 
     private static Task Say(Stream stderr, string text) => stderr.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
 

@@ -107,4 +107,24 @@ public sealed class KernelCatalogTests
         Assert.Equal("linux-image-6.1.0-56-amd64", KernelFetcher.ParseImagePackage(e, depends));
         Assert.Throws<SandboxException>(() => KernelFetcher.ParseImagePackage(e, "  Depends: linux-image-5.10.0-1-amd64\n"));
     }
+
+    [Fact]
+    public void Tcg_only_options_are_appended_only_when_qemu_emulates_the_cpu()
+    {
+        var minimal = Catalog.Get("minimal-6.1");
+        Assert.Equal(["nolapic_timer"], minimal.TcgOnly);
+        var tcg = Sandbox.Backends.MicroVm.MicroVmBackend.KernelCommandLine(minimal, Sandbox.Backends.MicroVm.Qemu.Accelerator.Tcg);
+        Assert.Equal([.. minimal.CommandLine, "nolapic_timer"], tcg.Take(minimal.CommandLine.Count + 1));
+        Assert.Equal(minimal.CommandLine, Sandbox.Backends.MicroVm.MicroVmBackend.KernelCommandLine(minimal, Sandbox.Backends.MicroVm.Qemu.Accelerator.Kvm));
+        Assert.Empty(Catalog.Get("debian-6.1").TcgOnly);
+    }
+
+    [Fact]
+    public void The_minimal_legacy_kernel_emulates_vsyscall_like_debians_5_10()
+    {
+        var legacy = Catalog.Get("minimal-5.10");
+        Assert.Equal("linux-source-5.10", legacy.Build!.SourcePackage);
+        Assert.Contains("vsyscall=emulate", legacy.CommandLine);
+        Assert.Contains(legacy.Sources, s => s.Suite == "bullseye-security");
+    }
 }

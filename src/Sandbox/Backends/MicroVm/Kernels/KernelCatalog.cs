@@ -74,7 +74,8 @@ public sealed class KernelCatalog
                 List(map, "machine"),
                 List(map, "cmdline"),
                 List(map, "modules"),
-                build));
+                build,
+                map.Children.ContainsKey(new YamlScalarNode("tcgCmdline")) ? List(map, "tcgCmdline") : null));
         }
 
         string[] preferred = root.Children.ContainsKey(new YamlScalarNode("preferred")) ? List(root, "preferred") : [];

@@ -21,8 +21,12 @@ public sealed record KernelEntry(
     IReadOnlyList<string> MachineOptions,
     IReadOnlyList<string> CommandLine,
     IReadOnlyList<string> Modules,
-    KernelBuildSpec? Build = null)
+    KernelBuildSpec? Build = null,
+    IReadOnlyList<string>? TcgCommandLine = null)
 {
+    /// <summary>Kernel options appended only when QEMU emulates the CPU (TCG), where they save boot time.</summary>
+    public IReadOnlyList<string> TcgOnly => TcgCommandLine ?? [];
+
     /// <summary>True when <paramref name="package"/> is the real image package this entry's metapackage may point at.</summary>
     public bool IsImagePackage(string package) =>
         Build is null
