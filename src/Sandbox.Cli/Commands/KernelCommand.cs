@@ -10,6 +10,11 @@ internal static class KernelCommand
 {
     private static readonly Argument<string> Name = new("NAME") { Description = "Catalog name, e.g. debian-6.1, debian-5.10 or minimal-6.1" };
 
+    private static readonly Option<string?> BuildCache = new("--cache")
+    {
+        Description = "A directory of finished builds by key, shared by state roots on this machine (owned by you, writable by no one else)",
+    };
+
     public static Command Build()
     {
         var kernel = new Command("kernel", "Guest kernels for the microVM backend");
@@ -20,6 +25,7 @@ internal static class KernelCommand
         fetch.SetAction((r, ct) => ErrorReporter.GuardAsync(() => FetchAsync(r, ct)));
         var build = new Command("build", "Compile a minimal kernel from Debian's linux-source package (verified by apt); cached by source, config and toolchain");
         build.Arguments.Add(Name);
+        build.Options.Add(BuildCache);
         build.SetAction((r, ct) => ErrorReporter.GuardAsync(() => BuildAsync(r, ct)));
         kernel.Subcommands.Add(ls);
         kernel.Subcommands.Add(fetch);
@@ -70,7 +76,7 @@ internal static class KernelCommand
     private static async Task<int> BuildAsync(ParseResult r, CancellationToken ct)
     {
         var entry = KernelCatalog.BuiltIn.Get(r.GetValue(Name));
-        var manifest = await new KernelBuilder(GlobalOptions.StateRootFrom(r), Console.Error).BuildAsync(entry, ct).ConfigureAwait(false);
+        var manifest = await new KernelBuilder(GlobalOptions.StateRootFrom(r), Console.Error, r.GetValue(BuildCache)).BuildAsync(entry, ct).ConfigureAwait(false);
         Console.WriteLine($"{manifest.Name} {manifest.KernelRelease} from {manifest.Package} {manifest.Version} vmlinux sha256:{manifest.VmlinuzSha256} key {manifest.Build?.Key}");
         return 0;
     }

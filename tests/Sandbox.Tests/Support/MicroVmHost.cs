@@ -16,6 +16,9 @@ public static class MicroVmHost
 
     private static readonly Lazy<string> Fetched = new(FetchKernels, LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>Finished kernel builds by key, shared with `make demo` (tests/demo.sh) on this machine.</summary>
+    public static string BuildCacheDir => Path.Combine(CacheDir, "kernel-builds");
+
     public static string CacheDir => Environment.GetEnvironmentVariable("SANDBOX_TEST_CACHE") ?? "/var/cache/sandbox-tests";
 
     /// <summary>A CLI on the shared state root with the kernels fetched and built; fails (CI) or skips (locally) without root or QEMU.</summary>
@@ -46,7 +49,7 @@ public static class MicroVmHost
         foreach (string kernel in BuiltKernels)
         {
             // A first build compiles for several minutes on two cores; later ones find the same key.
-            var build = cli.Run(["kernel", "build", kernel], stdin: null, TimeSpan.FromMinutes(90));
+            var build = cli.Run(["kernel", "build", kernel, "--cache", BuildCacheDir], stdin: null, TimeSpan.FromMinutes(90));
             Assert.True(build.ExitCode == 0, $"sandbox kernel build {kernel} failed:\n{build}");
         }
 

@@ -12,7 +12,15 @@ namespace Sandbox.Backends.MicroVm.Kernels;
 /// and as an unprivileged user (nobody) when the caller is root; the result is the PVH vmlinux plus
 /// its .config, published atomically with a manifest like a fetched kernel.
 /// </summary>
-public sealed class KernelBuilder(StateRoot root, TextWriter log)
+/// <param name="root">The state root the kernel is installed in.</param>
+/// <param name="log">Progress lines.</param>
+/// <param name="cache">
+/// Optional directory of finished builds by key (`kernel build --cache DIR`), shared by state roots
+/// on one machine (the test suite's and the demo's): a build found there is verified against its
+/// manifest and copied instead of compiled. It must be as trusted as the state root: owned by the
+/// caller and writable by no one else, or it is refused.
+/// </param>
+public sealed class KernelBuilder(StateRoot root, TextWriter log, string? cache = null)
 {
     /// <summary>The unprivileged user and group the compiler runs as when the caller is root.</summary>
     public const int BuildUser = 65534;
@@ -38,11 +46,24 @@ public sealed class KernelBuilder(StateRoot root, TextWriter log)
         var record = AptRecord.Parse(KernelFetcher.Check(await apt.ShowAsync(spec.SourcePackage, ct).ConfigureAwait(false), "apt-cache show").Stdout, spec.SourcePackage);
         var key = KernelBuildKey.For(spec.SourcePackage, record, fragment, await ToolchainAsync(ct).ConfigureAwait(false));
 
+        string? cached = cache is null ? null : Path.Combine(TrustedCache(cache), key.Key);
         if (_store.ReadManifest(entry.Name) is { Build: { } built } current && built.Key == key.Key
             && KernelStore.Verify(_store.PathOf(entry.Name), current) is null)
         {
+            Remember(_store.PathOf(entry.Name), cached);
             log.WriteLine($"kernel {entry.Name}: {spec.SourcePackage} {record.Version} is already built with this config and toolchain (key {key.Key[..12]})");
             return current;
+        }
+
+        if (cached is not null && KernelStore.ReadManifestAt(cached) is { Build: { } hit } copy && hit.Key == key.Key && copy.Name == entry.Name
+            && KernelStore.Verify(cached, copy) is null)
+        {
+            string fromCache = Path.Combine(kernels, $".tmp-{entry.Name}-{Guid.NewGuid():N}");
+            CopyDirectory(cached, fromCache);
+            KernelFetcher.MakeReadable(fromCache);
+            KernelFetcher.Publish(fromCache, _store.PathOf(entry.Name));
+            log.WriteLine($"kernel {entry.Name}: {copy.KernelRelease} copied from the build cache {cached}");
+            return copy;
         }
 
         string deb = await KernelFetcher.DownloadAsync(apt, Path.Combine(aptDir, "debs"), spec.SourcePackage, record, log, ct).ConfigureAwait(false);
@@ -77,6 +98,8 @@ public sealed class KernelBuilder(StateRoot root, TextWriter log)
                     KernelStore.Sha256Of(Path.Combine(staging, "config"))!));
             await File.WriteAllTextAsync(Path.Combine(staging, KernelStore.ManifestFile), manifest.ToJson(), ct).ConfigureAwait(false);
             KernelFetcher.MakeReadable(staging);
+            Remember(staging, cached);
+
             KernelFetcher.Publish(staging, _store.PathOf(entry.Name));
             log.WriteLine($"kernel {entry.Name}: built {release} from {spec.SourcePackage} {record.Version} (key {key.Key[..12]})");
             return manifest;
@@ -87,6 +110,51 @@ public sealed class KernelBuilder(StateRoot root, TextWriter log)
             {
                 Directory.Delete(dir, recursive: true);
             }
+        }
+    }
+
+    // The cache directory, created 0700 if missing; refused unless owned by us and writable by no one else.
+    private static string TrustedCache(string dir)
+    {
+        Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var (uid, _) = FileOwner.Get(dir);
+        var mode = File.GetUnixFileMode(dir);
+        if (uid != Tmds.Linux.LibC.geteuid() || (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument,
+                $"refused: the kernel build cache {dir} is owned by uid {uid} or writable by others; a build copied from it would be booted",
+                "use a directory only you own and can write (chmod go-w)");
+        }
+
+        return dir;
+    }
+
+    // Puts a finished build into the cache under its key (copy, then rename; the first writer wins).
+    private static void Remember(string built, string? cached)
+    {
+        if (cached is null || Directory.Exists(cached))
+        {
+            return;
+        }
+
+        string temp = $"{cached}.tmp-{Guid.NewGuid():N}";
+        CopyDirectory(built, temp);
+        try
+        {
+            Directory.Move(temp, cached);
+        }
+        catch (IOException) when (Directory.Exists(cached))
+        {
+            Directory.Delete(temp, recursive: true);
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (string file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
         }
     }
 

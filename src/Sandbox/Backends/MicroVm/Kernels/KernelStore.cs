@@ -54,9 +54,12 @@ public sealed class KernelStore(StateRoot root)
     public bool IsInstalled(string name) => File.Exists(Path.Combine(PathOf(name), ManifestFile));
 
     /// <summary>The manifest if present (unverified), for listings.</summary>
-    public KernelManifest? ReadManifest(string name)
+    public KernelManifest? ReadManifest(string name) => ReadManifestAt(PathOf(name));
+
+    /// <summary>The manifest in <paramref name="dir"/> if present (unverified).</summary>
+    public static KernelManifest? ReadManifestAt(string dir)
     {
-        string path = Path.Combine(PathOf(name), ManifestFile);
+        string path = Path.Combine(dir, ManifestFile);
         return File.Exists(path) ? KernelManifest.FromJson(File.ReadAllText(path)) : null;
     }
 
