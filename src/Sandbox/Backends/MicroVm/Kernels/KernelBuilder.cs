@@ -38,6 +38,12 @@ public sealed class KernelBuilder(StateRoot root, TextWriter log, string? cache 
         var mirror = DebianMirror.FromHost();
         string kernels = _store.Ensure();
         using var turn = ExclusiveFileLock.Take(Path.Combine(kernels, $".lock-{entry.Name}"));
+        // Holding the lock, any build tree of this kernel is a killed build's (~1.5 GB each): remove it.
+        foreach (string stale in Directory.EnumerateDirectories(kernels, $".build-{entry.Name}-*"))
+        {
+            Directory.Delete(stale, recursive: true);
+        }
+
         string aptDir = Path.Combine(kernels, ".apt", entry.Name);
         var apt = new PrivateApt(aptDir, entry, mirror);
 
