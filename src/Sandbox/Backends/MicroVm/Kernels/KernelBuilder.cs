@@ -35,6 +35,7 @@ public sealed class KernelBuilder(StateRoot root, TextWriter log, string? cache 
         KernelBuildSpec spec = entry.Build ?? throw new SandboxException(ErrorKind.InvalidArgument,
             $"kernel {entry.Name} is Debian's packaged kernel, not built from source", entry.InstallCommand);
         var fragment = ConfigFragment.BuiltIn(spec.ConfigName);
+        string? cacheDir = cache is null ? null : TrustedCache(cache);
         var mirror = DebianMirror.FromHost();
         string kernels = _store.Ensure();
         using var turn = ExclusiveFileLock.Take(Path.Combine(kernels, $".lock-{entry.Name}"));
@@ -52,7 +53,7 @@ public sealed class KernelBuilder(StateRoot root, TextWriter log, string? cache 
         var record = AptRecord.Parse(KernelFetcher.Check(await apt.ShowAsync(spec.SourcePackage, ct).ConfigureAwait(false), "apt-cache show").Stdout, spec.SourcePackage);
         var key = KernelBuildKey.For(spec.SourcePackage, record, fragment, await ToolchainAsync(ct).ConfigureAwait(false));
 
-        string? cached = cache is null ? null : Path.Combine(TrustedCache(cache), key.Key);
+        string? cached = cacheDir is null ? null : Path.Combine(cacheDir, key.Key);
         if (_store.ReadManifest(entry.Name) is { Build: { } built } current && built.Key == key.Key
             && KernelStore.Verify(_store.PathOf(entry.Name), current) is null)
         {
