@@ -20,7 +20,7 @@ public static class GuestKernelProbe
         try
         {
             FetchedKernel kernel = store.Open(entry);
-            return new GuestKernelResult(true, $"{entry.Name} fetched and verified ({kernel.Manifest.Package} {kernel.Manifest.Version})", null, entry.Name);
+            return new GuestKernelResult(true, $"{entry.Name} {(kernel.Manifest.Build is null ? "fetched" : "built")} and verified ({kernel.Manifest.Package} {kernel.Manifest.Version})", null, entry.Name);
         }
         catch (SandboxException e)
         {
