@@ -12,12 +12,17 @@ PUBLISH_DIR  := artifacts/publish
 # golang-github-containers-common for /usr/share/containers/seccomp.json (the reference profile the seccomp tests compare with),
 # skopeo/umoci to produce real images for the import tests, zstd for zstd-compressed layers,
 # docker-registry as the real registry the pull tests push to and pull from (127.0.0.1 only),
-# debootstrap for the Debian userland import test.
-DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman golang-github-containers-common uidmap hyperfine jq python3 skopeo umoci zstd docker-registry debootstrap
+# debootstrap for the Debian userland import test,
+# make bc bison flex libelf-dev libssl-dev to compile the minimal guest kernels from linux-source-X (`sandbox kernel build`).
+DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman golang-github-containers-common uidmap hyperfine jq python3 skopeo umoci zstd docker-registry debootstrap make bc bison flex libelf-dev libssl-dev
 DOTNET       ?= dotnet
-SOURCES      := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml $(wildcard kernels/*) Directory.Build.props Directory.Packages.props
+SOURCES      := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml $(wildcard kernels/*) $(wildcard kernels/config/*) Directory.Build.props Directory.Packages.props
 
-.PHONY: help deps build test demo bench clean
+# The test suite's microVM state root and the machine-wide cache of finished kernel builds (by key).
+TEST_CACHE   := $(or $(SANDBOX_TEST_CACHE),/var/cache/sandbox-tests)
+MINIMAL_KERNELS := minimal-6.1 minimal-5.10
+
+.PHONY: help deps build test demo bench clean kernels
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 16
@@ -44,6 +49,10 @@ test: build ## Run the whole test suite (root and the engines for integration te
 	@# Normal verbosity logs each skip's reason; the console hides the passed tests' lines.
 	@set +e; $(DOTNET) test $(TEST_PROJECT) -c Release --nologo --logger "console;verbosity=normal" 2>&1 | tee artifacts/test.log | grep -vE '^  Passed '; \
 	status=$${PIPESTATUS[0]}; tools/test-summary.sh artifacts/test.log; exit $$status
+
+kernels: build ## Compile the minimal guest kernels once per machine (minutes; then cached by source, config and toolchain)
+	@install -d -m 0711 $(TEST_CACHE)
+	@for k in $(MINIMAL_KERNELS); do $(BIN) --root $(TEST_CACHE)/microvm-root kernel build $$k --cache $(TEST_CACHE)/kernel-builds; done
 
 demo: deps build ## Build, then run real sandboxed workloads
 	tests/demo.sh $(BIN)

@@ -17,7 +17,10 @@ if [ "$1" != stage2 ]; then
   # leave the initial rootfs, so after loading the drivers everything moves to a tmpfs that
   # switch_root makes the root.
   mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs devtmpfs /dev || fail "cannot mount /proc, /sys, /dev"
+  # A minimal kernel has everything built in: /etc/modules is empty and nothing is loaded.
   while read -r module; do insmod "/lib/modules/$module.ko" || fail "cannot load module $module"; done </etc/modules
+  # No module is loaded after this point, by anyone (kprobes need module support built in).
+  [ ! -e /proc/sys/kernel/modules_disabled ] || echo 1 >/proc/sys/kernel/modules_disabled || fail "cannot disable module loading"
   umount /proc /sys /dev || fail "cannot unmount the early /proc, /sys, /dev"
   mkdir /stage && mount -t tmpfs -o mode=0755 stage /stage || fail "cannot mount the stage-2 root"
   cp -a /bin /usr /lib /lib64 /etc /init /stage/ && rm -rf /stage/lib/modules &&

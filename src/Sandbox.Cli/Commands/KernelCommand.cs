@@ -5,10 +5,15 @@ using Sandbox.Runtime;
 
 namespace Sandbox.Cli.Commands;
 
-/// <summary>`sandbox kernel ls [--json]` and `sandbox kernel fetch NAME`: the microVM guest kernels.</summary>
+/// <summary>`sandbox kernel ls [--json]`, `sandbox kernel fetch NAME` and `sandbox kernel build NAME`: the microVM guest kernels.</summary>
 internal static class KernelCommand
 {
-    private static readonly Argument<string> Name = new("NAME") { Description = "Catalog name, e.g. debian-6.1 or debian-5.10" };
+    private static readonly Argument<string> Name = new("NAME") { Description = "Catalog name, e.g. debian-6.1, debian-5.10 or minimal-6.1" };
+
+    private static readonly Option<string?> BuildCache = new("--cache")
+    {
+        Description = "A directory of finished builds by key, shared by state roots on this machine (owned by you, writable by no one else)",
+    };
 
     public static Command Build()
     {
@@ -18,8 +23,13 @@ internal static class KernelCommand
         var fetch = new Command("fetch", "Download a kernel with apt (signatures verified) into the state root");
         fetch.Arguments.Add(Name);
         fetch.SetAction((r, ct) => ErrorReporter.GuardAsync(() => FetchAsync(r, ct)));
+        var build = new Command("build", "Compile a minimal kernel from Debian's linux-source package (verified by apt); cached by source, config and toolchain");
+        build.Arguments.Add(Name);
+        build.Options.Add(BuildCache);
+        build.SetAction((r, ct) => ErrorReporter.GuardAsync(() => BuildAsync(r, ct)));
         kernel.Subcommands.Add(ls);
         kernel.Subcommands.Add(fetch);
+        kernel.Subcommands.Add(build);
         return kernel;
     }
 
@@ -27,14 +37,15 @@ internal static class KernelCommand
     {
         var store = new KernelStore(GlobalOptions.StateRootFrom(r));
         var catalog = KernelCatalog.BuiltIn;
+        string chosen = catalog.Choose(null, store.IsInstalled).Name;
         var rows = catalog.Entries.Select(e =>
         {
             KernelManifest? m = store.ReadManifest(e.Name);
             string? corrupt = m is null ? null : KernelStore.Verify(store.PathOf(e.Name), m);
             string? problem = corrupt ?? (m is null || m.HasModulesOf(e) ? null : "fetched for another module list than the catalog's; fetch it again");
             string status = m is null ? "no" : corrupt is not null ? "CORRUPT" : problem is not null ? "STALE" : "yes";
-            string source = $"debian {string.Join("+", e.Sources.Select(s => s.Suite))} {e.Package}";
-            return new KernelListing(e.Name, e.Description, e.Name == catalog.DefaultName, source, m is not null, m?.Version,
+            string source = $"debian {string.Join("+", e.Sources.Select(s => s.Suite))} {e.Package}{(e.Build is { } b ? $" + {b.ConfigName}" : "")}";
+            return new KernelListing(e.Name, e.Description, e.Name == chosen, source, m is not null, m?.Version,
                 m?.Package, m?.VmlinuzSha256, m?.DebSha256, problem, status);
         }).ToList();
 
@@ -59,6 +70,14 @@ internal static class KernelCommand
         var entry = KernelCatalog.BuiltIn.Get(r.GetValue(Name));
         var manifest = await new KernelFetcher(GlobalOptions.StateRootFrom(r), Console.Error).FetchAsync(entry, ct).ConfigureAwait(false);
         Console.WriteLine($"{manifest.Name} {manifest.Package} {manifest.Version} vmlinuz sha256:{manifest.VmlinuzSha256}");
+        return 0;
+    }
+
+    private static async Task<int> BuildAsync(ParseResult r, CancellationToken ct)
+    {
+        var entry = KernelCatalog.BuiltIn.Get(r.GetValue(Name));
+        var manifest = await new KernelBuilder(GlobalOptions.StateRootFrom(r), Console.Error, r.GetValue(BuildCache)).BuildAsync(entry, ct).ConfigureAwait(false);
+        Console.WriteLine($"{manifest.Name} {manifest.KernelRelease} from {manifest.Package} {manifest.Version} vmlinux sha256:{manifest.VmlinuzSha256} key {manifest.Build?.Key}");
         return 0;
     }
 }

@@ -36,15 +36,16 @@ public sealed class HostBackendAvailability(StateRoot root, IAcceleratorProbe ac
     public Availability GuestKernel(string kernel)
     {
         KernelCatalog catalog = KernelCatalog.BuiltIn;
-        string name = kernel == "default" ? catalog.DefaultName : kernel;
+        var store = new KernelStore(root);
+        string name = kernel == "default" ? catalog.Choose(null, store.IsInstalled).Name : kernel;
         if (catalog.Entries.All(e => e.Name != name))
         {
             return Availability.No($"'{name}' is not in the kernel catalog ({string.Join(", ", catalog.Entries.Select(e => e.Name))})");
         }
 
-        return new KernelStore(root).ReadManifest(name) is { } manifest
-            ? Availability.Yes($"{name} {manifest.Version} is fetched")
-            : Availability.No($"guest kernel {name} is not fetched yet (sandbox kernel fetch {name})");
+        return store.ReadManifest(name) is { } manifest
+            ? Availability.Yes($"{name} {manifest.Version} is {(manifest.Build is null ? "fetched" : "built")}")
+            : Availability.No($"guest kernel {name} is not {(catalog.Get(name).Build is null ? "fetched" : "built")} yet ({catalog.Get(name).InstallCommand})");
     }
 
     public AcceleratorAvailability Accelerator() =>

@@ -5,7 +5,7 @@ namespace Sandbox.Tests.Functional;
 
 /// <summary>
 /// End-to-end microVM runs through bin/sandbox (one boot per test, ~6-10 s each under TCG), on
-/// the default 6.1 kernel and the legacy 5.10 one. Tests in this class run one after another.
+/// the default kernel (minimal-6.1, built from Debian's source), Debian's generic 6.1 and the legacy 5.10 one. Tests in this class run one after another.
 /// </summary>
 public sealed class MicroVmRunTests : IDisposable
 {
@@ -14,12 +14,15 @@ public sealed class MicroVmRunTests : IDisposable
     private CliRun Vm(params string[] args) => _cli.Run(["run", "--backend", "microvm", .. args], stdin: "", TimeSpan.FromMinutes(3));
 
     [Fact]
-    public void The_default_guest_kernel_runs_the_workload_with_separate_streams_and_its_exit_code()
+    public void The_default_guest_kernel_is_the_minimal_one_and_runs_the_workload_with_separate_streams_and_its_exit_code()
     {
-        var run = Vm("busybox", "sh", "-c", "uname -r; grep -c vsyscall /proc/self/maps; echo err >&2; exit 3");
+        var run = Vm("busybox", "sh", "-c",
+            "uname -r; grep -c vsyscall /proc/self/maps; zcat /proc/config.gz | grep -E '^CONFIG_(PVH|LOCALVERSION|MODULES)=' | sort; echo err >&2; exit 3");
         Assert.True(run.ExitCode == 3, run.ToString());
         string[] lines = run.Stdout.Split('\n');
-        Assert.StartsWith("6.1.", lines[0], StringComparison.Ordinal);
+        Assert.Matches(@"^6\.1\.[0-9]+-sandbox-minimal$", lines[0]); // built from linux-source-6.1 with our fragment
+        // The kernel's own config proves which one ran: ours, booted through its PVH entry.
+        Assert.Equal(["CONFIG_LOCALVERSION=\"-sandbox-minimal\"", "CONFIG_MODULES=y", "CONFIG_PVH=y"], lines[2..5]);
         Assert.NotEqual(File.ReadAllText("/proc/sys/kernel/osrelease").Trim(), lines[0]); // the guest's kernel, not the host's
         Assert.Equal("0", lines[1]); // bookworm's default: no vsyscall page
         Assert.DoesNotContain("err", run.Stdout, StringComparison.Ordinal);
@@ -28,9 +31,22 @@ public sealed class MicroVmRunTests : IDisposable
     }
 
     [Fact]
-    public void The_legacy_5_10_kernel_gives_old_binaries_the_vsyscall_page()
+    public void Debians_generic_6_1_kernel_stays_available_by_name()
     {
-        var run = Vm("--kernel", "debian-5.10", "busybox", "sh", "-c", "uname -r; grep vsyscall /proc/self/maps; grep -E '^(CapEff|Seccomp):' /proc/self/status");
+        var run = Vm("--kernel", "debian-6.1", "busybox", "sh", "-c", "uname -r; grep -c vsyscall /proc/self/maps; grep -E '^Seccomp:' /proc/self/status");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string[] lines = run.Stdout.Split('\n');
+        Assert.Matches(@"^6\.1\.0-[0-9]+-amd64$", lines[0]); // Debian's package, modules loaded by init
+        Assert.Equal("0", lines[1]);
+        Assert.Equal("Seccomp:\t2", lines[2]);
+    }
+
+    [Theory]
+    [InlineData("debian-5.10")]
+    [InlineData("minimal-5.10")]
+    public void The_legacy_5_10_kernels_give_old_binaries_the_vsyscall_page(string kernel)
+    {
+        var run = Vm("--kernel", kernel, "busybox", "sh", "-c", "uname -r; grep vsyscall /proc/self/maps; grep -E '^(CapEff|Seccomp):' /proc/self/status");
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.StartsWith("5.10.", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("CapEff:\t0000000000000000", run.Stdout, StringComparison.Ordinal); // the old kernel's guest is hardened too

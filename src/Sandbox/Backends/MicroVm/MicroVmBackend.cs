@@ -54,7 +54,8 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
                 "apt-get install qemu-system-x86 (or run make deps); the sandbox never falls back to a weaker backend");
         }
 
-        return new KernelStore(root).Open(KernelCatalog.BuiltIn.Get(kernelName));
+        var store = new KernelStore(root);
+        return store.Open(KernelCatalog.BuiltIn.Choose(kernelName, store.IsInstalled));
     }
 
     /// <summary>Refuses, before anything is created, volumes the microVM cannot carry.</summary>
@@ -320,10 +321,11 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         throw new SandboxException(ErrorKind.EngineFailed, $"{why}{qemu}\nlast lines of the guest console:\n{console.Tail()}");
     }
 
-    private static IReadOnlyList<string> KernelCommandLine(KernelEntry entry, Accelerator accel) =>
-        accel == Accelerator.Tcg && HostTsc.Khz() is { } khz
-            ? [.. entry.CommandLine, string.Create(CultureInfo.InvariantCulture, $"tsc_early_khz={khz}")]
-            : entry.CommandLine;
+    /// <summary>The entry's command line, plus its TCG-only options and the host TSC rate when QEMU emulates the CPU.</summary>
+    internal static IReadOnlyList<string> KernelCommandLine(KernelEntry entry, Accelerator accel) =>
+        accel != Accelerator.Tcg ? entry.CommandLine
+        : HostTsc.Khz() is { } khz ? [.. entry.CommandLine, .. entry.TcgOnly, string.Create(CultureInfo.InvariantCulture, $"tsc_early_khz={khz}")]
+        : [.. entry.CommandLine, .. entry.TcgOnly];
 
     private static Task Say(Stream stderr, string text) => stderr.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
 

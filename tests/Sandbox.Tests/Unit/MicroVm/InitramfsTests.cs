@@ -40,6 +40,18 @@ public sealed class InitramfsTests
     }
 
     [Fact]
+    public void A_kernel_with_everything_built_in_gets_an_empty_module_list_and_init_then_disables_loading()
+    {
+        var entries = InitramfsBuilder.Entries([1], InitramfsBuilder.InitScript, []);
+        Assert.Empty(Assert.IsType<CpioEntry.File>(entries.Single(e => e.Path == "etc/modules")).Content);
+        Assert.DoesNotContain(entries, e => e.Path.EndsWith(".ko", StringComparison.Ordinal));
+        string init = InitramfsBuilder.InitScript;
+        int load = init.IndexOf("insmod", StringComparison.Ordinal);
+        int disable = init.IndexOf("echo 1 >/proc/sys/kernel/modules_disabled", StringComparison.Ordinal);
+        Assert.True(load > 0 && disable > load, "init disables module loading after loading its list");
+    }
+
+    [Fact]
     public void The_init_script_is_embedded_and_never_evaluates_the_spec_outside_its_file()
     {
         string init = InitramfsBuilder.InitScript;

@@ -5,6 +5,9 @@ namespace Sandbox.Backends.MicroVm.Initramfs;
 /// <summary>One file the initramfs carries at <paramref name="GuestPath"/> (relative, no leading slash).</summary>
 public sealed record GuestFile(string GuestPath, byte[] Content);
 
+/// <summary>Where a guest file comes from on the host and the digest of its content.</summary>
+public sealed record GuestFileSource(string GuestPath, string HostPath, string Sha256);
+
 /// <summary>
 /// The OCI runtime that applies the workload's hardening inside the guest: the host's own crun
 /// (Debian's package, the same engine the container backend prefers) with every shared library it
@@ -18,8 +21,14 @@ public static class GuestRuntime
 
     private static readonly string[] LibraryDirs = ["/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64"];
 
-    /// <summary>crun and its libraries, as the guest will see them.</summary>
-    public static IReadOnlyList<GuestFile> Files(string crun = Crun)
+    /// <summary>crun and its libraries, as the guest will see them (read now, without a cache).</summary>
+    public static IReadOnlyList<GuestFile> Files(string crun = Crun) => Load(Plan(new FileFactsCache(null), crun));
+
+    /// <summary>
+    /// Which host files the guest gets and their digests: crun, its ELF interpreter and the closure of
+    /// its DT_NEEDED libraries. With a warm <paramref name="cache"/> this only stats the files.
+    /// </summary>
+    public static IReadOnlyList<GuestFileSource> Plan(FileFactsCache cache, string crun = Crun)
     {
         if (!File.Exists(crun))
         {
@@ -28,16 +37,17 @@ public static class GuestRuntime
                 "apt-get install crun (or run make deps)");
         }
 
-        var files = new List<GuestFile> { new(crun.TrimStart('/'), File.ReadAllBytes(crun)) };
+        FileFacts root = cache.Facts(crun, elf: true);
+        var files = new List<GuestFileSource> { new(crun.TrimStart('/'), crun, root.Sha256) };
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var pending = new Queue<(string Name, byte[] Elf, string What)>();
-        pending.Enqueue((crun, files[0].Content, crun));
-        while (pending.TryDequeue(out var next))
+        var pending = new Queue<ElfLinkage>();
+        pending.Enqueue(root.Linkage!);
+        while (pending.TryDequeue(out var linkage))
         {
-            ElfLinkage linkage = ElfDependencies.Read(next.Elf, next.What);
             if (linkage.Interpreter is { } interp && seen.Add(interp))
             {
-                files.Add(new GuestFile(interp.TrimStart('/'), File.ReadAllBytes(interp))); // the loader's own path is fixed in every binary
+                // The loader's own path is fixed in every binary.
+                files.Add(new GuestFileSource(interp.TrimStart('/'), interp, cache.Facts(interp, elf: false).Sha256));
             }
 
             foreach (string soname in linkage.Needed.Where(seen.Add))
@@ -45,12 +55,25 @@ public static class GuestRuntime
                 string host = LibraryDirs.Select(d => Path.Combine(d, soname)).FirstOrDefault(File.Exists)
                     ?? throw new SandboxException(ErrorKind.HostUnsupported,
                         $"{crun} needs {soname}, which is not in {string.Join(" or ", LibraryDirs)}", "reinstall crun: apt-get install --reinstall crun");
-                byte[] content = File.ReadAllBytes(host); // follows the soname link to the real library
-                files.Add(new GuestFile($"lib/x86_64-linux-gnu/{soname}", content));
-                pending.Enqueue((soname, content, host));
+                FileFacts lib = cache.Facts(host, elf: true); // follows the soname link to the real library
+                files.Add(new GuestFileSource($"lib/x86_64-linux-gnu/{soname}", host, lib.Sha256));
+                pending.Enqueue(lib.Linkage!);
             }
         }
 
         return files;
+    }
+
+    /// <summary>The planned files' contents, each checked against the digest the archive's key was made from.</summary>
+    public static IReadOnlyList<GuestFile> Load(IReadOnlyList<GuestFileSource> plan) =>
+        [.. plan.Select(f => new GuestFile(f.GuestPath, ReadVerified(f.HostPath, f.Sha256)))];
+
+    /// <summary>The file's bytes, refused if they no longer have <paramref name="sha256"/> (changed since it was hashed).</summary>
+    public static byte[] ReadVerified(string path, string sha256)
+    {
+        byte[] content = File.ReadAllBytes(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content)) == sha256 ? content
+            : throw new SandboxException(ErrorKind.EngineFailed, $"{path} changed while the guest's initramfs was being built",
+                "a package upgrade was probably running; run again");
     }
 }

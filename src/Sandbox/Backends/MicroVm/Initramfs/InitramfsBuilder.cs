@@ -17,6 +17,9 @@ public static class InitramfsBuilder
 
     private const string FormatVersion = "sandbox-initramfs-2";
 
+    /// <summary>The identity-keyed digest cache beside the archives.</summary>
+    public const string FactsFile = "file-facts";
+
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
         ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "cp", "rm", "head", "switch_root", "sync", "reboot", "mkfifo", "tee",
@@ -24,21 +27,33 @@ public static class InitramfsBuilder
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
 
-    /// <summary>The cached archive for this kernel, built if missing.</summary>
+    /// <summary>
+    /// The cached archive for this kernel, built if missing. The key needs the digests of busybox,
+    /// crun and its libraries: they come from a per-file identity cache (vm/initramfs/file-facts),
+    /// so a run with a built archive stats those files instead of reading them.
+    /// </summary>
     public static string Ensure(StateRoot root, FetchedKernel kernel)
     {
-        byte[] busybox = File.Exists(BusyboxPath) ? File.ReadAllBytes(BusyboxPath) : throw new SandboxException(ErrorKind.HostUnsupported,
-            $"the microVM initramfs needs {BusyboxPath}, which is missing", "apt-get install busybox-static (or run make deps)");
+        if (!File.Exists(BusyboxPath))
+        {
+            throw new SandboxException(ErrorKind.HostUnsupported,
+                $"the microVM initramfs needs {BusyboxPath}, which is missing", "apt-get install busybox-static (or run make deps)");
+        }
+
         var modules = kernel.Manifest.Modules.Select(m => (m.Name, Path: Path.Combine(kernel.Directory, "modules", m.Name + ".ko"))).ToList();
         string dir = root.Ensure(Path.Combine(root.Path, "vm", "initramfs"), traversable: true);
-        var runtime = GuestRuntime.Files();
-        string final = Path.Combine(dir, Key(busybox, InitScript, kernel.Manifest.Modules, runtime) + ".cpio");
+        var cache = new FileFactsCache(Path.Combine(dir, FactsFile));
+        string busyboxSha = cache.Facts(BusyboxPath, elf: false).Sha256;
+        var runtime = GuestRuntime.Plan(cache);
+        cache.Save();
+        string final = Path.Combine(dir, Key(busyboxSha, InitScript, kernel.Manifest.Modules, runtime) + ".cpio");
         if (File.Exists(final))
         {
             return final;
         }
 
-        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), runtime);
+        byte[] busybox = GuestRuntime.ReadVerified(BusyboxPath, busyboxSha);
+        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), GuestRuntime.Load(runtime));
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
         File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
@@ -102,10 +117,10 @@ public static class InitramfsBuilder
         }
     }
 
-    private static string Key(byte[] busybox, string init, IEnumerable<ModuleFile> modules, IReadOnlyList<GuestFile> runtime)
+    private static string Key(string busyboxSha256, string init, IEnumerable<ModuleFile> modules, IReadOnlyList<GuestFileSource> runtime)
     {
         var text = new StringBuilder(FormatVersion).Append('\n')
-            .Append(Convert.ToHexStringLower(SHA256.HashData(busybox))).Append('\n')
+            .Append(busyboxSha256).Append('\n')
             .Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(init)))).Append('\n');
         foreach (var m in modules)
         {
@@ -114,7 +129,7 @@ public static class InitramfsBuilder
 
         foreach (var f in runtime)
         {
-            text.Append(f.GuestPath).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(f.Content))).Append('\n');
+            text.Append(f.GuestPath).Append(' ').Append(f.Sha256).Append('\n');
         }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));

@@ -12,13 +12,18 @@ public sealed class KernelCatalog
 {
     private const string ResourceName = "kernels.catalog.yaml";
 
-    private KernelCatalog(string defaultName, IReadOnlyList<KernelEntry> entries)
+    private KernelCatalog(string defaultName, IReadOnlyList<string> preferred, IReadOnlyList<KernelEntry> entries)
     {
         DefaultName = defaultName;
+        Preferred = preferred;
         Entries = entries;
     }
 
+    /// <summary>The kernel a run boots when it names none and no preferred kernel is installed.</summary>
     public string DefaultName { get; }
+
+    /// <summary>Kernels used instead of the default when installed (the minimal built ones), first present wins.</summary>
+    public IReadOnlyList<string> Preferred { get; }
 
     public IReadOnlyList<KernelEntry> Entries { get; }
 
@@ -32,6 +37,13 @@ public sealed class KernelCatalog
             ?? throw new SandboxException(ErrorKind.InvalidArgument, $"unknown guest kernel '{name}'",
                 $"the catalog has: {string.Join(", ", Entries.Select(e => e.Name))} (sandbox kernel ls)");
     }
+
+    /// <summary>
+    /// The kernel a run that names none boots: the first preferred kernel <paramref name="installed"/>
+    /// says is present, else the default.
+    /// </summary>
+    public KernelEntry Choose(string? name, Func<string, bool> installed) =>
+        Get(name ?? Preferred.FirstOrDefault(installed) ?? DefaultName);
 
     public static KernelCatalog Parse(string yaml)
     {
@@ -47,25 +59,38 @@ public sealed class KernelCatalog
         foreach (YamlNode node in (YamlSequenceNode)root["kernels"])
         {
             var map = (YamlMappingNode)node;
-            var image = (YamlMappingNode)map["imagePackage"];
+            // A built kernel names its source package and config fragment; a fetched one its image package.
+            KernelBuildSpec? build = map.Children.TryGetValue(new YamlScalarNode("build"), out YamlNode? b) && b is YamlMappingNode bm
+                ? new KernelBuildSpec(Text(bm, "source"), Text(bm, "config"))
+                : null;
+            var image = build is null ? (YamlMappingNode)map["imagePackage"] : null;
             entries.Add(new KernelEntry(
                 Text(map, "name"),
                 Text(map, "description"),
                 [.. ((YamlSequenceNode)map["sources"]).Cast<YamlMappingNode>().Select(s => new AptSource(Text(s, "archive"), Text(s, "suite")))],
-                Text(map, "package"),
-                Text(image, "prefix"),
-                Text(image, "suffix"),
+                build?.SourcePackage ?? Text(map, "package"),
+                image is null ? "" : Text(image, "prefix"),
+                image is null ? "" : Text(image, "suffix"),
                 List(map, "machine"),
                 List(map, "cmdline"),
-                List(map, "modules")));
+                List(map, "modules"),
+                build,
+                map.Children.ContainsKey(new YamlScalarNode("tcgCmdline")) ? List(map, "tcgCmdline") : null));
         }
 
-        if (entries.Select(e => e.Name).Distinct().Count() != entries.Count || entries.All(e => e.Name != defaultName))
+        string[] preferred = root.Children.ContainsKey(new YamlScalarNode("preferred")) ? List(root, "preferred") : [];
+        var names = entries.Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        if (names.Count != entries.Count || !names.Contains(defaultName) || !preferred.All(names.Contains))
         {
-            throw new InvalidDataException("kernel catalog: names must be unique and the default must be one of them");
+            throw new InvalidDataException("kernel catalog: names must be unique and the default and preferred kernels must be among them");
         }
 
-        return new KernelCatalog(defaultName, entries);
+        if (entries.Any(e => e.Build is not null && e.Modules.Count > 0))
+        {
+            throw new InvalidDataException("kernel catalog: a built kernel has everything built in; its modules list must be empty");
+        }
+
+        return new KernelCatalog(defaultName, preferred, entries);
     }
 
     private static KernelCatalog Load()

@@ -19,6 +19,11 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
 
     public async Task<KernelManifest> FetchAsync(KernelEntry entry, CancellationToken ct = default)
     {
+        if (entry.Build is not null)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"kernel {entry.Name} is built from source, not fetched", entry.InstallCommand);
+        }
+
         var mirror = DebianMirror.FromHost();
         string kernels = _store.Ensure();
         // Concurrent fetches of one kernel take turns: the second finds it fetched and verified, and
@@ -39,7 +44,7 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
             return current;
         }
 
-        string deb = await DownloadAsync(apt, Path.Combine(aptDir, "debs"), package, record, ct).ConfigureAwait(false);
+        string deb = await DownloadAsync(apt, Path.Combine(aptDir, "debs"), package, record, log, ct).ConfigureAwait(false);
         string staging = Path.Combine(kernels, $".tmp-{entry.Name}-{Guid.NewGuid():N}");
         try
         {
@@ -74,7 +79,8 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
             "the catalog entry's imagePackage no longer matches Debian's package names; update kernels/catalog.yaml");
     }
 
-    private async Task<string> DownloadAsync(PrivateApt apt, string debs, string package, AptRecord record, CancellationToken ct)
+    /// <summary>The package's .deb in <paramref name="debs"/>, downloaded unless a copy matching the signed index is there.</summary>
+    internal static async Task<string> DownloadAsync(PrivateApt apt, string debs, string package, AptRecord record, TextWriter log, CancellationToken ct)
     {
         Directory.CreateDirectory(debs);
         string cached = Path.Combine(debs, Path.GetFileName(record.Filename));
@@ -201,7 +207,7 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
     }
 
     // The jailed VMM (an unprivileged host ID) reads vmlinuz through a bind mount: world-readable files, traversable dirs.
-    private static void MakeReadable(string dir)
+    internal static void MakeReadable(string dir)
     {
         File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
         foreach (string d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories))
@@ -215,7 +221,7 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
         }
     }
 
-    private static void Publish(string staging, string final)
+    internal static void Publish(string staging, string final)
     {
         string? old = Directory.Exists(final) ? final + $".old-{Guid.NewGuid():N}" : null;
         if (old is not null)
@@ -232,11 +238,11 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
 
     private static readonly TimeSpan ToolTimeout = TimeSpan.FromMinutes(5);
 
-    private static string Tool(string name) => ExecutableLocator.Find(name)
+    internal static string Tool(string name) => ExecutableLocator.Find(name)
         ?? throw new SandboxException(ErrorKind.HostUnsupported, $"'{name}' is not installed; fetching guest kernels needs it",
             name == "xz" ? "apt-get install xz-utils" : "run this on a Debian host");
 
-    private static CommandOutput Check(CommandOutput result, string what) =>
+    internal static CommandOutput Check(CommandOutput result, string what) =>
         result.Succeeded ? result : throw new SandboxException(ErrorKind.EngineFailed,
             $"{what} failed (exit {result.ExitCode}): {LastLines((result.Error ?? string.Empty) + result.Stderr + result.Stdout)}",
             "check the network and the Debian mirror in /etc/apt/sources.list(.d)");

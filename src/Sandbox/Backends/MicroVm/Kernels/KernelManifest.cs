@@ -11,7 +11,9 @@ public sealed record ModuleFile(string Name, string Sha256);
 /// and version apt verified, the digests of the .deb and of every file kept. Every use re-checks
 /// vmlinuz and the modules against it. RequestedModules is the catalog's module list at fetch time:
 /// a kernel fetched for an older list lacks modules the guest init now loads (null: fetched before
-/// the list was recorded).
+/// the list was recorded). A built kernel (kernel build) has no .deb of its own: DebSha256 is its
+/// source package's, ImageFile is "vmlinux" (the PVH ELF QEMU boots directly) and Build says what it
+/// was built from.
 /// </summary>
 public sealed record KernelManifest(
     string Name,
@@ -22,8 +24,13 @@ public sealed record KernelManifest(
     string DebSha256,
     string VmlinuzSha256,
     IReadOnlyList<ModuleFile> Modules,
-    IReadOnlyList<string>? RequestedModules = null)
+    IReadOnlyList<string>? RequestedModules = null,
+    string? ImageFile = null,
+    KernelBuildRecord? Build = null)
 {
+    /// <summary>The kernel image's file name in the kernel's directory.</summary>
+    public string Image => ImageFile ?? KernelStore.VmlinuzFile;
+
     /// <summary>True when this kernel was fetched for exactly the modules <paramref name="entry"/> lists.</summary>
     public bool HasModulesOf(KernelEntry entry) => RequestedModules is { } r && r.SequenceEqual(entry.Modules);
 
@@ -33,6 +40,9 @@ public sealed record KernelManifest(
         JsonSerializer.Deserialize(json, KernelJsonContext.Default.KernelManifest)
         ?? throw new InvalidDataException("empty kernel manifest");
 }
+
+/// <summary>What a built kernel was built from (<see cref="KernelBuildKey"/>) and the digest of its full .config.</summary>
+public sealed record KernelBuildRecord(string Key, string SourcePackage, string SourceVersion, string FragmentSha256, string Toolchain, string ConfigSha256);
 
 /// <summary>`sandbox kernel ls --json` rows. Status: no (not fetched), yes, STALE (older module list), CORRUPT.</summary>
 public sealed record KernelListing(

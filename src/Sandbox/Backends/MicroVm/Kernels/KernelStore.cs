@@ -12,6 +12,7 @@ public sealed class KernelStore(StateRoot root)
 {
     public const string ManifestFile = "manifest.json";
     public const string VmlinuzFile = "vmlinuz";
+    public const string VmlinuxFile = "vmlinux";
 
     public string Directory => Path.Combine(root.Path, "kernels");
 
@@ -27,8 +28,8 @@ public sealed class KernelStore(StateRoot root)
         if (!File.Exists(manifestPath))
         {
             throw new SandboxException(ErrorKind.Refused,
-                $"refused: the microVM needs guest kernel '{entry.Name}', which has not been fetched (no {manifestPath})",
-                $"sandbox kernel fetch {entry.Name}");
+                $"refused: the microVM needs guest kernel '{entry.Name}', which is not installed (no {manifestPath})",
+                entry.InstallCommand);
         }
 
         var manifest = KernelManifest.FromJson(File.ReadAllText(manifestPath));
@@ -36,30 +37,36 @@ public sealed class KernelStore(StateRoot root)
         {
             throw new SandboxException(ErrorKind.Refused,
                 $"refused: guest kernel '{entry.Name}' failed verification: {problem}",
-                $"fetch it again: sandbox kernel fetch {entry.Name}");
+                $"install it again: {entry.InstallCommand}");
         }
 
         if (!manifest.HasModulesOf(entry))
         {
             throw new SandboxException(ErrorKind.Refused,
                 $"refused: guest kernel '{entry.Name}' was fetched for another module list than kernels/catalog.yaml now names ({string.Join(", ", entry.Modules)})",
-                $"fetch it again: sandbox kernel fetch {entry.Name}");
+                $"install it again: {entry.InstallCommand}");
         }
 
         return new FetchedKernel(entry, manifest, dir);
     }
 
+    /// <summary>True when the kernel has a manifest (installed; verified only when opened).</summary>
+    public bool IsInstalled(string name) => File.Exists(Path.Combine(PathOf(name), ManifestFile));
+
     /// <summary>The manifest if present (unverified), for listings.</summary>
-    public KernelManifest? ReadManifest(string name)
+    public KernelManifest? ReadManifest(string name) => ReadManifestAt(PathOf(name));
+
+    /// <summary>The manifest in <paramref name="dir"/> if present (unverified).</summary>
+    public static KernelManifest? ReadManifestAt(string dir)
     {
-        string path = Path.Combine(PathOf(name), ManifestFile);
+        string path = Path.Combine(dir, ManifestFile);
         return File.Exists(path) ? KernelManifest.FromJson(File.ReadAllText(path)) : null;
     }
 
     /// <summary>Null when every file matches the manifest, else what does not.</summary>
     public static string? Verify(string dir, KernelManifest manifest)
     {
-        string vmlinuz = Path.Combine(dir, VmlinuzFile);
+        string vmlinuz = Path.Combine(dir, manifest.Image);
         if (Sha256Of(vmlinuz) is not { } actual || actual != manifest.VmlinuzSha256)
         {
             return $"{vmlinuz} does not match the sha256 recorded at fetch time ({manifest.VmlinuzSha256})";
