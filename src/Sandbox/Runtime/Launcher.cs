@@ -244,7 +244,12 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         {
             claim = OrphanReaper.Claim(runDir, record);
             var (rootfs, mounts) = MountRootfs(runDir, draft.Rootfs, lease, binds);
-            var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with { RootfsPath = rootfs, ExtraMounts = mounts, Terminal = io.Terminal });
+            // Argv or env bytes that are not UTF-8 reach the workload through the exec shim, bound from here.
+            string? shim = Backends.Exec.ExecShim.Needed(draft.Args, draft.Env) ? Backends.Exec.ExecShim.WriteTo(runDir) : null;
+            var spec = OciSpecBuilder.Build(draft.ToPlan(lease.Range) with
+            {
+                RootfsPath = rootfs, ExtraMounts = mounts, Terminal = io.Terminal, ExecShimSource = shim,
+            });
             string config = Path.Combine(runDir, "config.json");
             PrivateFile.Create(config, OciSpecBuilder.ToUtf8Json(spec));
             if (audit is not null)
@@ -314,7 +319,10 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
         var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
-        WorkloadChecks.Command(image, args[0], env, volumeTargets);
+        if (ByteString.IsText(args[0]))
+        {
+            WorkloadChecks.Command(image, args[0], env, volumeTargets); // a name that is not UTF-8 is looked up by the exec shim
+        }
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, uid, gid,
             hostname, decision.Limits, seccomp, decision.SeccompProfile);
     }

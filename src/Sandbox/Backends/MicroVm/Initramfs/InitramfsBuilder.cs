@@ -7,8 +7,8 @@ namespace Sandbox.Backends.MicroVm.Initramfs;
 
 /// <summary>
 /// The guest's initramfs: busybox-static with the applets init uses, the guest init script
-/// (kernels/init.sh), the kernel's modules and /etc/modules giving their load order, and the OCI
-/// runtime (crun and its libraries) that starts the workload hardened. Cached under the state root
+/// (kernels/init.sh), the kernel's modules and /etc/modules giving their load order, the OCI
+/// runtime (crun and its libraries) that starts the workload hardened, and the exec shim. Cached under the state root
 /// by a digest of everything that goes in, so it is built once per kernel/busybox/init/runtime.
 /// </summary>
 public static class InitramfsBuilder
@@ -24,6 +24,9 @@ public static class InitramfsBuilder
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
 
+    /// <summary>The exec shim crun binds into the workload's /dev when argv or env is not UTF-8 (Backends/Exec).</summary>
+    public static GuestFile ExecShimFile => new(Exec.ExecShim.GuestPath.TrimStart('/'), Exec.ExecShim.Binary);
+
     /// <summary>The cached archive for this kernel, built if missing.</summary>
     public static string Ensure(StateRoot root, FetchedKernel kernel)
     {
@@ -31,7 +34,7 @@ public static class InitramfsBuilder
             $"the microVM initramfs needs {BusyboxPath}, which is missing", "apt-get install busybox-static (or run make deps)");
         var modules = kernel.Manifest.Modules.Select(m => (m.Name, Path: Path.Combine(kernel.Directory, "modules", m.Name + ".ko"))).ToList();
         string dir = root.Ensure(Path.Combine(root.Path, "vm", "initramfs"), traversable: true);
-        var runtime = GuestRuntime.Files();
+        IReadOnlyList<GuestFile> runtime = [.. GuestRuntime.Files(), ExecShimFile];
         string final = Path.Combine(dir, Key(busybox, InitScript, kernel.Manifest.Modules, runtime) + ".cpio");
         if (File.Exists(final))
         {
