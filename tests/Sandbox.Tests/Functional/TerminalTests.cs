@@ -42,6 +42,21 @@ public sealed class TerminalTests : IDisposable
         Assert.Contains("rc=9", screen, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_resize_of_the_launcher_s_terminal_reaches_the_workload_s_pty(string backend)
+    {
+        using var session = Terminal.Start(_cli, backend, "sh", "-c",
+            "trap 'exit 9' INT; stty size; echo ready; while :; do stty size; sleep 1; done");
+        await session.WaitForAsync("ready");
+        await session.ResizeAsync(40, 120); // as a terminal emulator does: TIOCSWINSZ, and the kernel sends SIGWINCH
+        await session.WaitForAsync("40 120");
+        await session.TypeAsync("\u0003");
+        string screen = await session.WaitForExitAsync();
+        Assert.Contains("30 100\nready", screen, StringComparison.Ordinal); // the size at launch first
+        Assert.Contains("rc=9", screen, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Tty_without_a_terminal_is_refused()
     {
@@ -80,7 +95,7 @@ public sealed class TerminalTests : IDisposable
         {
             string script = Require.Tool("script");
             string trust = backend == "container" ? "trusted" : "untrusted";
-            string inner = $"stty rows 30 cols 100; {Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} -it busybox "
+            string inner = $"stty rows 30 cols 100; echo launcher-tty=$(tty); {Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} -it busybox "
                 + string.Join(' ', command.Select(Quote)) + "; echo rc=$?; echo after: $(stty -a | grep -o -- '-\\?opost\\|-\\?icanon' | tr '\\n' ' ')";
             var psi = new ProcessStartInfo(script) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
             foreach (string a in new[] { "-qec", inner, "/dev/null" })
@@ -110,6 +125,23 @@ public sealed class TerminalTests : IDisposable
                 Assert.True(clock.Elapsed < Patience, $"'{text}' never appeared; the terminal shows:\n{Screen}");
                 await Task.Delay(100, TestContext.Current.CancellationToken);
             }
+        }
+
+        /// <summary>Resizes the launcher's terminal from outside, through its pty's other side (stty -F).</summary>
+        public async Task ResizeAsync(int rows, int columns)
+        {
+            await WaitForAsync("launcher-tty=/dev/pts/");
+            string tty = Screen.Split('\n').First(l => l.StartsWith("launcher-tty=", StringComparison.Ordinal))["launcher-tty=".Length..].Trim();
+            var psi = new ProcessStartInfo(Require.Tool("stty")) { UseShellExecute = false, RedirectStandardError = true };
+            foreach (string a in new[] { "-F", tty, "rows", $"{rows}", "cols", $"{columns}" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var stty = Process.Start(psi) ?? throw new InvalidOperationException("could not start stty");
+            string error = await stty.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await stty.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.True(stty.ExitCode == 0, $"stty -F {tty}: {error}");
         }
 
         public async Task TypeAsync(string keys)

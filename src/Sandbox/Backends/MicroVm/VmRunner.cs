@@ -107,6 +107,22 @@ public sealed class VmRunner
             }
         }
 
+        // -t: the launcher's terminal was resized; the workload's pty in the guest follows (init sets it).
+        Host.TerminalSize? lastSize = io.Terminal;
+        void Resize()
+        {
+            if (Volatile.Read(ref workloadControl) is { } running && Host.HostTerminal.Size() is var size && size != lastSize)
+            {
+                lastSize = size;
+                _ = SendQuietlyAsync(running, ControlMessage.Resize(size), stop.Token);
+            }
+        }
+
+        if (io.ForwardSignals && io.Terminal is not null)
+        {
+            registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => Resize()));
+        }
+
         trace.Mark("jail rendered");
         Process vmm;
         try
@@ -173,6 +189,11 @@ public sealed class VmRunner
                 {
                     Volatile.Write(ref workloadControl, controlSocket);
                     trace.Mark("workload handed to crun in the guest");
+                    if (io.Terminal is not null)
+                    {
+                        Resize(); // a resize while the guest booted: the pty was made with the size at launch
+                    }
+
                     try
                     {
                         if (timeout is { } t)
@@ -247,6 +268,18 @@ public sealed class VmRunner
             GuestEngineError = report.EngineError,
             OutOfMemory = report.OutOfMemory,
         };
+    }
+
+    private static async Task SendQuietlyAsync(Socket control, string line, CancellationToken ct)
+    {
+        try
+        {
+            await control.SendAsync(Encoding.ASCII.GetBytes(line), SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // the run ended first
+        }
     }
 
     /// <summary>
