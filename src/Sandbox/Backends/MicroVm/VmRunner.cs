@@ -68,14 +68,19 @@ public sealed class VmRunner
         PhaseTrace trace, ConsoleLog console, CancellationToken ct)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
-        var psi = new ProcessStartInfo(runtime.BinaryPath)
+        // The runtime gets a session of its own (util-linux setsid; -w in case it has to fork): a
+        // Ctrl-C at the launcher's terminal then signals only the launcher, which forwards it to the
+        // workload like any signal, and never the runtime, which would pass it on to QEMU and end the VM.
+        string setsid = Host.ExecutableLocator.Find("setsid") ?? throw new SandboxException(ErrorKind.HostUnsupported,
+            "the microVM's runtime is started in a session of its own with setsid, which is missing", "apt-get install util-linux (or run make deps)");
+        var psi = new ProcessStartInfo(setsid)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in runtime.RunArgs(bundle, logPath, id))
+        foreach (string a in (string[])["-w", runtime.BinaryPath, .. runtime.RunArgs(bundle, logPath, id)])
         {
             psi.ArgumentList.Add(a);
         }
