@@ -177,6 +177,19 @@ public sealed class BackendParityTests : IDisposable
     }
 
     [Fact]
+    public void The_pids_limit_holds_in_both_backends()
+    {
+        foreach (string backend in new[] { "container", "microvm" })
+        {
+            // 8 processes at most: the shell cannot start 20 children, and says so.
+            var run = Run(backend, "--pids-limit", "8", _image, "sh", "-c", "for i in $(seq 20); do sleep 30 & done; echo all-started");
+            Assert.True(run.ExitCode != 0, $"{backend}: {run}");
+            Assert.DoesNotContain("all-started", run.Stdout, StringComparison.Ordinal);
+            Assert.Contains("fork", run.Stderr, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public void Hostname_names_the_sandbox_in_both_backends_and_a_bad_one_is_refused()
     {
         foreach (string backend in new[] { "container", "microvm" })

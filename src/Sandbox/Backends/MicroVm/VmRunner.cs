@@ -41,8 +41,15 @@ public sealed record VmOutcome(
 /// </summary>
 public sealed class VmRunner
 {
-    /// <summary>The boot budget: from QEMU's start until guest init starts the workload.</summary>
-    public static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(120);
+    /// <summary>
+    /// The boot budget: from QEMU's start until guest init starts the workload; 120 s unless
+    /// SANDBOX_BOOT_TIMEOUT (seconds) says otherwise (a slow host, or a test of the budget itself).
+    /// </summary>
+    public static TimeSpan BootTimeout =>
+        double.TryParse(Environment.GetEnvironmentVariable("SANDBOX_BOOT_TIMEOUT"), System.Globalization.NumberStyles.AllowDecimalPoint,
+            System.Globalization.CultureInfo.InvariantCulture, out double s) && s is > 0 and <= 3600
+            ? TimeSpan.FromSeconds(s)
+            : TimeSpan.FromSeconds(120);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private const int SigKill = 9;
 
