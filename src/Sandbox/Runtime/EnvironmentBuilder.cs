@@ -39,6 +39,7 @@ public static class EnvironmentBuilder
 
         try
         {
+            // Latin-1 maps each byte to one char and back, so splitting on NUL keeps every entry's exact bytes.
             foreach (string entry in System.Text.Encoding.Latin1.GetString(File.ReadAllBytes("/proc/self/environ")).Split('\0'))
             {
                 string decoded = Host.ByteString.Decode(System.Text.Encoding.Latin1.GetBytes(entry));
