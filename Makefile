@@ -8,7 +8,7 @@ CLI_PROJECT  := src/Sandbox.Cli/Sandbox.Cli.csproj
 TEST_PROJECT := tests/Sandbox.Tests/Sandbox.Tests.csproj
 PUBLISH_DIR  := artifacts/publish
 # Engines and tools, all from Debian: OCI runtimes, the busybox the built-in image is made of,
-# QEMU + xz + the archive keyring for the microVM backend, a C toolchain for the test probe, clang+zlib for NativeAOT linking, podman/hyperfine/jq for benchmarks,
+# QEMU + xz + the archive keyring for the microVM backend, a C toolchain for the exec shim (built into the library) and the test probe, clang+zlib for NativeAOT linking, podman/hyperfine/jq for benchmarks,
 # golang-github-containers-common for /usr/share/containers/seccomp.json (the reference profile the seccomp tests compare with),
 # skopeo/umoci to produce real images for the import tests, zstd for zstd-compressed layers,
 # docker-registry as the real registry the pull tests push to and pull from (127.0.0.1 only),
@@ -16,7 +16,7 @@ PUBLISH_DIR  := artifacts/publish
 # make bc bison flex libelf-dev libssl-dev to compile the minimal guest kernels from linux-source-X (`sandbox kernel build`).
 DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman golang-github-containers-common uidmap hyperfine jq python3 skopeo umoci zstd docker-registry debootstrap make bc bison flex libelf-dev libssl-dev
 DOTNET       ?= dotnet
-SOURCES      := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml $(wildcard kernels/*) $(wildcard kernels/config/*) Directory.Build.props Directory.Packages.props
+SOURCES      := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.c' \) -print) $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml $(wildcard kernels/*) $(wildcard kernels/config/*) Directory.Build.props Directory.Packages.props
 
 # The test suite's microVM state root and the machine-wide cache of finished kernel builds (by key).
 TEST_CACHE   := $(or $(SANDBOX_TEST_CACHE),/var/cache/sandbox-tests)

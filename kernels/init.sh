@@ -106,12 +106,28 @@ case "$stdin" in
   # pty (which only crun holds the other end of). The workload never holds the console itself.
   2) wait_for /dev/hvc0; stty -F /dev/hvc0 raw -echo || fail "cannot set up the console for -t"; in=/dev/hvc0 ;;
 esac
+# -t: "resize ROWS COLS" sets the size of the workload's pty (crun 1.8 copies bytes to it but
+# never resizes it), which signals SIGWINCH to its foreground job as a terminal's resize would.
+# The pty is the first of the workload's own devpts, reached through a workload process's root:
+# the workload can neither mount nor create there. Until crun has made it, retry for a while.
+cells() { case "$1" in [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9]) return 0 ;; esac; return 1; }
+resize() {
+  i=0
+  while [ $i -lt 100 ]; do
+    read -r pid </sys/fs/cgroup/sandbox/workload/cgroup.procs 2>/dev/null &&
+      [ -c "/proc/$pid/root/dev/pts/0" ] && stty -F "/proc/$pid/root/dev/pts/0" rows "$1" cols "$2" 2>/dev/null && return
+    i=$((i + 1)); usleep 20000
+  done
+}
 # From here the host sends "signal N" (delivered to the workload, as a container runtime's kill
-# would) and, after the exit report, "poweroff"; EOF means the host went away.
+# would), with -t "resize ROWS COLS", and after the exit report "poweroff"; EOF means the host went away.
 (
   while read -r message arg <&3; do
     case "$message:$arg" in
       signal:[1-9] | signal:[1-9][0-9]) crun kill workload "$arg" 2>/dev/null ;;
+      resize:*)
+        rows=${arg%% *}; cols=${arg#* }
+        cells "$rows" && cells "$cols" && { resize "$rows" "$cols" 3>&- & } ;;
       poweroff:*) break ;;
     esac
   done

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Sandbox.Host;
 using Sandbox.Runtime;
 
 namespace Sandbox.Cli;
@@ -65,6 +66,9 @@ internal static class ErrorReporter
 
     private static void Write(string message, string? hint, int exitCode, string? stack = null)
     {
+        // A message may quote an argument that is not UTF-8: its bytes show as U+FFFD (JSON holds only text).
+        message = ByteString.Display(message);
+        hint = hint is null ? null : ByteString.Display(hint);
         if (Json)
         {
             Console.Error.WriteLine(JsonSerializer.Serialize(new ErrorJson(message, hint, exitCode, stack), ErrorJsonContext.Readable.ErrorJson));

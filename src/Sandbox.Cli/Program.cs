@@ -4,6 +4,7 @@ using Sandbox.Runtime;
 
 try
 {
+    args = RawArguments.Read(args); // the bytes the user gave, where they are not UTF-8
     RootCommand root = CliApp.Build();
     ErrorReporter.Json = SeparatorInserter.AsksForJson(root, args); // before parsing: parse errors are JSON too
     (string[] parsed, WorkloadCommandLine.Arguments) = SeparatorInserter.Split(root, args);

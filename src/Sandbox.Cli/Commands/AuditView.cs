@@ -25,6 +25,11 @@ internal static class AuditView
         s.Append($"record:   {r.Seq}{(r.Sandbox is { } id ? $" (sandbox {id})" : "")}\n");
         s.Append($"time:     {r.Time}\nuid:      {r.Uid}{(r.LoginUid is { } l ? $" (login uid {l})" : "")}\n");
         s.Append($"command:  {(r.Command.Count == 0 ? "(image default)" : E(string.Join(' ', r.Command)))}\n");
+        if (r.CommandBytes is { } bytes)
+        {
+            s.Append($"bytes:    {E(string.Join(' ', bytes))} (hex, per argument: not all UTF-8)\n");
+        }
+
         s.Append($"image:    {E(r.Image.Reference)}{(r.Image.Digest is { } d ? $"@{E(d)}" : "")}\n");
         s.Append($"policy:   {E(r.Policy?.Source ?? "-")} (sha256 {r.Policy?.Sha256 ?? "-"})\n");
         if (r.Facts is { } f)

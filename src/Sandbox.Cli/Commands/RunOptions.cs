@@ -67,6 +67,10 @@ internal sealed class RunOptions
     public RunRequest ToRequest(ParseResult r)
     {
         ArgumentNullException.ThrowIfNull(r);
+        RequireText([("IMAGE", r.GetValue(Image)), ("-w/--workdir", r.GetValue(Workdir)), ("-u/--user", r.GetValue(User)), ("--memory", r.GetValue(Memory)),
+            ("--cpus", r.GetValue(Cpus)), ("--timeout", r.GetValue(Timeout)), ("--seccomp-profile", r.GetValue(Seccomp)), ("--hostname", r.GetValue(Hostname)),
+            ("--policy", r.GetValue(PolicyFile)), ("--runtime", r.GetValue(Runtime)), ("--kernel", r.GetValue(Kernel)), ("--name", r.GetValue(Name)),
+            .. (r.GetValue(Volume) ?? []).Select(v => ("-v/--volume", (string?)v))]);
         var (uid, gid) = ParseUser(r.GetValue(User));
         foreach (string e in r.GetValue(Env) ?? [])
         {
@@ -99,6 +103,20 @@ internal sealed class RunOptions
             Interactive = r.GetValue(Interactive),
             Terminal = r.GetValue(Tty),
         };
+    }
+
+    // Only the workload's command line and -e values may carry bytes that are not UTF-8 (the
+    // exec shim delivers them); the launcher's own options name things it must show and look up.
+    private static void RequireText(params (string Flag, string? Value)[] values)
+    {
+        foreach (var (flag, text) in values)
+        {
+            if (text is not null && !Host.ByteString.IsText(text))
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, $"{flag}: '{Host.ByteString.Display(text)}' is not valid UTF-8",
+                    "only the workload's command and -e values may hold other bytes; give images, paths and limits in UTF-8");
+            }
+        }
     }
 
     // RFC 1123: dot-separated labels of letters, digits and inner hyphens, 63 bytes each, 253 in all.

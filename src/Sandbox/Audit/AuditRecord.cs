@@ -29,6 +29,12 @@ public sealed record AuditRecord
     /// <summary>The workload command as requested (empty: the image's default).</summary>
     public IReadOnlyList<string> Command { get; init; } = [];
 
+    /// <summary>
+    /// When an argument is not UTF-8: every argument's exact bytes, in hex (<see cref="Command"/> then
+    /// shows those bytes as U+FFFD). Null for a UTF-8 command line.
+    /// </summary>
+    public IReadOnlyList<string>? CommandBytes { get; init; }
+
     public required AuditImage Image { get; init; }
 
     public AuditPolicy? Policy { get; init; }

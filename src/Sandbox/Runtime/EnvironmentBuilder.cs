@@ -19,13 +19,41 @@ public static class EnvironmentBuilder
             {
                 Set(env, flag);
             }
-            else if (Environment.GetEnvironmentVariable(flag) is { } inherited)
+            else if (Inherited(flag) is { } inherited)
             {
                 Set(env, $"{flag}={inherited}"); // docker's -e NAME: pass the launcher's value through
             }
         }
 
         return [.. env.Select(kv => $"{kv.Key}={kv.Value}")];
+    }
+
+    // The launcher's own value, byte for byte: .NET's copy replaced what is not UTF-8 with U+FFFD.
+    private static string? Inherited(string name)
+    {
+        string? value = Environment.GetEnvironmentVariable(name);
+        if (value is null || !value.Contains('\uFFFD', StringComparison.Ordinal))
+        {
+            return value;
+        }
+
+        try
+        {
+            // Latin-1 maps each byte to one char and back, so splitting on NUL keeps every entry's exact bytes.
+            foreach (string entry in System.Text.Encoding.Latin1.GetString(File.ReadAllBytes("/proc/self/environ")).Split('\0'))
+            {
+                string decoded = Host.ByteString.Decode(System.Text.Encoding.Latin1.GetBytes(entry));
+                if (decoded.StartsWith(name + "=", StringComparison.Ordinal))
+                {
+                    return decoded[(name.Length + 1)..];
+                }
+            }
+        }
+        catch (IOException)
+        {
+        }
+
+        return value;
     }
 
     public static void Validate(string flag)

@@ -41,7 +41,8 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
         Sandbox = SandboxId,
         Uid = Tmds.Linux.LibC.geteuid(),
         LoginUid = LoginUid(),
-        Command = request.Command,
+        Command = [.. request.Command.Select(Host.ByteString.Display)], // JSON holds text: bytes go in CommandBytes
+        CommandBytes = request.Command.All(Host.ByteString.IsText) ? null : [.. request.Command.Select(Host.ByteString.Hex)],
         Image = new AuditImage(request.Image, Evaluation?.Facts.ImageDigest),
         Policy = Policy is { } p ? new AuditPolicy(p.Source, p.Sha256) : null,
         Facts = Evaluation?.Facts is { } f ? Sandbox.Policy.Replay.RecordedFacts.ToAudit(f, HostKernelRelease()) : null,

@@ -21,7 +21,8 @@ public static class WorkloadFactsBuilder
             ImageReference = image.Reference,
             ImageDigest = image.Digest, // imported images: the manifest digest; built-in and directory images: none
             Labels = image.Labels.ToImmutableSortedDictionary(StringComparer.Ordinal, StringComparer.Ordinal),
-            Command = [.. image.Entrypoint, .. request.Command.Count > 0 ? request.Command : image.DefaultCommand],
+            // Policy matches text: a byte that is not UTF-8 is U+FFFD here (the audit keeps the bytes).
+            Command = [.. image.Entrypoint, .. (request.Command.Count > 0 ? request.Command : image.DefaultCommand).Select(Host.ByteString.Display)],
             Volumes = [.. request.Volumes.Where(v => !v.IsBind).Select(v => v.Source)],
             VolumeRequests = [.. request.Volumes.Where(v => !v.IsBind)
                 .Select(v => new VolumeRequest(v.Source, v.Target, v.ReadOnly, volumes.WrittenByUntrusted(v.Source)))],

@@ -27,7 +27,11 @@ public static class WorkloadSpecBuilder
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
         var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
-        WorkloadChecks.Command(image, args[0], env, volumeTargets);
+        if (ByteString.IsText(args[0]))
+        {
+            WorkloadChecks.Command(image, args[0], env, volumeTargets); // a name that is not UTF-8 is looked up by the exec shim
+        }
+
         return new WorkloadSpec(NewId(), image, args, env, cwd, uid, gid, hostname, decision.Limits)
         {
             Seccomp = seccomp,

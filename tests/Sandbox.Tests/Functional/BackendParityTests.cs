@@ -162,6 +162,34 @@ public sealed class BackendParityTests : IDisposable
     }
 
     [Fact]
+    public void Argument_and_environment_bytes_that_are_not_utf8_arrive_unchanged_in_both_backends()
+    {
+        byte[] Text(string s) => System.Text.Encoding.UTF8.GetBytes(s);
+        foreach (string backend in new[] { "container", "microvm" })
+        {
+            // $'\xff\xfe caf\xe9' and an env value with invalid UTF-8, dumped by coreutils' od in the image.
+            var run = _cli.RunBytes([Text("run"), Text("--trust"), Text("trusted"), Text("--backend"), Text(backend),
+                Text("-e"), [.. Text("BYTES="), 0xc3, 0x28, 0xff], Text(_image), Text("sh"), Text("-c"),
+                Text("""printf %s "$1" | od -An -tx1; printf %s "$BYTES" | od -An -tx1; readlink /proc/$$/exe"""), Text("sh"), ArgumentBytesTests.Argument]);
+            Assert.True(run.ExitCode == 0, $"{backend}: {run}");
+            Assert.Equal(" ff fe 20 63 61 66 e9\n c3 28 ff\n/usr/bin/dash\n", run.Stdout);
+        }
+    }
+
+    [Fact]
+    public void The_pids_limit_holds_in_both_backends()
+    {
+        foreach (string backend in new[] { "container", "microvm" })
+        {
+            // 8 processes at most: the shell cannot start 20 children, and says so.
+            var run = Run(backend, "--pids-limit", "8", _image, "sh", "-c", "for i in $(seq 20); do sleep 30 & done; echo all-started");
+            Assert.True(run.ExitCode != 0, $"{backend}: {run}");
+            Assert.DoesNotContain("all-started", run.Stdout, StringComparison.Ordinal);
+            Assert.Contains("fork", run.Stderr, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public void Hostname_names_the_sandbox_in_both_backends_and_a_bad_one_is_refused()
     {
         foreach (string backend in new[] { "container", "microvm" })

@@ -142,6 +142,31 @@ public sealed class ImageInputTests : IDisposable
     }
 
     /// <summary>Asserts 125, the message and the hint listing the accepted formats, and that the state root is untouched.</summary>
+    [Fact]
+    public void A_directory_holding_a_file_name_that_is_not_utf8_is_refused_naming_it_never_renamed()
+    {
+        string dir = Directory.CreateDirectory(Path.Combine(_work, "rootfs")).FullName;
+        File.WriteAllText(Path.Combine(dir, "ok"), "x");
+        const string Bad = "import os, sys; p = os.fsencode(sys.argv[2]) + b'/bad-\\xff\\xfe'; open(p, 'w').close() if sys.argv[1] == 'make' else os.unlink(p)";
+        Tool.Run("python3", "-c", Bad, "make", dir); // .NET cannot name such a file
+        try
+        {
+            string before = StateSnapshot.Of(_cli.StateRoot, "images");
+            var run = _cli.Run("image", "import", dir, "--name", "bytes:1");
+            Assert.True(run.ExitCode == 125, run.ToString());
+            Assert.Contains("entry '/bad-\uFFFD\uFFFD' is not valid UTF-8", run.Stderr, StringComparison.Ordinal);
+            Assert.Equal(before, StateSnapshot.Of(_cli.StateRoot, "images"));
+            // The walk reads into the store: only its empty skeleton stays, no blob and no temporary file.
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_cli.StateRoot, "images", "store", "tmp")));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_cli.StateRoot, "images", "store", "blobs", "sha256")));
+            Assert.DoesNotContain("bytes", _cli.Run("image", "ls").Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Tool.Run("python3", "-c", Bad, "remove", dir);
+        }
+    }
+
     private CliRun Refused(string[] args, string expected)
     {
         string before = StateSnapshot.Of(_cli.StateRoot);

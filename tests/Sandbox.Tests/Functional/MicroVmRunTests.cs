@@ -149,6 +149,25 @@ public sealed class MicroVmRunTests : IDisposable
     }
 
     [Fact]
+    public void A_boot_over_its_budget_is_125_naming_the_budget_and_is_audited_as_failed()
+    {
+        // No guest boots in half a second under emulation; the workload's --timeout is not what ends it.
+        string seconds = Random.Shared.Next(100_000, 999_999).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var process = _cli.Start(["run", "--backend", "microvm", "--timeout", "60s", "busybox", "sleep", seconds],
+            env: new Dictionary<string, string> { ["SANDBOX_BOOT_TIMEOUT"] = "0.5" });
+        var run = SandboxCli.Wait(process, TimeSpan.FromMinutes(2));
+        Assert.True(run.ExitCode == 125, run.ToString());
+        Assert.Contains("did not start the workload within the boot budget of 0.5s", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("--timeout", run.Stderr, StringComparison.Ordinal);
+
+        var record = File.ReadLines(Path.Combine(_cli.StateRoot, "audit", "audit.log"))
+            .Select(l => System.Text.Json.Nodes.JsonNode.Parse(l)!)
+            .Last(r => r["command"]?.ToJsonString() == $"[\"sleep\",\"{seconds}\"]");
+        Assert.Equal("failed", (string?)record["outcome"]);
+        Assert.Contains("boot budget", (string?)record["error"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_workload_cannot_crash_the_guest_kernel_through_sysrq()
     {
         // Guest root once could (a panic, reported as 125); the hardened workload gets a read-only /proc/sysrq-trigger.

@@ -42,6 +42,36 @@ public sealed class TerminalTests : IDisposable
         Assert.Contains("rc=9", screen, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_resize_of_the_launcher_s_terminal_reaches_the_workload_s_pty(string backend)
+    {
+        using var session = Terminal.Start(_cli, backend, "sh", "-c",
+            "trap 'exit 9' INT; stty size; echo ready; while :; do stty size; sleep 1; done");
+        await session.WaitForAsync("ready");
+        await session.ResizeAsync(40, 120); // as a terminal emulator does: TIOCSWINSZ, and the kernel sends SIGWINCH
+        await session.WaitForAsync("40 120");
+        await session.TypeAsync("\u0003");
+        string screen = await session.WaitForExitAsync();
+        Assert.Contains("30 100\nready", screen, StringComparison.Ordinal); // the size at launch first
+        Assert.Contains("rc=9", screen, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Ctrl_c_at_a_terminal_without_t_reaches_the_workload_s_handler_and_nothing_else(string backend)
+    {
+        // Without -t the terminal stays cooked: Ctrl-C is SIGINT to the launcher's process group. The
+        // launcher forwards it; the microVM's runtime is in a session of its own, so QEMU never gets it.
+        using var session = Terminal.Start(_cli, backend, tty: false, "sh", "-c",
+            "trap 'echo got-INT; exit 9' INT; echo ready; while :; do sleep 1; done");
+        await session.WaitForAsync("ready");
+        await session.TypeAsync("\u0003");
+        Assert.Equal(9, await session.ExitCodeAsync());
+        Assert.Contains("got-INT", session.Screen, StringComparison.Ordinal);
+        Assert.DoesNotContain("sandbox:", session.Screen.Replace("sandbox: no hardware virtualization", "", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Tty_without_a_terminal_is_refused()
     {
@@ -76,12 +106,18 @@ public sealed class TerminalTests : IDisposable
             });
         }
 
-        public static Terminal Start(SandboxCli cli, string backend, params string[] command)
+        public static Terminal Start(SandboxCli cli, string backend, params string[] command) => Start(cli, backend, tty: true, command);
+
+        /// <param name="tty">With -it, then report the exit code and the terminal's mode; without, the launcher is exec'd (see <see cref="ExitCodeAsync"/>).</param>
+        public static Terminal Start(SandboxCli cli, string backend, bool tty, params string[] command)
         {
             string script = Require.Tool("script");
             string trust = backend == "container" ? "trusted" : "untrusted";
-            string inner = $"stty rows 30 cols 100; {Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} -it busybox "
-                + string.Join(' ', command.Select(Quote)) + "; echo rc=$?; echo after: $(stty -a | grep -o -- '-\\?opost\\|-\\?icanon' | tr '\\n' ' ')";
+            string launcher = $"{Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} {(tty ? "-it " : "")}busybox "
+                + string.Join(' ', command.Select(Quote));
+            string inner = tty
+                ? $"stty rows 30 cols 100; echo launcher-tty=$(tty); {launcher}; echo rc=$?; echo after: $(stty -a | grep -o -- '-\\?opost\\|-\\?icanon' | tr '\\n' ' ')"
+                : $"exec {launcher}"; // no shell left to take the terminal's SIGINT too
             var psi = new ProcessStartInfo(script) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
             foreach (string a in new[] { "-qec", inner, "/dev/null" })
             {
@@ -112,10 +148,36 @@ public sealed class TerminalTests : IDisposable
             }
         }
 
+        /// <summary>Resizes the launcher's terminal from outside, through its pty's other side (stty -F).</summary>
+        public async Task ResizeAsync(int rows, int columns)
+        {
+            await WaitForAsync("launcher-tty=/dev/pts/");
+            string tty = Screen.Split('\n').First(l => l.StartsWith("launcher-tty=", StringComparison.Ordinal))["launcher-tty=".Length..].Trim();
+            var psi = new ProcessStartInfo(Require.Tool("stty")) { UseShellExecute = false, RedirectStandardError = true };
+            foreach (string a in new[] { "-F", tty, "rows", $"{rows}", "cols", $"{columns}" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var stty = Process.Start(psi) ?? throw new InvalidOperationException("could not start stty");
+            string error = await stty.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+            await stty.WaitForExitAsync(TestContext.Current.CancellationToken);
+            Assert.True(stty.ExitCode == 0, $"stty -F {tty}: {error}");
+        }
+
         public async Task TypeAsync(string keys)
         {
             await _script.StandardInput.WriteAsync(keys);
             await _script.StandardInput.FlushAsync(TestContext.Current.CancellationToken);
+        }
+
+        /// <summary>The launcher's exit code (script -e passes it on), for a session started without -t.</summary>
+        public async Task<int> ExitCodeAsync()
+        {
+            using var done = new CancellationTokenSource(Patience);
+            await _script.WaitForExitAsync(done.Token);
+            await _reader;
+            return _script.ExitCode;
         }
 
         public async Task<string> WaitForExitAsync()

@@ -239,6 +239,16 @@ public sealed class MaliciousImageTests : IDisposable
         Directory.Delete(_work, recursive: true);
     }
 
+    [Fact]
+    public void A_file_name_that_is_not_utf8_is_refused_never_renamed()
+    {
+        // .NET's tar reader would hand "\uFFFD\uFFFD" for these bytes: writing that would change the name.
+        byte[] layer = TarBuilder.WithRawName(
+            new TarBuilder().Add(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "name-XX")).Build(),
+            "XX", [0xff, 0xfe]);
+        Refused([layer], "entry 'name-\uFFFD\uFFFD' is not valid UTF-8");
+    }
+
     private ImportResult Import(TarBuilder layer) => Import([layer.Build()]);
 
     private ImportResult Import(IReadOnlyList<byte[]> layers)

@@ -106,6 +106,42 @@ public sealed class SandboxCli : IDisposable
         return Wait(process, TimeSpan.FromMinutes(1));
     }
 
+    /// <summary>
+    /// Runs the CLI on this root with arguments given as bytes (not necessarily UTF-8), which .NET's
+    /// Process cannot pass: python3's os.execve does, adding <paramref name="env"/> (NAME=VALUE bytes)
+    /// to the launcher's environment. Stdin is empty.
+    /// </summary>
+    public CliRun RunBytes(IReadOnlyList<byte[]> args, IReadOnlyList<byte[]>? env = null, TimeSpan? timeout = null)
+    {
+        Require.Tool("python3");
+        const string Exec = """
+            import os, sys
+            n = int(sys.argv[1]); env = dict(os.environb)
+            for h in sys.argv[2:2 + n]:
+                k, _, v = bytes.fromhex(h).partition(b'='); env[k] = v
+            args = [bytes.fromhex(h) for h in sys.argv[2 + n:]]
+            os.execve(args[0], args, env)
+            """;
+        var psi = new ProcessStartInfo("python3")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        env ??= [];
+        byte[][] argv = [Encoding.UTF8.GetBytes(RepoPaths.SandboxBinary), "--root"u8.ToArray(), Encoding.UTF8.GetBytes(StateRoot), .. args];
+        foreach (string a in (string[])["-c", Exec, env.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. env.Select(Convert.ToHexStringLower), .. argv.Select(Convert.ToHexStringLower)])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start python3");
+        process.StandardInput.Close();
+        return Wait(process, timeout ?? TimeSpan.FromMinutes(3));
+    }
+
     public static CliRun Wait(Process process, TimeSpan timeout)
     {
         var stdout = new StringBuilder();

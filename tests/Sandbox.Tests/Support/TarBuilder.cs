@@ -57,6 +57,28 @@ public sealed class TarBuilder
         }
     }
 
+    /// <summary>
+    /// The archive with <paramref name="placeholder"/> in the first header's name field replaced by
+    /// <paramref name="raw"/> (same length) and the checksum redone: a name that is not UTF-8, as GNU
+    /// tar writes one, which TarWriter cannot.
+    /// </summary>
+    public static byte[] WithRawName(byte[] tar, string placeholder, byte[] raw)
+    {
+        byte[] patched = [.. tar];
+        byte[] from = Encoding.ASCII.GetBytes(placeholder);
+        int at = patched.AsSpan(0, 100).IndexOf(from);
+        if (at < 0 || raw.Length != from.Length)
+        {
+            throw new ArgumentException($"'{placeholder}' is not in the first name field, or the replacement differs in length");
+        }
+
+        raw.CopyTo(patched, at);
+        patched.AsSpan(148, 8).Fill((byte)' ');
+        int sum = patched.AsSpan(0, 512).ToArray().Sum(b => b);
+        Encoding.ASCII.GetBytes(Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ").CopyTo(patched, 148);
+        return patched;
+    }
+
     /// <summary>The layer gzip-compressed, streamed so a large layer is never whole in memory before compression.</summary>
     public byte[] BuildGzip()
     {

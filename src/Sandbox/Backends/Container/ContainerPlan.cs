@@ -25,4 +25,10 @@ public sealed record ContainerPlan(
 
     /// <summary>Device cgroup allow rules after the deny-all (the VMM jail's /dev/kvm under KVM); none for containers.</summary>
     public IReadOnlyList<OciDeviceRule> AllowedDevices { get; init; } = [];
+
+    /// <summary>
+    /// Where the runtime finds the exec shim to bind at /dev/.sandbox-exec when an argument or
+    /// environment entry is not UTF-8 (<see cref="Exec.ExecShim"/>); unused otherwise.
+    /// </summary>
+    public string? ExecShimSource { get; init; }
 }

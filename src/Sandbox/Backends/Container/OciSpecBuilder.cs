@@ -31,7 +31,14 @@ public static class OciSpecBuilder
 
     public static OciSpec Build(ContainerPlan plan)
     {
+        ArgumentNullException.ThrowIfNull(plan);
         var limits = plan.Limits;
+        // JSON holds only Unicode: bytes that are not UTF-8 go through the exec shim, hex-encoded.
+        bool shim = Exec.ExecShim.Needed(plan.Args, plan.Env);
+        var (args, env) = shim ? Exec.ExecShim.Wrap(plan.Args, plan.Env) : (plan.Args, plan.Env);
+        OciMount[] shimMount = shim
+            ? [Exec.ExecShim.Mount(plan.ExecShimSource ?? throw new InvalidOperationException("the plan needs the exec shim but names no source for it"))]
+            : [];
         return new OciSpec(
             OciVersion: "1.0.2",
             Process: new OciProcess(
@@ -39,8 +46,8 @@ public static class OciSpecBuilder
                 // the sandbox's own devpts and copies between it and the launcher's terminal.
                 Terminal: plan.Terminal is not null,
                 User: new OciUser(plan.Uid, plan.Gid, [plan.Gid]),
-                Args: plan.Args,
-                Env: plan.Env,
+                Args: args,
+                Env: env,
                 Cwd: plan.WorkingDir,
                 Capabilities: new OciCapabilities([], [], [], [], []),
                 Rlimits:
@@ -57,7 +64,7 @@ public static class OciSpecBuilder
             },
             Root: new OciRoot(plan.RootfsPath, Readonly: true),
             Hostname: plan.Hostname,
-            Mounts: [.. Mounts(limits), .. plan.ExtraMounts],
+            Mounts: [.. Mounts(limits), .. plan.ExtraMounts, .. shimMount],
             Linux: new OciLinux(
                 UidMappings: [new OciIdMapping(0, plan.Ids.HostStart, plan.Ids.Size)],
                 GidMappings: [new OciIdMapping(0, plan.Ids.HostStart, plan.Ids.Size)],

@@ -313,7 +313,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         string why = panic is not null
             ? $"the guest kernel panicked: {panic}"
             : o.BootTimedOut
-            ? $"the guest (kernel {kernel.Manifest.KernelRelease}) did not start the workload within {VmRunner.BootTimeout.TotalSeconds:0}s"
+            ? $"the guest (kernel {kernel.Manifest.KernelRelease}) did not start the workload within the boot budget of {VmRunner.BootTimeout.TotalSeconds:0.###}s (SANDBOX_BOOT_TIMEOUT raises it)"
             : o.RuntimeError is { } engine
                 ? $"the jailed VMM could not start: {engine}"
                 : $"the microVM stopped without reporting the workload's exit status (kernel panic, guest crash or VMM failure; VMM exit {o.VmmExitCode})";

@@ -41,8 +41,15 @@ public sealed record VmOutcome(
 /// </summary>
 public sealed class VmRunner
 {
-    /// <summary>The boot budget: from QEMU's start until guest init starts the workload.</summary>
-    public static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(120);
+    /// <summary>
+    /// The boot budget: from QEMU's start until guest init starts the workload; 120 s unless
+    /// SANDBOX_BOOT_TIMEOUT (seconds) says otherwise (a slow host, or a test of the budget itself).
+    /// </summary>
+    public static TimeSpan BootTimeout =>
+        double.TryParse(Environment.GetEnvironmentVariable("SANDBOX_BOOT_TIMEOUT"), System.Globalization.NumberStyles.AllowDecimalPoint,
+            System.Globalization.CultureInfo.InvariantCulture, out double s) && s is > 0 and <= 3600
+            ? TimeSpan.FromSeconds(s)
+            : TimeSpan.FromSeconds(120);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private const int SigKill = 9;
 
@@ -68,14 +75,19 @@ public sealed class VmRunner
         PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
-        var psi = new ProcessStartInfo(runtime.BinaryPath)
+        // The runtime gets a session of its own (util-linux setsid; -w in case it has to fork): a
+        // Ctrl-C at the launcher's terminal then signals only the launcher, which forwards it to the
+        // workload like any signal, and never the runtime, which would pass it on to QEMU and end the VM.
+        string setsid = Host.ExecutableLocator.Find("setsid") ?? throw new SandboxException(ErrorKind.HostUnsupported,
+            "the microVM's runtime is started in a session of its own with setsid, which is missing", "apt-get install util-linux (or run make deps)");
+        var psi = new ProcessStartInfo(setsid)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in runtime.RunArgs(bundle, logPath, id))
+        foreach (string a in (string[])["-w", runtime.BinaryPath, .. runtime.RunArgs(bundle, logPath, id)])
         {
             psi.ArgumentList.Add(a);
         }
@@ -105,6 +117,22 @@ public sealed class VmRunner
                     stop.Cancel();
                 }));
             }
+        }
+
+        // -t: the launcher's terminal was resized; the workload's pty in the guest follows (init sets it).
+        Host.TerminalSize? lastSize = io.Terminal;
+        void Resize()
+        {
+            if (Volatile.Read(ref workloadControl) is { } running && Host.HostTerminal.Size() is var size && size != lastSize)
+            {
+                lastSize = size;
+                _ = SendQuietlyAsync(running, ControlMessage.Resize(size), stop.Token);
+            }
+        }
+
+        if (io.ForwardSignals && io.Terminal is not null)
+        {
+            registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => Resize()));
         }
 
         trace.Mark("jail rendered");
@@ -174,6 +202,11 @@ public sealed class VmRunner
                     Volatile.Write(ref workloadControl, controlSocket);
                     guest?.Attach(controlSocket);
                     trace.Mark("workload handed to crun in the guest");
+                    if (io.Terminal is not null)
+                    {
+                        Resize(); // a resize while the guest booted: the pty was made with the size at launch
+                    }
+
                     try
                     {
                         if (timeout is { } t)
@@ -248,6 +281,18 @@ public sealed class VmRunner
             GuestEngineError = report.EngineError,
             OutOfMemory = report.OutOfMemory,
         };
+    }
+
+    private static async Task SendQuietlyAsync(Socket control, string line, CancellationToken ct)
+    {
+        try
+        {
+            await control.SendAsync(Encoding.ASCII.GetBytes(line), SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // the run ended first
+        }
     }
 
     /// <summary>

@@ -40,6 +40,12 @@ internal static class DirectoryTar
                 }
 
                 string path = prefix + name;
+                if (name.Contains(EntryPath.NotUtf8, StringComparison.Ordinal))
+                {
+                    // .NET lists names as UTF-8 text: this one's bytes are lost, so it is refused, never renamed.
+                    throw new LayerRefusedException($"entry '/{path}' {EntryPath.NotUtf8Reason}");
+                }
+
                 NodeInfo info = dir.Info(name);
                 switch (info.Kind)
                 {

@@ -9,6 +9,11 @@ internal sealed record EntryPath(IReadOnlyList<string> Components)
     /// <summary>Top-level names whose content the image never supplies: the backends mount fresh ones.</summary>
     private static readonly HashSet<string> FreshMounts = new(StringComparer.Ordinal) { "dev", "proc", "sys" };
 
+    /// <summary>What a name that was not UTF-8 reads as (U+FFFD); a name really holding U+FFFD cannot be told apart.</summary>
+    public const char NotUtf8 = '\uFFFD';
+
+    public const string NotUtf8Reason = "is not valid UTF-8 (or holds U+FFFD, which stands for such bytes): its bytes would change on import, so the image is refused";
+
     public bool IsRoot => Components.Count == 0;
 
     public string Leaf => Components[^1];
@@ -25,6 +30,13 @@ internal sealed record EntryPath(IReadOnlyList<string> Components)
         if (name.Contains('\0', StringComparison.Ordinal))
         {
             throw Refuse(what, name, "contains a NUL byte");
+        }
+
+        // .NET's tar reader decodes names as UTF-8 and turns other bytes into U+FFFD: such a name
+        // would be written under different bytes, so it is refused rather than silently renamed.
+        if (name.Contains(NotUtf8, StringComparison.Ordinal))
+        {
+            throw Refuse(what, name, NotUtf8Reason);
         }
 
         if (name.Length > limits.MaxPathLength)

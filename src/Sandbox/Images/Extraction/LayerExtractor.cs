@@ -222,6 +222,11 @@ internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, Imp
             throw new LayerRefusedException($"symlink '{entry.Name}' has an empty or oversized target");
         }
 
+        if (target.Contains(EntryPath.NotUtf8, StringComparison.Ordinal))
+        {
+            throw new LayerRefusedException($"symlink '{entry.Name}' has a target that {EntryPath.NotUtf8Reason}");
+        }
+
         return target; // stored verbatim; extraction never follows it, and the sandbox resolves it inside its own root
     }
 }

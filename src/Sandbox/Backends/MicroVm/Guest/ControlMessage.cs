@@ -20,6 +20,9 @@ public abstract record ControlMessage
     /// <summary>Asks init to deliver signal N to the workload (`crun kill`).</summary>
     public static string Signal(int signal) => string.Create(CultureInfo.InvariantCulture, $"signal {signal}\n");
 
+    /// <summary>-t: asks init to give the workload's pty this size (the launcher's terminal was resized).</summary>
+    public static string Resize(Host.TerminalSize size) => string.Create(CultureInfo.InvariantCulture, $"resize {size.Rows} {size.Columns}\n");
+
     /// <summary>The longest line the host accepts: init's lines are a few dozen bytes, its longest an engine error cut to 1 KiB.</summary>
     public const int MaxLine = 4096;
 

@@ -37,6 +37,7 @@ public static class GuestOciSpec
             "workload", Rootfs, plan.Args, plan.Env, plan.WorkingDir, plan.Uid, plan.Gid, default, plan.Hostname, plan.Limits, plan.Seccomp)
         {
             Terminal = plan.Terminal,
+            ExecShimSource = Exec.ExecShim.GuestPath, // in init's root, from the initramfs
         });
         return container with
         {
