@@ -13,7 +13,7 @@ PUBLISH_DIR  := artifacts/publish
 # skopeo/umoci to produce real images for the import tests, zstd for zstd-compressed layers,
 # docker-registry as the real registry the pull tests push to and pull from (127.0.0.1 only),
 # debootstrap for the Debian userland import test.
-DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman golang-github-containers-common uidmap hyperfine jq python3 skopeo umoci zstd docker-registry debootstrap
+DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman golang-github-containers-common uidmap hyperfine jq python3 skopeo umoci zstd docker-registry debootstrap chromium
 DOTNET       ?= dotnet
 SOURCES      := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' \) -print) $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml $(wildcard kernels/*) Directory.Build.props Directory.Packages.props
 

@@ -13,7 +13,7 @@ namespace Sandbox.Runtime;
 /// `sandbox run`: decide by policy, resolve the image, render the bundle, run it, and tear everything
 /// down whatever happens (exit, error, timeout, signal). Every run and every refusal is audited.
 /// </summary>
-public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, IAcceleratorProbe accelerators)
+public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, IAcceleratorProbe accelerators)
 {
     /// <summary>The sandbox's hostname unless --hostname names another.</summary>
     public const string DefaultHostname = "sandbox";
@@ -305,14 +305,15 @@ public sealed class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor
         return outcome.ExitCode == 0 && outcome.EngineError is null;
     }
 
-    private static ContainerPlanDraft Plan(RunRequest request, Image image, Decision decision, OciSeccomp seccomp)
+    /// <param name="launcherMounts">Mount targets the launcher itself provides (analyze's /sample): the command may live there.</param>
+    private static ContainerPlanDraft Plan(RunRequest request, Image image, Decision decision, OciSeccomp seccomp, IReadOnlyList<string>? launcherMounts = null)
     {
         IReadOnlyList<string> args = image.CommandFor(request.Command);
         var (uid, gid) = request.UserSet ? (request.Uid, request.Gid) : image.UserIds();
         string hostname = request.Hostname ?? DefaultHostname;
         var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
-        var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
+        var volumeTargets = request.Volumes.Select(v => v.Target).Concat(launcherMounts ?? []).ToList();
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
         WorkloadChecks.Command(image, args[0], env, volumeTargets);
         return new ContainerPlanDraft(NewId(), image.RootfsPath, args, env, cwd, uid, gid,

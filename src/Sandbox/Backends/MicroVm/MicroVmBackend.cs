@@ -46,10 +46,16 @@ public sealed record MicroVmWorkload(
 
     /// <summary>The rule that decided, for refusals.</summary>
     public string DecidedBy { get; init; } = "the policy";
+
+    /// <summary>
+    /// sandbox analyze: where the guest collector's report (a tar) is written; null for a run. The
+    /// guest then traces the workload, keeps its writes in the overlay, and a timeout is an outcome.
+    /// </summary>
+    public string? ReportPath { get; init; }
 }
 
-/// <summary>How a microVM run ended: the workload's exit code, and whether --timeout ended it.</summary>
-public sealed record MicroVmResult(int ExitCode, bool TimedOut);
+/// <summary>How a microVM run ended: the workload's exit code, whether --timeout ended it, and (analyze) whether the report arrived.</summary>
+public sealed record MicroVmResult(int ExitCode, bool TimedOut, bool ReportReceived = false);
 
 /// <summary>
 /// Runs one workload in a QEMU microVM: verified guest kernel, cached initramfs and root disk,
@@ -69,6 +75,9 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
     /// the guest kernel into a panic.
     /// </summary>
     public const long GuestOverheadMiB = 96;
+
+    /// <summary>More guest memory for sandbox analyze: the trace buffers and the report init assembles after the workload.</summary>
+    public const long AnalysisOverheadMiB = 160;
 
     /// <summary>The checks that must pass before anything starts (QEMU present, kernel fetched and intact).</summary>
     public FetchedKernel Preflight(string? kernelName)
@@ -149,7 +158,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
             var plan = new VmPlan(
                 kernel.Entry.MachineOptions, KernelCommandLine(kernel.Entry, accel), accel,
-                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB, Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
+                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB + (w.ReportPath is null ? 0 : AnalysisOverheadMiB), Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
                 Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
                 ConsoleSocket: InJail("console.sock"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
@@ -171,7 +180,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
             var mounts = w.Volumes.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly)).ToList();
             byte[] guestConfig = OciSpecBuilder.ToUtf8Json(GuestOciSpec.Build(
-                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal }));
+                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal, Analysis = w.ReportPath is not null }));
             string guestConfigPath = Path.Combine(bundle, "guest-config.json");
             PrivateFile.Create(guestConfigPath, guestConfig); // read back below like a container's bundle
             var hardening = Applied(
@@ -181,20 +190,20 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             applied?.Invoke(hardening);
 
             string configSha256 = Convert.ToHexStringLower(SHA256.HashData(guestConfig));
-            byte[] spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null);
+            byte[] spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null, analyze: w.ReportPath is not null);
             try
             {
                 var console = new ConsoleLog();
                 using var raw = w.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
                 var outcome = await VmRunner.RunAsync(runtime, bundle, w.Id, new VmRunner.Sockets(control, stdout, stderr, stdinSocket, consoleSocket),
-                    spec, configSha256, io, w.Timeout, trace, console, ct).ConfigureAwait(false);
+                    spec, configSha256, io, w.Timeout, trace, console, ct, w.ReportPath).ConfigureAwait(false);
                 if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)
                 {
                     applied?.Invoke(hardening with { GuestConfirmation = $"{confirmed.Runtime}; config.json sha256:{confirmed.ConfigSha256}" });
                 }
 
                 int exit = await ExitCodeAsync(outcome, console, w, kernel, io.Stderr).ConfigureAwait(false);
-                return new MicroVmResult(exit, outcome.TimedOut && outcome.Signal is null);
+                return new MicroVmResult(exit, outcome.TimedOut && outcome.Signal is null, outcome.ReportReceived);
             }
             finally
             {
@@ -300,7 +309,7 @@ public sealed class MicroVmBackend(StateRoot root, IAcceleratorProbe accelerator
             return ExitCodes.FromSignal(signal);
         }
 
-        if (o.TimedOut)
+        if (o.TimedOut && !(w.ReportPath is not null && o.ExitCode is not null)) // analyze: the guest reported after its timeout kill
         {
             await Say(stderr, string.Create(CultureInfo.InvariantCulture,
                 $"sandbox: {w.TimeoutSource} {w.Timeout!.Value.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);

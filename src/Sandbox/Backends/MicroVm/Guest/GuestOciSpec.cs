@@ -11,6 +11,9 @@ public sealed record GuestPlan(
 {
     /// <summary>-t: crun gives the workload a pty of this size and copies between it and init's pipes.</summary>
     public Host.TerminalSize? Terminal { get; init; }
+
+    /// <summary>sandbox analyze: the root is writable so that every change lands in init's overlay upper layer, /tmp included.</summary>
+    public bool Analysis { get; init; }
 }
 
 /// <summary>
@@ -40,7 +43,10 @@ public static class GuestOciSpec
         });
         return container with
         {
-            Mounts = [.. container.Mounts, .. plan.Volumes.Select(VolumeBind)],
+            // 4. (analyze only) A writable root and no /tmp tmpfs: what the sample writes stays in the
+            //    overlay's upper layer, which init reads after it exits.
+            Root = plan.Analysis ? container.Root with { Readonly = false } : container.Root,
+            Mounts = [.. container.Mounts.Where(m => !(plan.Analysis && m.Destination == "/tmp")), .. plan.Volumes.Select(VolumeBind)],
             Linux = container.Linux with
             {
                 // 1. No user namespace: the guest kernel is the boundary and owns nothing else, and image
