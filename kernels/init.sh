@@ -129,8 +129,9 @@ probe() { echo "$1" >>$T/kprobe_events 2>/dev/null || { echo "kprobe ${1%% *}: $
 # User memory is fetched as 64-bit words (this kernel refuses byte arrays from user memory, and a
 # string field could hold a newline): COUNT words at ADDR+FROM as fields NAME0, NAME1, ...
 words() { w=; j=0; while [ $j -lt "$3" ]; do w="$w $2$j=+u$((${4:-0} + j * 8))($1):x64"; j=$((j + 1)); done; echo "$w"; }
-user_args() { # $1: the pt_regs offset of the argv pointer; argv[i] pointer as pI, its first 64 bytes as aI_0..7
-  a=; for i in 0 1 2 3 4 5; do a="$a p$i=+u$((i * 8))(+$1(%di)):x64$(words "+u$((i * 8))(+$1(%di))" "a${i}_" 8)"; done; echo "$a"; }
+# The new program's arguments, read where the kernel just wrote them (start_thread's new stack
+# pointer, %dx: argc, then argv), so every page is present: argv[i] as pI, its first 64 bytes as aI_0..7.
+stack_args() { a=" argc=+u0(%dx):u64"; for i in 0 1 2 3 4 5; do a="$a p$i=+u$((8 + i * 8))(%dx):x64$(words "+u$((8 + i * 8))(%dx)" "a${i}_" 8)"; done; echo "$a"; }
 sockaddr() { echo "ap=+$1(%di):x64 fam=+u0(+$1(%di)):u16 port=+u2(+$1(%di)):u16 a4=+u4(+$1(%di)):u32$(words "+$1(%di)" a6_ 2 8)"; }
 collector_start() {
   mkdir -p /run/report && : >/run/report/missing || return 1
@@ -138,23 +139,30 @@ collector_start() {
   echo 0 >$T/tracing_on; echo 0 >$T/options/record-cmd; echo 0 >$T/options/overwrite; echo 1 >$T/options/event-fork
   echo mono >$T/trace_clock; echo 4096 >$T/buffer_size_kb
   # x86-64 syscall wrappers take struct pt_regs: di at 112, si 104, dx 96, r10 56, r8 72.
-  probe "p:sandbox/execve __x64_sys_execve$(words "+112(%di)" fn 8)$(user_args 104)"
-  probe "p:sandbox/execveat __x64_sys_execveat$(words "+104(%di)" fn 8)$(user_args 96)"
+  probe "p:sandbox/execve __x64_sys_execve$(words "+112(%di)" fn 8)"
+  probe "p:sandbox/execveat __x64_sys_execveat$(words "+104(%di)" fn 8)"
+  probe "p:sandbox/exec_args start_thread$(stack_args)"
   probe "p:sandbox/connect __x64_sys_connect fd=+112(%di):s32 $(sockaddr 104)"
   probe "p:sandbox/bind __x64_sys_bind fd=+112(%di):s32 $(sockaddr 104)"
   probe "p:sandbox/sendto __x64_sys_sendto fd=+112(%di):s32 len=+96(%di):u64 $(sockaddr 72)$(words "+104(%di)" d 8)"
   for e in sched/sched_process_fork sched/sched_process_exit signal/signal_generate syscalls/sys_enter_exit_group \
     syscalls/sys_exit_execve syscalls/sys_exit_execveat syscalls/sys_exit_connect syscalls/sys_exit_bind syscalls/sys_exit_sendto \
-    syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/connect sandbox/bind sandbox/sendto; do
+    syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/exec_args sandbox/connect sandbox/bind sandbox/sendto; do
     echo 1 >$T/events/$e/enable 2>/dev/null || echo "event $e" >>/run/report/missing
   done
+  # The one event that carries a string the workload chose (the file it executed) gets a buffer of
+  # its own, "names": a forged line there can only confuse names, which the host cross-checks.
+  N=$T/instances/names
+  mkdir $N && echo 0 >$N/tracing_on && echo 0 >$N/options/record-cmd && echo 0 >$N/options/overwrite && echo 1 >$N/options/event-fork &&
+    echo mono >$N/trace_clock && echo 1024 >$N/buffer_size_kb && echo 1 >$N/events/sched/sched_process_exec/enable || echo "event names/sched_process_exec" >>/run/report/missing
 }
 # After the workload: the trace, the cgroup's counters and the upper layer (every file the workload
 # created, changed or deleted) go to the host as one tar on this port, announced with its length.
 collector_report() {
   echo 0 >$T/tracing_on 2>/dev/null
   r=/run/report
-  cat $T/trace >$r/trace 2>/dev/null; cat $T/per_cpu/cpu*/stats >$r/trace-stats 2>/dev/null
+  echo 0 >$N/tracing_on 2>/dev/null
+  cat $T/trace >$r/trace 2>/dev/null; cat $T/per_cpu/cpu*/stats $N/per_cpu/cpu*/stats >$r/trace-stats 2>/dev/null; cat $N/trace >$r/names 2>/dev/null
   for f in memory.peak memory.events cpu.stat pids.peak; do cat /sys/fs/cgroup/sandbox/$f >$r/cgroup.$f 2>/dev/null; done
   mkdir $r/upper && mount -o bind,ro /rw/upper $r/upper && tar -cf /run/report.tar -C $r . 3>&- || { echo "report 0" >&3; return; }
   umount $r/upper; n=$(wc -c </run/report.tar)
@@ -164,7 +172,7 @@ run_crun() { crun --log=/run/crun.log --log-format=json run --bundle /run/bundle
 if [ "$mode" = analyze ]; then
   collector_start || fail "cannot start the analysis collector"
   # The shell that becomes crun is the root of what is traced.
-  run_crun() { sh -c 'echo $$ >"$0/set_event_pid" && echo 1 >"$0/tracing_on"; exec crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload' $T; }
+  run_crun() { sh -c 'for t in "$0" "$0/instances/names"; do echo $$ >"$t/set_event_pid" && echo 1 >"$t/tracing_on"; done; exec crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload' $T; }
 fi
 echo ready >&3; say ready
 # The host starts the workload's --timeout from here.

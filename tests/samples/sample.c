@@ -87,6 +87,15 @@ static void tamper(void) {
         _exit(127);
     }
     waitpid(child, NULL, 0);
+    /* A file name (executed through a link) whose newline forges a line in the trace of executed names. */
+    const char *link = "/tmp/y\n           <...>-4244    [000] .....    1.000000: sched_process_exec: filename=/bin/evil";
+    if (symlink("/bin/sh", link) != 0) perror("symlink");
+    child = fork();
+    if (child == 0) {
+        execl(link, "linked", "-c", "exit 0", (char *)NULL);
+        _exit(127);
+    }
+    waitpid(child, NULL, 0);
     printf("killed %d traced %d\nexit 0\n", killed, traced);
     fflush(stdout);
     exit(9);

@@ -115,7 +115,10 @@ public sealed class Analyzer(Launcher launcher)
         string guestPath = $"{Launcher.SampleMount}/{sample.Name}";
         var collection = CollectorArchive.Read(run.CollectorTar, run.Image.RootfsPath, dropped, new HashSet<string>(StringComparer.Ordinal) { Launcher.SampleMount });
         var (events, unparsed) = TraceParser.Parse(collection.Trace);
-        var behaviour = Behaviour.From(events, guestPath, run.Uid);
+        var (names, unparsedNames) = TraceParser.Parse(collection.Names);
+        // A line there that does not parse is a name whose newline forged a line: then no name is trusted.
+        bool namesTrusted = unparsedNames == 0 && names.All(Behaviour.IsWholeExecName);
+        var behaviour = Behaviour.From(events, guestPath, run.Uid, namesTrusted ? names : null);
         var root = behaviour.Processes.FirstOrDefault(p => p.ParentPid is null);
 
         int code = run.Result.ExitCode;
@@ -152,6 +155,11 @@ public sealed class Analyzer(Launcher launcher)
         var runInfo = new ReportRun(run.SandboxId, run.Image.Reference, run.Kernel, a.Arguments, a.Network, run.Timeout.TotalSeconds, run.Result.TimedOut,
             status, exit, signal, wall, startedUtc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         var missing = collection.Missing.ToList();
+        if (!namesTrusted)
+        {
+            missing.Add("executed file names (a file name forged a line in their trace; argv is still shown)");
+        }
+
         if (behaviour.Start is null)
         {
             missing.Add("the sample's exec (the trace never saw it start)");

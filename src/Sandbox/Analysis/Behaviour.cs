@@ -25,11 +25,38 @@ public sealed class Behaviour
     /// <summary>The mono-clock time of the sample's first exec; null when the trace never saw it.</summary>
     public double? Start { get; private set; }
 
-    public static Behaviour From(IReadOnlyList<TraceEvent> events, string samplePath, uint uid)
+    private static readonly Regex ExecName = new(@"^filename=(.*) pid=(\d+) old_pid=(\d+)$", RegexOptions.CultureInvariant | RegexOptions.Singleline);
+
+    /// <summary>Whether a names-buffer event is whole: a sched_process_exec line whose pid is its own (a genuine one always is).</summary>
+    public static bool IsWholeExecName(TraceEvent e) =>
+        e is not null && e.Name == "sched_process_exec" && ExecName.Match(e.Body) is { Success: true } m && m.Groups[2].Value == e.Pid.ToString(CultureInfo.InvariantCulture);
+
+    /// <param name="names">The "names" buffer's sched_process_exec events (the one string the sample chooses); null when they cannot be trusted.</param>
+    public static Behaviour From(IReadOnlyList<TraceEvent> events, string samplePath, uint uid, IReadOnlyList<TraceEvent>? names = null)
     {
         ArgumentNullException.ThrowIfNull(events);
         var b = new Behaviour();
-        var pendingExec = new Dictionary<int, (double At, string Path, List<string> Argv, bool Truncated)>();
+        var pendingExec = new Dictionary<int, (double At, string? Path)>();
+        var execArgs = new Dictionary<int, (List<string> Argv, bool Truncated)>();
+        var lastExec = new Dictionary<int, double>();
+        var execNames = (names ?? []).Select(n => (n.Pid, n.Time, Match: ExecName.Match(n.Body)))
+            .Where(n => n.Match.Success && n.Match.Groups[2].Value == n.Pid.ToString(CultureInfo.InvariantCulture))
+            .Select(n => (n.Pid, n.Time, File: n.Match.Groups[1].Value)).ToList();
+
+        // The file a successful exec ran: the one names event of that pid since its previous exec; none or several (forged): unknown.
+        string? NameOf(int pid, double end)
+        {
+            double since = lastExec.GetValueOrDefault(pid, double.MinValue);
+            lastExec[pid] = end;
+            if (names is null)
+            {
+                return null;
+            }
+
+            var found = execNames.Where(n => n.Pid == pid && n.Time > since && n.Time <= end).Take(2).ToList();
+            return found.Count == 1 ? found[0].File : null;
+        }
+
         var pendingNet = new Dictionary<(int, string), (double At, IReadOnlyDictionary<string, string> F)>();
         var procs = new Dictionary<int, Proc>();
         int? root = null;
@@ -39,17 +66,28 @@ public sealed class Behaviour
             if (root is null)
             {
                 // Before the sample's first exec only crun runs: watch execs to find it.
+                // Before the sample's first exec only crun runs: its exec of the sample (argv[0] is the
+                // sample's guest path, from the config) starts the tree.
                 if (e.Name is "execve" or "execveat")
                 {
-                    pendingExec[e.Pid] = Exec(e);
+                    pendingExec[e.Pid] = (e.Time, ExecPath(e));
                 }
-                else if (e.Name is "sys_execve ->" or "sys_execveat ->" && pendingExec.Remove(e.Pid, out var x) && TraceEvent.Number(e.Body) == 0 && x.Path == samplePath)
+                else if (e.Name == "exec_args")
                 {
-                    root = e.Pid;
-                    b.Start = e.Time;
-                    procs[e.Pid] = new Proc(e.Pid, null, e.Time) { Execs = { new ReportExec(0, x.Path, x.Argv, x.Truncated, 0, null) } };
-                    alive = 1;
-                    b.ProcessesPeak = 1;
+                    execArgs[e.Pid] = Argv(e);
+                }
+                else if (e.Name is "sys_execve ->" or "sys_execveat ->" && TraceEvent.Number(e.Body) == 0)
+                {
+                    pendingExec.Remove(e.Pid);
+                    string? file = NameOf(e.Pid, e.Time);
+                    if (execArgs.Remove(e.Pid, out var a) && a.Argv.Count > 0 && a.Argv[0] == samplePath)
+                    {
+                        root = e.Pid;
+                        b.Start = e.Time;
+                        procs[e.Pid] = new Proc(e.Pid, null, 0) { Execs = { new ReportExec(0, file ?? samplePath, a.Argv, a.Truncated, 0, null) } };
+                        alive = 1;
+                        b.ProcessesPeak = 1;
+                    }
                 }
 
                 continue;
@@ -72,11 +110,24 @@ public sealed class Behaviour
             switch (e.Name)
             {
                 case "execve" or "execveat":
-                    pendingExec[e.Pid] = Exec(e) with { At = at };
+                    pendingExec[e.Pid] = (at, ExecPath(e));
+                    break;
+                case "exec_args":
+                    execArgs[e.Pid] = Argv(e);
                     break;
                 case "sys_execve ->" or "sys_execveat ->" when pendingExec.Remove(e.Pid, out var x):
                     long r = TraceEvent.Number(e.Body);
-                    p!.Execs.Add(new ReportExec(x.At, x.Path, x.Argv, x.Truncated, (int)r, Errno.Name(r)));
+                    if (r == 0)
+                    {
+                        string? file = NameOf(e.Pid, e.Time);
+                        var a = execArgs.Remove(e.Pid, out var args) ? args : ([], true);
+                        p!.Execs.Add(new ReportExec(x.At, file ?? x.Path, a.Argv, a.Truncated, 0, null));
+                    }
+                    else
+                    {
+                        p!.Execs.Add(new ReportExec(x.At, x.Path, [], false, (int)r, Errno.Name(r))); // the attempt's own path, if its page was present
+                    }
+
                     break;
                 case "sys_exit_group" when ExitGroup.Match(e.Body) is { Success: true } xm:
                     p!.ExitCode = (int)(long.Parse(xm.Groups[1].Value, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture) & 0xff);
@@ -139,11 +190,19 @@ public sealed class Behaviour
         return b;
     }
 
-    private static (double At, string Path, List<string> Argv, bool Truncated) Exec(TraceEvent e)
+    // The path as the caller passed it, read at the syscall's entry: empty when its page was not yet
+    // present (e.g. a literal in a child that forked and has not touched it), then unknown.
+    private static string? ExecPath(TraceEvent e)
+    {
+        string path = CString(TraceEvent.Words(e.Fields(), "fn", 8), out _);
+        return path.Length == 0 ? null : path;
+    }
+
+    private static (List<string> Argv, bool Truncated) Argv(TraceEvent e)
     {
         var f = e.Fields();
         var argv = new List<string>();
-        bool truncated = false;
+        bool truncated = f.TryGetValue("argc", out string? argc) && TraceEvent.Number(argc) > 6;
         for (int i = 0; i < 6; i++)
         {
             if (!f.TryGetValue($"p{i}", out string? ptr) || TraceEvent.Number(ptr) == 0)
@@ -154,10 +213,9 @@ public sealed class Behaviour
             byte[] bytes = TraceEvent.Words(f, $"a{i}_", 8);
             argv.Add(CString(bytes, out bool cut));
             truncated |= cut;
-            truncated |= i == 5;
         }
 
-        return (e.Time, CString(TraceEvent.Words(f, "fn", 8), out _), argv, truncated);
+        return (argv, truncated);
     }
 
     private static string CString(byte[] bytes, out bool truncated)

@@ -16,6 +16,9 @@ public sealed class CollectorArchive
     private const long MaxText = 96L << 20;
 
     public string Trace { get; private set; } = "";
+
+    /// <summary>The "names" buffer: sched_process_exec, the one event whose text (the executed file's name) the sample chooses.</summary>
+    public string Names { get; private set; } = "";
     public long EventsLost { get; private set; }
     public Dictionary<string, string> Cgroup { get; } = new(StringComparer.Ordinal);
     public List<string> Missing { get; } = [];
@@ -49,6 +52,9 @@ public sealed class CollectorArchive
             {
                 case "trace":
                     c.Trace = text;
+                    break;
+                case "names":
+                    c.Names = text;
                     break;
                 case "trace-stats":
                     c.EventsLost = Lost(text);

@@ -50,7 +50,8 @@ public sealed record ReportProcess(
     int Pid, int? ParentPid, string? Path, IReadOnlyList<string> Argv, uint Uid, double StartSeconds, double? EndSeconds,
     int? ExitCode, int? Signal, IReadOnlyList<ReportExec> Execs);
 
-public sealed record ReportExec(double AtSeconds, string Path, IReadOnlyList<string> Argv, bool ArgvTruncated, int Result, string? Error);
+/// <param name="Path">The file executed (the kernel's record of it); null when unknown.</param>
+public sealed record ReportExec(double AtSeconds, string? Path, IReadOnlyList<string> Argv, bool ArgvTruncated, int Result, string? Error);
 
 /// <param name="Change">created, modified or deleted.</param>
 /// <param name="Dropped">Relative path of the copy in the output directory (dropped/SHA256), for regular files.</param>

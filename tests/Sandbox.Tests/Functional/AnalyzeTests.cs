@@ -29,7 +29,7 @@ public sealed class AnalyzeTests : IDisposable
 
     private static JsonElement Report(string outDir) => JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json"))).RootElement;
 
-    private static IEnumerable<JsonElement> All(JsonElement r, string table) => r.GetProperty(table).EnumerateArray();
+    private static List<JsonElement> All(JsonElement r, string table) => [.. r.GetProperty(table).EnumerateArray()];
 
     private static string[] Argv(JsonElement p) => [.. p.GetProperty("argv").EnumerateArray().Select(a => a.GetString()!)];
 
@@ -128,10 +128,14 @@ public sealed class AnalyzeTests : IDisposable
 
         // The forged trace lines (a file name, its task name, a child's argv) added no process.
         var procs = All(r, "processes").ToList();
-        Assert.Equal(2, procs.Count);
-        Assert.DoesNotContain(procs, p => p.GetProperty("pid").GetInt32() is 4242 or 4243);
-        var child = Assert.Single(procs, p => p.GetProperty("parentPid").ValueKind == JsonValueKind.Number);
-        Assert.StartsWith("x\n", Argv(child)[0], StringComparison.Ordinal); // the forged text is data, in its place
+        Assert.Equal(3, procs.Count);
+        Assert.DoesNotContain(procs, p => p.GetProperty("pid").GetInt32() is 4242 or 4243 or 4244);
+        var children = procs.Where(p => p.GetProperty("parentPid").ValueKind == JsonValueKind.Number).ToList();
+        Assert.StartsWith("x\n", Argv(children[0])[0], StringComparison.Ordinal); // the forged text is data, in its place
+        Assert.Equal(["linked", "-c", "exit 0"], Argv(children[1]));
+        // The link's name forged a line among executed file names: names are withheld, never replaced.
+        Assert.DoesNotContain("/bin/evil", File.ReadAllText(Path.Combine(outDir, "report.json")).Replace("filename=/bin/evil", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Contains(r.GetProperty("collector").GetProperty("missing").EnumerateArray(), m => m.GetString()!.StartsWith("executed file names", StringComparison.Ordinal));
         Assert.Equal(0, r.GetProperty("collector").GetProperty("unparsedLines").GetInt32());
         Assert.Contains(All(r, "files"), f => f.GetProperty("path").GetString()!.StartsWith("/tmp/x\n", StringComparison.Ordinal));
     }
