@@ -153,8 +153,9 @@ collector_start() {
   # The one event that carries a string the workload chose (the file it executed) gets a buffer of
   # its own, "names": a forged line there can only confuse names, which the host cross-checks.
   N=$T/instances/names
-  mkdir $N && echo 0 >$N/tracing_on && echo 0 >$N/options/record-cmd && echo 0 >$N/options/overwrite && echo 1 >$N/options/event-fork &&
-    echo mono >$N/trace_clock && echo 1024 >$N/buffer_size_kb && echo 1 >$N/events/sched/sched_process_exec/enable || echo "event names/sched_process_exec" >>/run/report/missing
+  mkdir $N && echo 0 >$N/tracing_on && echo 0 >$N/options/overwrite && echo 1 >$N/options/event-fork &&
+    echo mono >$N/trace_clock && echo 1024 >$N/buffer_size_kb && echo 1 >$N/events/sched/sched_process_exec/enable ||
+    echo "event names/sched_process_exec: $(tr -cd ' -~' <$T/error_log | head -c 200)" >>/run/report/missing
 }
 # After the workload: the trace, the cgroup's counters and the upper layer (every file the workload
 # created, changed or deleted) go to the host as one tar on this port, announced with its length.

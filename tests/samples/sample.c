@@ -83,16 +83,16 @@ static void tamper(void) {
     prctl(PR_SET_NAME, "a\n<...>-4243 [0");
     pid_t child = fork();
     if (child == 0) {
-        execl("/bin/sh", forged, "-c", "exit 0", (char *)NULL);
+        execl("/bin/sh", "sh", "-c", "exit 0", forged, (char *)NULL);
         _exit(127);
     }
     waitpid(child, NULL, 0);
     /* A file name (executed through a link) whose newline forges a line in the trace of executed names. */
-    const char *link = "/tmp/y\n           <...>-4244    [000] .....    1.000000: sched_process_exec: filename=/bin/evil";
+    const char *link = "/tmp/y\n           <...>-4244    [000] .....    1.000000: sched_process_exec: filename=EVIL";
     if (symlink("/bin/sh", link) != 0) perror("symlink");
     child = fork();
     if (child == 0) {
-        execl(link, "linked", "-c", "exit 0", (char *)NULL);
+        execl(link, "sh", "-c", "exit 0", "linked", (char *)NULL);
         _exit(127);
     }
     waitpid(child, NULL, 0);
