@@ -108,23 +108,25 @@ case "$stdin" in
   2) wait_for /dev/hvc0; stty -F /dev/hvc0 raw -echo || fail "cannot set up the console for -t"; in=/dev/hvc0 ;;
 esac
 # From here the host sends "signal N" (delivered to the workload, as a container runtime's kill
-# would) and, after the exit report, "poweroff"; EOF means the host went away.
+# would) and, after the exit report, "poweroff"; EOF means the host went away. In analyze the kill
+# joins the traced pids first, so the report shows the signal (the timeout's SIGKILL) and its target.
+T=/sys/kernel/tracing
+kill_workload() { crun kill workload "$1" 2>/dev/null; }
+[ "$mode" = analyze ] && kill_workload() { sh -c 'echo $$ >>"$0/set_event_pid"; exec crun kill workload "$1"' $T "$1" 2>/dev/null; }
 (
   while read -r message arg <&3; do
     case "$message:$arg" in
-      signal:[1-9] | signal:[1-9][0-9]) crun kill workload "$arg" 2>/dev/null ;;
+      signal:[1-9] | signal:[1-9][0-9]) kill_workload "$arg" ;;
       poweroff:*) break ;;
     esac
   done
 ) &
 listener=$!
 # The analysis collector: tracefs in this (trusted) kernel, outside every namespace of the workload,
-# which has no capability to mount tracefs or reach this one. Only numbers and byte arrays are
-# traced (never a string the workload chose, which could carry a newline and forge a line; its
-# bytes come as numbers); names
-# never enter the line prefix (record-cmd off). The trace follows the pid that execs crun and
-# everything it forks (event-fork), and keeps the first events when its buffer fills (no overwrite).
-T=/sys/kernel/tracing
+# which has no capability to mount tracefs or reach this one. Only numbers are traced (never a
+# string the workload chose, which could carry a newline and forge a line: its bytes come as
+# numbers); task names never enter the line prefix (record-cmd off). The trace follows the pid that
+# execs crun and everything it forks (event-fork), and keeps the first events when its buffer fills.
 probe() { echo "$1" >>$T/kprobe_events 2>/dev/null || { echo "kprobe ${1%% *}: $(tr -cd ' -~' <$T/error_log | head -c 300)"; : >$T/error_log; } >>/run/report/missing; }
 # User memory is fetched as 64-bit words (this kernel refuses byte arrays from user memory, and a
 # string field could hold a newline): COUNT words at ADDR+FROM as fields NAME0, NAME1, ...
@@ -164,6 +166,9 @@ collector_report() {
   r=/run/report
   echo 0 >$N/tracing_on 2>/dev/null
   cat $T/trace >$r/trace 2>/dev/null; cat $T/per_cpu/cpu*/stats $N/per_cpu/cpu*/stats >$r/trace-stats 2>/dev/null; cat $N/trace >$r/names 2>/dev/null
+  # Seccomp refusals (the filter has SECCOMP_FILTER_FLAG_LOG): audit records in the kernel log, whose
+  # task names the kernel hex-encodes when they hold spaces, quotes or control characters.
+  dmesg | grep 'type=1326' >$r/seccomp 2>/dev/null
   for f in memory.peak memory.events cpu.stat pids.peak; do cat /sys/fs/cgroup/sandbox/$f >$r/cgroup.$f 2>/dev/null; done
   mkdir $r/upper && mount -o bind,ro /rw/upper $r/upper && tar -cf /run/report.tar -C $r . 3>&- || { echo "report 0" >&3; return; }
   umount $r/upper; n=$(wc -c </run/report.tar)

@@ -1,6 +1,7 @@
 /* Samples for `sandbox analyze` tests (built static at test time). argv[1] picks the behaviour:
  *   behave    writes, modifies and deletes files, forks, execs a shell, tries TCP and UDP to the
- *             guest's loopback and a DNS query to 127.0.0.1:53, then exits 3
+ *             guest's loopback and a DNS query to 127.0.0.1:53, calls keyctl (refused by seccomp),
+ *             then exits 3
  *   sleep     sleeps far past any test timeout
  *   forkbomb  forks until it cannot
  *   tamper    tries to kill and ptrace every process it can name (the collector lives outside its
@@ -21,6 +22,7 @@
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,6 +60,8 @@ static void behave(void) {
     ssize_t n = sendto(d, q, sizeof q, 0, (struct sockaddr *)&a, sizeof a);
     printf("dns sendto: %zd\n", n);
     close(d);
+    /* A syscall the seccomp filter refuses (the keyring). */
+    if (syscall(SYS_keyctl, 0, 0, 0, 0, 0) != 0) printf("keyctl: %s\n", strerror(errno));
     fflush(stdout);
     exit(3);
 }
@@ -111,7 +115,7 @@ static void forkbomb(void) {
 }
 
 static void escape(void) {
-    put("/tmp/<script>alert(1)</script>\x1b[31mred", "x\n");
+    put("/tmp/<script>alert(1)\x1b[31mred", "x\n"); /* no '/' in a name: "</script>" would be a directory */
     pid_t child = fork();
     if (child == 0) {
         execl("/bin/sh", "<script>alert(2)</script>", "-c", "exit 0", "\x1b]0;title\x07", (char *)NULL);

@@ -174,7 +174,7 @@ public sealed class Analyzer(Launcher launcher)
             Files = collection.Files,
             Network = behaviour.Network,
             Signals = behaviour.Signals,
-            Denials = new ReportDenials(false, "not collected yet: the seccomp filter refuses with EPERM/ENOSYS without logging; such failures show as errors in the tables above"),
+            Denials = Denials.From(collection.Seccomp, behaviour.Processes.Select(p => p.Pid).ToHashSet()),
             Resources = resources,
             Output = new ReportOutput(
                 new ReportOutputFile("stdout", stdout.Total, stdout.Kept, stdout.Total > stdout.Kept),
@@ -206,6 +206,11 @@ public sealed class Analyzer(Launcher launcher)
         if (r.Files.Any(f => f.Setuid || f.Setgid || f.Device))
         {
             s.Append(", setuid/setgid or device files");
+        }
+
+        if (r.Denials.Syscalls.Count > 0)
+        {
+            s.Append(CultureInfo.InvariantCulture, $", {r.Denials.Syscalls.Sum(d => d.Count)} syscalls refused by seccomp ({string.Join(", ", r.Denials.Syscalls.Select(d => d.Syscall).Take(5))})");
         }
 
         if (r.Collector.EventsLost > 0)

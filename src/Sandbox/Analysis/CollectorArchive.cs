@@ -19,6 +19,9 @@ public sealed class CollectorArchive
 
     /// <summary>The "names" buffer: sched_process_exec, the one event whose text (the executed file's name) the sample chooses.</summary>
     public string Names { get; private set; } = "";
+
+    /// <summary>The guest kernel log's seccomp audit records (type=1326), one per refusal it logged.</summary>
+    public string? Seccomp { get; private set; }
     public long EventsLost { get; private set; }
     public Dictionary<string, string> Cgroup { get; } = new(StringComparer.Ordinal);
     public List<string> Missing { get; } = [];
@@ -55,6 +58,9 @@ public sealed class CollectorArchive
                     break;
                 case "names":
                     c.Names = text;
+                    break;
+                case "seccomp":
+                    c.Seccomp = text;
                     break;
                 case "trace-stats":
                     c.EventsLost = Lost(text);

@@ -70,7 +70,11 @@ public sealed record ReportDns(int Id, string Name, string Type, bool Truncated)
 /// <param name="SenderPid">The process that sent it (a kernel-generated signal names the process it was raised in).</param>
 public sealed record ReportSignal(double AtSeconds, int Pid, int SenderPid, int Signal, string Name, bool Delivered);
 
-public sealed record ReportDenials(bool Collected, string Note);
+/// <param name="Syscalls">Each refused syscall: how often, and the first process refused.</param>
+public sealed record ReportDenials(bool Collected, string Note, IReadOnlyList<ReportDenial> Syscalls);
+
+/// <param name="Action">The filter's verdict: errno (with its number), kill, trap, log.</param>
+public sealed record ReportDenial(string Syscall, int Count, int FirstPid, string Action);
 
 public sealed record ReportResources(
     long? MemoryPeakBytes, double? CpuUserSeconds, double? CpuSystemSeconds, int Processes, int ProcessesPeak, long? PidsPeak,

@@ -84,6 +84,13 @@ public static class ReportHtml
             h.Append(CultureInfo.InvariantCulture, $"<tr><td>{s.AtSeconds:0.000000}</td><td>{s.SenderPid}</td><td>{s.Pid}</td><td>{s.Name}{(s.Delivered ? "" : " (not delivered)")}</td></tr>");
         }
 
+        h.Append("</table>\n<h2>Seccomp denials</h2><table id=\"denials\"><tr><th>syscall</th><th>count</th><th>first pid</th><th>action</th></tr>");
+        foreach (var d in r.Denials.Syscalls)
+        {
+            h.Append("<tr><td>").Append(Text(d.Syscall)).Append("</td><td>").Append(d.Count.ToString(CultureInfo.InvariantCulture)).Append("</td><td>")
+                .Append(d.FirstPid.ToString(CultureInfo.InvariantCulture)).Append("</td><td>").Append(Text(d.Action)).Append("</td></tr>");
+        }
+
         var res = r.Resources;
         h.Append("</table>\n<h2>Resources</h2><table id=\"resources\">");
         Row(h, "peak memory", res.MemoryPeakBytes is { } m ? $"{m} bytes" : "unknown");
@@ -92,7 +99,7 @@ public static class ReportHtml
         Row(h, "bytes written to files", res.BytesWrittenToFiles.ToString(CultureInfo.InvariantCulture));
         Row(h, "stdout", $"{r.Output.Stdout.Bytes} bytes{(r.Output.Stdout.Truncated ? $" (first {r.Output.Stdout.Kept} kept)" : "")}");
         Row(h, "stderr", $"{r.Output.Stderr.Bytes} bytes{(r.Output.Stderr.Truncated ? $" (first {r.Output.Stderr.Kept} kept)" : "")}");
-        Row(h, "seccomp denials", r.Denials.Note);
+        Row(h, "seccomp denials", r.Denials.Collected ? $"{r.Denials.Syscalls.Sum(d => d.Count)} ({r.Denials.Note})" : r.Denials.Note);
         Row(h, "collector", $"{r.Collector.Method}; events lost: {r.Collector.EventsLost}{(r.Collector.Missing.Count > 0 ? "; missing: " + string.Join(", ", r.Collector.Missing) : "")}");
         h.Append("</table>\n<p>Links to <a href=\"stdout\">stdout</a>, <a href=\"stderr\">stderr</a>, <a href=\"report.json\">report.json</a>. ")
             .Append("Dropped files are inert copies (mode 0400) named by SHA-256.</p>\n</body></html>\n");

@@ -80,6 +80,11 @@ public sealed class AnalyzeTests : IDisposable
         Assert.Equal("A", dns.GetProperty("dns").GetProperty("type").GetString());
         Assert.Equal(0x1234, dns.GetProperty("dns").GetProperty("id").GetInt32());
 
+        // The syscall seccomp refused, from the guest kernel's log.
+        var denial = Assert.Single(All(r.GetProperty("denials"), "syscalls"), d => d.GetProperty("syscall").GetString() == "keyctl");
+        Assert.Equal(root.GetProperty("pid").GetInt32(), denial.GetProperty("firstPid").GetInt32());
+        Assert.Equal("errno 1", denial.GetProperty("action").GetString());
+
         // Output, resources, and the summary line analyze printed.
         Assert.Contains("from-shell", File.ReadAllText(Path.Combine(outDir, "stdout")), StringComparison.Ordinal);
         Assert.True(r.GetProperty("resources").GetProperty("memoryPeakBytes").GetInt64() > 0);
@@ -139,6 +144,7 @@ public sealed class AnalyzeTests : IDisposable
         Assert.All(procs.SelectMany(p => p.GetProperty("execs").EnumerateArray()), x => Assert.NotEqual("EVIL", x.GetProperty("path").GetString()));
         Assert.Contains(r.GetProperty("collector").GetProperty("missing").EnumerateArray(), m => m.GetString()!.StartsWith("executed file names", StringComparison.Ordinal));
         Assert.Equal(0, r.GetProperty("collector").GetProperty("unparsedLines").GetInt32());
+        Assert.Contains(All(r.GetProperty("denials"), "syscalls"), d => d.GetProperty("syscall").GetString() == "ptrace"); // refused, and seen
         Assert.Contains(All(r, "files"), f => f.GetProperty("path").GetString()!.StartsWith("/tmp/x\n", StringComparison.Ordinal));
     }
 
@@ -163,7 +169,7 @@ public sealed class AnalyzeTests : IDisposable
         string dom = chrome.Stdout;
         Assert.Contains("id=\"processes\"", dom, StringComparison.Ordinal); // the page rendered
         Assert.DoesNotContain("<script", dom, StringComparison.OrdinalIgnoreCase); // no element came from the sample
-        Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[31mred", dom, StringComparison.Ordinal); // the file name, as text
+        Assert.Contains("/tmp/&lt;script&gt;alert(1)\\x1b[31mred", dom, StringComparison.Ordinal); // the file name, as text
         Assert.Contains("&lt;script&gt;alert(2)&lt;/script&gt;", dom, StringComparison.Ordinal); // the argv
         Assert.Contains("\\x1b]0;title\\x07", dom, StringComparison.Ordinal);
         Assert.DoesNotContain("\u001b", dom, StringComparison.Ordinal); // no raw escape reaches the page

@@ -57,6 +57,9 @@ public static class GuestOciSpec
                 Namespaces = [.. container.Linux.Namespaces.Where(n => n.Type != "user")],
                 // 2. The guest's own cgroup2 tree, not the host's.
                 CgroupsPath = CgroupsPath,
+                // 5. (analyze only) The same filter, which also logs each refusal to the guest kernel's
+                //    log, where init reads the denials for the report.
+                Seccomp = plan.Analysis && container.Linux.Seccomp is { } filter ? filter with { Flags = ["SECCOMP_FILTER_FLAG_LOG"] } : container.Linux.Seccomp,
             },
             // 3. Volumes are virtio-9p shares that init mounted; the workload gets bind mounts of them.
         };
