@@ -41,10 +41,10 @@ public static class Denials
         return new ReportDenials(true, Note, [.. seen.Select(kv => new ReportDenial(kv.Key.Item1, kv.Value.Count, kv.Value.First, kv.Key.Item2)).OrderByDescending(d => d.Count)]);
     }
 
-    // SECCOMP_RET_* in the top 16 bits, the errno in the low 16.
+    // SECCOMP_RET_* (the kernel logs the action without its data, so not which errno).
     private static string Action(uint code) => (code & 0xffff0000) switch
     {
-        0x00050000 => string.Create(CultureInfo.InvariantCulture, $"errno {code & 0xffff}"),
+        0x00050000 => "errno",
         0x80000000 => "kill process",
         0x00000000 => "kill thread",
         0x00030000 => "trap",

@@ -73,7 +73,7 @@ public sealed record ReportSignal(double AtSeconds, int Pid, int SenderPid, int 
 /// <param name="Syscalls">Each refused syscall: how often, and the first process refused.</param>
 public sealed record ReportDenials(bool Collected, string Note, IReadOnlyList<ReportDenial> Syscalls);
 
-/// <param name="Action">The filter's verdict: errno (with its number), kill, trap, log.</param>
+/// <param name="Action">The filter's verdict: errno, kill process, kill thread, trap, log.</param>
 public sealed record ReportDenial(string Syscall, int Count, int FirstPid, string Action);
 
 public sealed record ReportResources(

@@ -5,7 +5,7 @@ using Sandbox.Policy;
 
 namespace Sandbox.Tests.Unit.Analysis;
 
-/// <summary>What analyze changes in the guest's spec and config: nothing else than the header word, a writable root and no /tmp tmpfs.</summary>
+/// <summary>What analyze changes in the guest's spec and config: nothing else than the header word, a writable root, no /tmp tmpfs and a seccomp filter that logs.</summary>
 public sealed class AnalysisGuestSpecTests
 {
     private static readonly OciSeccomp Seccomp = new("SCMP_ACT_ERRNO", 1, ["SCMP_ARCH_X86_64"], [new OciSyscallRule(["read"], "SCMP_ACT_ALLOW")]);
@@ -29,7 +29,9 @@ public sealed class AnalysisGuestSpecTests
         Assert.False(analysis.Root.Readonly);
         Assert.Contains(run.Mounts, m => m.Destination == "/tmp");
         Assert.DoesNotContain(analysis.Mounts, m => m.Destination == "/tmp");
-        var undone = analysis with { Root = run.Root, Mounts = run.Mounts };
+        Assert.Equal(["SECCOMP_FILTER_FLAG_LOG"], analysis.Linux.Seccomp!.Flags!); // the same filter, logging its refusals
+        Assert.Null(run.Linux.Seccomp!.Flags);
+        var undone = analysis with { Root = run.Root, Mounts = run.Mounts, Linux = analysis.Linux with { Seccomp = run.Linux.Seccomp } };
         Assert.Equal(OciSpecBuilder.ToJson(run), OciSpecBuilder.ToJson(undone));
         var sample = Assert.Single(analysis.Mounts, m => m.Destination == "/sample");
         Assert.Equal(["rbind", "nosuid", "nodev", "ro"], sample.Options);

@@ -17,7 +17,7 @@ public sealed class ReportHtmlTests
             new ReportFile("/tmp/l", "created", "symlink", null, null, null, false, false, false, Evil, null)],
         Network = [new ReportNetwork(0.1, 5, "sendto", "ipv4", "127.0.0.1", 53, 31, null, new ReportDns(1, Evil, "A", false))],
         Signals = [],
-        Denials = new ReportDenials(true, "n", [new ReportDenial("unshare", 2, 5, "errno 1")]),
+        Denials = new ReportDenials(true, "n", [new ReportDenial("unshare", 2, 5, "errno")]),
         Resources = new ReportResources(1, 0, 0, 1, 1, 1, 1, false),
         Output = new ReportOutput(new ReportOutputFile("stdout", 0, 0, false), new ReportOutputFile("stderr", 0, 0, false)),
         Collector = new ReportCollector("m", 0, [], 0),
