@@ -46,8 +46,11 @@ i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; 
   i=$((i + 1)); [ $i -gt 500 ] && fail "virtio-serial ports did not appear"; usleep 10000; done
 control=$(port sandbox.control); wait_for "$control"
 exec 3<>"$control" || fail "cannot open $control"
-read -r tag length stdin volumes <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
+read -r tag length stdin volumes mode <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
 case "$length:$volumes" in *[!0-9:]* | :* | *:) fail "bad spec header from the host" ;; esac
+# "analyze" (sandbox analyze): the root is writable (its changes stay in the upper layer, which is
+# bigger), the collector traces the workload, and a report follows on this port before the exit line.
+case "$mode" in "" | analyze) ;; *) fail "bad spec header from the host" ;; esac
 # Named volumes: one "volume TAG ro|rw TARGET" line each. The target is the rest of the line and is
 # only ever used quoted. Kept in /run/volumes, read back line by line below.
 mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create /run"
@@ -73,7 +76,8 @@ volume_mount() {
 
 wait_for /dev/vda
 mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
-mount -t tmpfs -o mode=0755,size=4m rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
+upper=4m; [ "$mode" = analyze ] && upper=64m
+mount -t tmpfs -o mode=0755,size=$upper rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
 each_volume volume_dir || fail "cannot create the volume mount points"
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot || fail "cannot mount the overlay"
 each_volume volume_mount || fail "cannot mount the volumes"
@@ -121,10 +125,15 @@ resize() {
 }
 # From here the host sends "signal N" (delivered to the workload, as a container runtime's kill
 # would), with -t "resize ROWS COLS", and after the exit report "poweroff"; EOF means the host went away.
+# In analyze the kill joins the traced pids first, so the report shows the signal (the timeout's
+# SIGKILL) and its target.
+T=/sys/kernel/tracing
+kill_workload() { crun kill workload "$1" 2>/dev/null; }
+[ "$mode" = analyze ] && kill_workload() { sh -c 'echo $$ >>"$0/set_event_pid"; exec crun kill workload "$1"' $T "$1" 2>/dev/null; }
 (
   while read -r message arg <&3; do
     case "$message:$arg" in
-      signal:[1-9] | signal:[1-9][0-9]) crun kill workload "$arg" 2>/dev/null ;;
+      signal:[1-9] | signal:[1-9][0-9]) kill_workload "$arg" ;;
       resize:*)
         rows=${arg%% *}; cols=${arg#* }
         cells "$rows" && cells "$cols" && { resize "$rows" "$cols" 3>&- & } ;;
@@ -133,10 +142,68 @@ resize() {
   done
 ) &
 listener=$!
+# The analysis collector: tracefs in this (trusted) kernel, outside every namespace of the workload,
+# which has no capability to mount tracefs or reach this one. Only numbers are traced (never a
+# string the workload chose, which could carry a newline and forge a line: its bytes come as
+# numbers); task names never enter the line prefix (record-cmd off). The trace follows the pid that
+# execs crun and everything it forks (event-fork), and keeps the first events when its buffer fills.
+probe() { echo "$1" >>$T/kprobe_events 2>/dev/null || { echo "kprobe ${1%% *}: $(tr -cd ' -~' <$T/error_log | head -c 300)"; : >$T/error_log; } >>/run/report/missing; }
+# User memory is fetched as 64-bit words (this kernel refuses byte arrays from user memory, and a
+# string field could hold a newline): COUNT words at ADDR+FROM as fields NAME0, NAME1, ...
+words() { w=; j=0; while [ $j -lt "$3" ]; do w="$w $2$j=+u$((${4:-0} + j * 8))($1):x64"; j=$((j + 1)); done; echo "$w"; }
+# The new program's arguments, read where the kernel just wrote them (start_thread's new stack
+# pointer, %dx: argc, then argv), so every page is present: argv[i] as pI, its first 64 bytes as aI_0..7.
+stack_args() { a=" argc=+u0(%dx):u64"; for i in 0 1 2 3 4 5; do a="$a p$i=+u$((8 + i * 8))(%dx):x64$(words "+u$((8 + i * 8))(%dx)" "a${i}_" 8)"; done; echo "$a"; }
+sockaddr() { echo "ap=+$1(%di):x64 fam=+u0(+$1(%di)):u16 port=+u2(+$1(%di)):u16 a4=+u4(+$1(%di)):u32$(words "+$1(%di)" a6_ 2 8)"; }
+collector_start() {
+  mkdir -p /run/report && : >/run/report/missing || return 1
+  mount -t tracefs -o nosuid,nodev,noexec tracefs $T || { echo tracefs >>/run/report/missing; return 0; }
+  echo 0 >$T/tracing_on; echo 0 >$T/options/record-cmd; echo 0 >$T/options/overwrite; echo 1 >$T/options/event-fork
+  echo mono >$T/trace_clock; echo 4096 >$T/buffer_size_kb
+  # x86-64 syscall wrappers take struct pt_regs: di at 112, si 104, dx 96, r10 56, r8 72.
+  probe "p:sandbox/execve __x64_sys_execve$(words "+112(%di)" fn 8)"
+  probe "p:sandbox/execveat __x64_sys_execveat$(words "+104(%di)" fn 8)"
+  probe "p:sandbox/exec_args start_thread$(stack_args)"
+  probe "p:sandbox/connect __x64_sys_connect fd=+112(%di):s32 $(sockaddr 104)"
+  probe "p:sandbox/bind __x64_sys_bind fd=+112(%di):s32 $(sockaddr 104)"
+  probe "p:sandbox/sendto __x64_sys_sendto fd=+112(%di):s32 len=+96(%di):u64 $(sockaddr 72)$(words "+104(%di)" d 8)"
+  for e in sched/sched_process_fork sched/sched_process_exit signal/signal_generate syscalls/sys_enter_exit_group \
+    syscalls/sys_exit_execve syscalls/sys_exit_execveat syscalls/sys_exit_connect syscalls/sys_exit_bind syscalls/sys_exit_sendto \
+    syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/exec_args sandbox/connect sandbox/bind sandbox/sendto; do
+    echo 1 >$T/events/$e/enable 2>/dev/null || echo "event $e" >>/run/report/missing
+  done
+  # The one event that carries a string the workload chose (the file it executed) gets a buffer of
+  # its own, "names": a forged line there can only confuse names, which the host cross-checks.
+  N=$T/instances/names
+  mkdir $N && echo 0 >$N/tracing_on && echo 0 >$N/options/overwrite && echo 1 >$N/options/event-fork &&
+    echo mono >$N/trace_clock && echo 1024 >$N/buffer_size_kb && echo 1 >$N/events/sched/sched_process_exec/enable ||
+    echo "event names/sched_process_exec: $(tr -cd ' -~' <$T/error_log | head -c 200)" >>/run/report/missing
+}
+# After the workload: the trace, the cgroup's counters and the upper layer (every file the workload
+# created, changed or deleted) go to the host as one tar on this port, announced with its length.
+collector_report() {
+  echo 0 >$T/tracing_on 2>/dev/null
+  r=/run/report
+  echo 0 >$N/tracing_on 2>/dev/null
+  cat $T/trace >$r/trace 2>/dev/null; cat $T/per_cpu/cpu*/stats $N/per_cpu/cpu*/stats >$r/trace-stats 2>/dev/null; cat $N/trace >$r/names 2>/dev/null
+  # Seccomp refusals (the filter has SECCOMP_FILTER_FLAG_LOG): audit records in the kernel log, whose
+  # task names the kernel hex-encodes when they hold spaces, quotes or control characters.
+  dmesg | grep 'type=1326' >$r/seccomp 2>/dev/null
+  for f in memory.peak memory.events cpu.stat pids.peak; do cat /sys/fs/cgroup/sandbox/$f >$r/cgroup.$f 2>/dev/null; done
+  mkdir $r/upper && mount -o bind,ro /rw/upper $r/upper && tar -cf /run/report.tar -C $r . 3>&- || { echo "report 0" >&3; return; }
+  umount $r/upper; n=$(wc -c </run/report.tar)
+  echo "report $n" >&3 && cat /run/report.tar >&3
+}
+run_crun() { crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload; }
+if [ "$mode" = analyze ]; then
+  collector_start || fail "cannot start the analysis collector"
+  # The shell that becomes crun is the root of what is traced.
+  run_crun() { sh -c 'for t in "$0" "$0/instances/names"; do echo $$ >"$t/set_event_pid" && echo 1 >"$t/tracing_on"; done; exec crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload' $T; }
+fi
 echo ready >&3; say ready
 # The host starts the workload's --timeout from here.
 echo started >&3
-crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload <"$in" >/run/stdout 2>/run/stderr 3>&- &
+run_crun <"$in" >/run/stdout 2>/run/stderr 3>&- &
 wait $!
 status=$?
 # The workload's PID namespace died with its first process, so its writers are gone and the
@@ -147,6 +214,7 @@ engine=$(grep -m 1 '"level": *"error"' /run/crun.log 2>/dev/null | head -c 1024 
 [ -n "$engine" ] && echo "engine $engine" >&3
 oom=
 while read -r key value; do [ "$key" = oom_kill ] && [ "$value" != 0 ] && oom=" oom"; done </sys/fs/cgroup/sandbox/memory.events
+[ "$mode" = analyze ] && collector_report
 read -r outbytes </run/stdout.bytes; read -r errbytes </run/stderr.bytes
 case "$outbytes:$errbytes" in
   *[!0-9:]* | :* | *:) echo "exit $status" >&3 ;;

@@ -58,3 +58,11 @@ set +e; sb run --backend container busybox true; echo "exit code: $?"; set -e
 step "Every run and refusal is in a hash-chained audit log" "sandbox audit ls; sandbox audit verify"
 sb audit ls | tail -6
 sb audit verify
+
+step "What does this file do? Detonate it in the microVM and get a behaviour report" \
+  "sandbox analyze --timeout 30s --arg behave --out DIR ./sample"
+DEMO_SAMPLE_DIR=$(mktemp -d)
+trap 'rm -rf "$DEMO_SAMPLE_DIR"' EXIT
+gcc -static -O2 -o "$DEMO_SAMPLE_DIR/sample" "$(dirname "$0")/samples/sample.c"
+sb analyze --timeout 30s --arg behave --out "$DEMO_SAMPLE_DIR/report" "$DEMO_SAMPLE_DIR/sample"
+echo "report.json: $(jq -c '{status: .run.status, exitCode: .run.exitCode, processes: [.processes[].argv], files: [.files[] | "\(.change) \(.path)"], network: [.network[] | "\(.syscall) \(.address):\(.port) \(.error // .result)"]}' "$DEMO_SAMPLE_DIR/report/report.json")"

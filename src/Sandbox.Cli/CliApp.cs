@@ -12,6 +12,7 @@ internal static class CliApp
         root.Options.Add(GlobalOptions.Root);
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(AnalyzeCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(ImageCommand.Build());
         root.Subcommands.Add(VolumeCommand.Build());

@@ -60,6 +60,9 @@ public sealed record AuditRecord
     /// <summary>The refusal or failure message, when there was one.</summary>
     public string? Error { get; init; }
 
+    /// <summary>sandbox analyze: "sha256:..." of the report.json it produced; absent for runs.</summary>
+    public string? Report { get; init; }
+
     public string Prev { get; init; } = "";
 
     /// <summary>HMAC-SHA256 of the record without <see cref="Mac"/> and <see cref="Hash"/>, under the audit key; null in an unkeyed log.</summary>

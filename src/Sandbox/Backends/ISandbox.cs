@@ -16,7 +16,11 @@ public enum SandboxState
 }
 
 /// <summary>How a workload ended: its exit code (128+N for a signal), and whether its timeout ended it.</summary>
-public sealed record WorkloadExit(int ExitCode, bool TimedOut);
+public sealed record WorkloadExit(int ExitCode, bool TimedOut)
+{
+    /// <summary>sandbox analyze: whether the guest's collector report arrived (microVM only).</summary>
+    public bool ReportReceived { get; init; }
+}
 
 /// <summary>
 /// One created sandbox. <see cref="DeleteAsync"/> (also <see cref="IAsyncDisposable.DisposeAsync"/>)

@@ -20,4 +20,7 @@ public static partial class SyscallTable
     public static IEnumerable<string> Names => X86_64Entries.Select(e => e.Name);
 
     public static bool TryGetNumber(string name, out int nr) => ByName.TryGetValue(name, out nr);
+
+    /// <summary>The x86-64 name of syscall <paramref name="nr"/>, e.g. to name one a seccomp filter refused.</summary>
+    public static string? NameOf(int nr) => Array.Find(X86_64Entries, e => e.Number == nr).Name;
 }

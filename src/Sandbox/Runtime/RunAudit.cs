@@ -24,8 +24,9 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
     /// </summary>
     public AuditRecord Started() => Append("started", null, null);
 
-    public AuditRecord Finished(int exitCode, bool timedOut) =>
-        Append(timedOut ? "timeout" : "exited", exitCode, null);
+    /// <param name="report">sandbox analyze: the digest of the report it wrote ("sha256:...").</param>
+    public AuditRecord Finished(int exitCode, bool timedOut, string? report = null) =>
+        Append(timedOut ? "timeout" : "exited", exitCode, null, report);
 
     public AuditRecord Failed(Runtime.SandboxException e)
     {
@@ -33,7 +34,7 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
         return Append(e.Kind == ErrorKind.Refused ? "refused" : "failed", e.ExitCode, e.Message);
     }
 
-    private AuditRecord Append(string outcome, int? exitCode, string? error) => log.Append((seq, prev) => new AuditRecord
+    private AuditRecord Append(string outcome, int? exitCode, string? error, string? report = null) => log.Append((seq, prev) => new AuditRecord
     {
         Seq = seq,
         Prev = prev,
@@ -53,6 +54,7 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
         Outcome = outcome,
         ExitCode = exitCode,
         Error = error,
+        Report = report,
     });
 
     public static AuditDecision ToAudit(Decision d)

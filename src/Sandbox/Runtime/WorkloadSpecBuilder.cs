@@ -1,5 +1,6 @@
 using Sandbox.Backends;
 using Sandbox.Backends.Container;
+using Sandbox.Host;
 using Sandbox.Images;
 using Sandbox.Policy;
 
@@ -15,7 +16,8 @@ public static class WorkloadSpecBuilder
     /// <summary>The sandbox's hostname unless --hostname names another.</summary>
     public const string DefaultHostname = "sandbox";
 
-    public static WorkloadSpec Build(RunRequest request, Image image, Decision decision, OciSeccomp seccomp)
+    /// <param name="launcherMounts">Mount targets the launcher itself provides (analyze's /sample): the command may live there.</param>
+    public static WorkloadSpec Build(RunRequest request, Image image, Decision decision, OciSeccomp seccomp, IReadOnlyList<string>? launcherMounts = null)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(image);
@@ -25,7 +27,7 @@ public static class WorkloadSpecBuilder
         string hostname = request.Hostname ?? DefaultHostname;
         var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, hostname, request.Env);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
-        var volumeTargets = request.Volumes.Select(v => v.Target).ToList();
+        var volumeTargets = request.Volumes.Select(v => v.Target).Concat(launcherMounts ?? []).ToList();
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)
         if (ByteString.IsText(args[0]))
         {

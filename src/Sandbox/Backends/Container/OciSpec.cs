@@ -80,7 +80,11 @@ public sealed record OciSeccomp(
     string DefaultAction,
     uint? DefaultErrnoRet,
     IReadOnlyList<string> Architectures,
-    IReadOnlyList<OciSyscallRule> Syscalls);
+    IReadOnlyList<OciSyscallRule> Syscalls)
+{
+    /// <summary>seccomp(2) filter flags; analyze sets SECCOMP_FILTER_FLAG_LOG so the guest kernel logs every refusal.</summary>
+    public IReadOnlyList<string>? Flags { get; init; }
+}
 
 public sealed record OciSyscallRule(
     IReadOnlyList<string> Names,

@@ -44,6 +44,9 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
     /// </summary>
     public const long GuestOverheadMiB = 96;
 
+    /// <summary>More guest memory for sandbox analyze: the trace buffers and the report init assembles after the workload.</summary>
+    public const long AnalysisOverheadMiB = 160;
+
     /// <summary>The checks that must pass before anything starts (QEMU present, kernel fetched and intact).</summary>
     public FetchedKernel Preflight(string? kernelName)
     {
@@ -154,7 +157,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
             var plan = new VmPlan(
                 kernel.Entry.MachineOptions, KernelCommandLine(kernel.Entry, accel), accel,
-                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB, Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
+                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB + (w.ReportPath is null ? 0 : AnalysisOverheadMiB), Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
                 Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
                 ConsoleSocket: InJail("console.sock"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
@@ -176,7 +179,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
             var mounts = w.Mounts.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly)).ToList();
             byte[] guestConfig = OciSpecBuilder.ToUtf8Json(GuestOciSpec.Build(
-                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal }));
+                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal, Analysis = w.ReportPath is not null }));
             string guestConfigPath = Path.Combine(bundle, "guest-config.json");
             PrivateFile.Create(guestConfigPath, guestConfig); // read back below like a container's bundle
             created.Applied = Applied(
@@ -184,7 +187,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
                 AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null)
                 with { Volumes = AppliedVolumes(argv, w.Mounts) };
             created.ConfigSha256 = Convert.ToHexStringLower(SHA256.HashData(guestConfig));
-            created.Spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null);
+            created.Spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null, analyze: w.ReportPath is not null);
             return created;
         }
         catch
@@ -285,7 +288,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             return ExitCodes.FromSignal(signal);
         }
 
-        if (o.TimedOut)
+        if (o.TimedOut && !(w.ReportPath is not null && o.ExitCode is not null)) // analyze: the guest reported after its timeout kill
         {
             await Say(stderr, string.Create(CultureInfo.InvariantCulture,
                 $"sandbox: {w.TimeoutSource} {w.Limits.Timeout.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);

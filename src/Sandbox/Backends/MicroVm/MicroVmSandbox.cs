@@ -49,7 +49,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         }
 
         _rawTerminal = spec.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
-        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest);
+        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest, spec.ReportPath);
         return Task.CompletedTask;
     }
 
@@ -74,7 +74,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         }
 
         int exit = await MicroVmBackend.ExitCodeAsync(outcome, _console, spec, kernel, io.Stderr).ConfigureAwait(false);
-        return new WorkloadExit(exit, outcome.TimedOut && outcome.Signal is null);
+        return new WorkloadExit(exit, outcome.TimedOut && outcome.Signal is null) { ReportReceived = outcome.ReportReceived };
     }
 
     public async Task DeleteAsync()

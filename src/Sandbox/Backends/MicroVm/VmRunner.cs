@@ -28,6 +28,9 @@ public sealed record VmOutcome(
 
     /// <summary>The workload's memory cgroup in the guest killed a process.</summary>
     public bool OutOfMemory { get; init; }
+
+    /// <summary>sandbox analyze: the guest's collector report arrived whole (written to the report path).</summary>
+    public bool ReportReceived { get; init; }
 }
 
 /// <summary>
@@ -64,6 +67,12 @@ public sealed class VmRunner
     // Once QEMU has exited every socket is at EOF after its buffered data; this only guards against a peer that never closes.
     private static readonly TimeSpan DrainStall = TimeSpan.FromSeconds(10);
 
+    /// <summary>The largest analysis report the host accepts: the guest's 64 MiB upper layer, its trace buffers and the tar's overhead.</summary>
+    public const long MaxReport = 192L << 20;
+
+    /// <summary>sandbox analyze: how long the guest may take, after its workload was killed at the timeout, to send its report.</summary>
+    public static readonly TimeSpan CollectGrace = TimeSpan.FromSeconds(90);
+
     /// <summary>How much of QEMU's own stdout and stderr is kept for error reports: the rest is read and dropped.</summary>
     public const int VmmOutputTail = 4096;
 
@@ -72,7 +81,7 @@ public sealed class VmRunner
 
     public static async Task<VmOutcome> RunAsync(
         OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, string configSha256, WorkloadIo io, TimeSpan? timeout,
-        PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null)
+        PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null, string? reportPath = null)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
         // The runtime gets a session of its own (util-linux setsid; -w in case it has to fork): a
@@ -95,7 +104,7 @@ public sealed class VmRunner
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         int? signal = null;
         string? protocolError = null;
-        bool timedOut = false, bootTimedOut = false;
+        bool timedOut = false, bootTimedOut = false, analysisTimedOut = false;
         Socket? workloadControl = null; // set once the guest started the workload: signals go to it from then on
         // Handled before the runtime starts: a signal that found no handler would end the launcher
         // at once (exit 128+N) and leave the VMM running under an orphaned runtime.
@@ -181,7 +190,7 @@ public sealed class VmRunner
                 var stderrP = stderrPump = new StreamPump(conns[2], io.Stderr);
                 Socket controlSocket = conns[0];
                 CancellationToken stopToken = stop.Token;
-                control = ReadControlAsync(controlSocket, ready, started, report, configSha256, stop, e =>
+                control = ReadControlAsync(controlSocket, ready, started, report, configSha256, reportPath, stop, e =>
                 {
                     if (exitCode is not null)
                     {
@@ -209,9 +218,15 @@ public sealed class VmRunner
 
                     try
                     {
-                        if (timeout is { } t)
+                        if (timeout is { } t && reportPath is not null)
                         {
-                            stop.CancelAfter(t); // the workload's own time starts now
+                            // analyze: a timeout is an outcome, not a failure; the workload is killed in
+                            // the guest, whose collector then reports as after any exit
+                            _ = KillForAnalysisAsync(controlSocket, t, () => analysisTimedOut = true, stop);
+                        }
+                        else if (timeout is { } t2)
+                        {
+                            stop.CancelAfter(t2); // the workload's own time starts now
                         }
                     }
                     catch (ObjectDisposedException)
@@ -273,13 +288,14 @@ public sealed class VmRunner
         await Task.WhenAll(drainOut, drainErr).ConfigureAwait(false);
         stdinConnection?.Dispose();
         string? runtimeError = vmm.ExitCode != 0 ? RuntimeLog.FirstError(logPath) : null;
-        return new VmOutcome(exitCode, timedOut, signal, bootTimedOut, vmm.ExitCode, Host.Printable.Escape(Encoding.UTF8.GetString(vmmOutput.ToArray()), keepNewlines: true), runtimeError,
+        return new VmOutcome(exitCode, timedOut || (analysisTimedOut && signal is null), signal, bootTimedOut, vmm.ExitCode, Host.Printable.Escape(Encoding.UTF8.GetString(vmmOutput.ToArray()), keepNewlines: true), runtimeError,
             outputIncomplete && signal is null && !timedOut && protocolError is null, protocolError)
         {
             Applied = report.Applied,
             ConfigMismatch = report.ConfigMismatch,
             GuestEngineError = report.EngineError,
             OutOfMemory = report.OutOfMemory,
+            ReportReceived = report.ReportReceived,
         };
     }
 
@@ -288,6 +304,22 @@ public sealed class VmRunner
         try
         {
             await control.SendAsync(Encoding.ASCII.GetBytes(line), SocketFlags.None, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+        {
+            // the run ended first
+        }
+    }
+
+    /// <summary>analyze's timeout: SIGKILL to the workload through init, then <see cref="CollectGrace"/> for the report before the VM is stopped.</summary>
+    private static async Task KillForAnalysisAsync(Socket control, TimeSpan timeout, Action timedOut, CancellationTokenSource stop)
+    {
+        try
+        {
+            await Task.Delay(timeout, stop.Token).ConfigureAwait(false);
+            timedOut();
+            await control.SendAsync(Encoding.ASCII.GetBytes(ControlMessage.Signal(SigKill)), SocketFlags.None, stop.Token).ConfigureAwait(false);
+            stop.CancelAfter(CollectGrace);
         }
         catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
         {
@@ -395,11 +427,13 @@ public sealed class VmRunner
         public string? EngineError { get; set; }
 
         public bool OutOfMemory { get; set; }
+
+        public bool ReportReceived { get; set; }
     }
 
     /// <param name="violation">Told why, when the guest breaks the protocol; reading stops.</param>
     private static async Task ReadControlAsync(
-        Socket control, TaskCompletionSource ready, TaskCompletionSource started, GuestReport report, string configSha256,
+        Socket control, TaskCompletionSource ready, TaskCompletionSource started, GuestReport report, string configSha256, string? reportPath,
         CancellationTokenSource stop, Action<ControlMessage.Exited> exited, Action<string> violation)
     {
         using var stream = new NetworkStream(control, ownsSocket: true);
@@ -427,6 +461,24 @@ public sealed class VmRunner
                         break;
                     case ControlMessage.Engine e:
                         report.EngineError ??= e.Error;
+                        break;
+                    case ControlMessage.Report r:
+                        if (reportPath is null || r.Length > MaxReport || report.ReportReceived)
+                        {
+                            violation(reportPath is null
+                                ? "the guest sent an analysis report to a run that asked for none; the microVM was killed"
+                                : $"the guest sent an analysis report of {r.Length} bytes (at most {MaxReport} are accepted); the microVM was killed");
+                            return;
+                        }
+
+                        await using (var file = new FileStream(reportPath, new FileStreamOptions
+                        {
+                            Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+                        }))
+                        {
+                            report.ReportReceived = await reader.CopyExactlyAsync(r.Length, file).ConfigureAwait(false) && r.Length > 0;
+                        }
+
                         break;
                     case ControlMessage.Exited e:
                         report.OutOfMemory = e.OutOfMemory;

@@ -28,6 +28,9 @@ public abstract record ControlMessage
 
     public sealed record Ready : ControlMessage;
 
+    /// <summary>"report LENGTH": LENGTH bytes of the analysis collector's tar follow on the port (sandbox analyze only).</summary>
+    public sealed record Report(long Length) : ControlMessage;
+
     public sealed record Started : ControlMessage;
 
     /// <param name="ConfigSha256">SHA-256 of the config.json the guest's runtime was given.</param>
@@ -64,6 +67,11 @@ public abstract record ControlMessage
         {
             string[] a = t[8..].Split(' ', 2);
             return a.Length == 2 && a[0].Length == 64 && a[0].All(char.IsAsciiHexDigitLower) ? new Applied(a[0], a[1]) : null;
+        }
+
+        if (t.StartsWith("report ", StringComparison.Ordinal))
+        {
+            return long.TryParse(t[7..], NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? new Report(n) : null;
         }
 
         return t.StartsWith("exit ", StringComparison.Ordinal) ? ParseExit(t[5..].Split(' ')) : null;

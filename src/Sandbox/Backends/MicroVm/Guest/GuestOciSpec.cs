@@ -11,6 +11,9 @@ public sealed record GuestPlan(
 {
     /// <summary>-t: crun gives the workload a pty of this size and copies between it and init's pipes.</summary>
     public Host.TerminalSize? Terminal { get; init; }
+
+    /// <summary>sandbox analyze: the root is writable so that every change lands in init's overlay upper layer, /tmp included.</summary>
+    public bool Analysis { get; init; }
 }
 
 /// <summary>
@@ -41,7 +44,10 @@ public static class GuestOciSpec
         });
         return container with
         {
-            Mounts = [.. container.Mounts, .. plan.Volumes.Select(VolumeBind)],
+            // 4. (analyze only) A writable root and no /tmp tmpfs: what the sample writes stays in the
+            //    overlay's upper layer, which init reads after it exits.
+            Root = plan.Analysis ? container.Root with { Readonly = false } : container.Root,
+            Mounts = [.. container.Mounts.Where(m => !(plan.Analysis && m.Destination == "/tmp")), .. plan.Volumes.Select(VolumeBind)],
             Linux = container.Linux with
             {
                 // 1. No user namespace: the guest kernel is the boundary and owns nothing else, and image
@@ -52,6 +58,9 @@ public static class GuestOciSpec
                 Namespaces = [.. container.Linux.Namespaces.Where(n => n.Type != "user")],
                 // 2. The guest's own cgroup2 tree, not the host's.
                 CgroupsPath = CgroupsPath,
+                // 5. (analyze only) The same filter, which also logs each refusal to the guest kernel's
+                //    log, where init reads the denials for the report.
+                Seccomp = plan.Analysis && container.Linux.Seccomp is { } filter ? filter with { Flags = ["SECCOMP_FILTER_FLAG_LOG"] } : container.Linux.Seccomp,
             },
             // 3. Volumes are virtio-9p shares that init mounted; the workload gets bind mounts of them.
         };

@@ -16,12 +16,13 @@ public sealed record GuestMount(string Tag, string Target, bool ReadOnly);
 public static class GuestSpec
 {
     /// <param name="stdin">Whether the host feeds stdin; with <paramref name="terminal"/> it arrives on the virtio console /dev/hvc0 (STDIN 2).</param>
-    public static byte[] Message(byte[] config, bool stdin, IReadOnlyList<GuestMount>? mounts = null, bool terminal = false)
+    /// <param name="analyze">sandbox analyze: the header ends in "analyze", and init traces the workload and sends a report.</param>
+    public static byte[] Message(byte[] config, bool stdin, IReadOnlyList<GuestMount>? mounts = null, bool terminal = false, bool analyze = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         mounts ??= [];
         int stdinMode = !stdin ? 0 : terminal ? 2 : 1;
-        var head = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"spec {config.Length} {stdinMode} {mounts.Count}\n"));
+        var head = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"spec {config.Length} {stdinMode} {mounts.Count}{(analyze ? " analyze" : "")}\n"));
         foreach (var m in mounts)
         {
             if (!m.Target.StartsWith('/') || m.Target.Any(char.IsControl) || m.Tag.Length == 0 || m.Tag.Any(c => !char.IsAsciiLetterOrDigit(c)))

@@ -26,7 +26,7 @@ public readonly record struct FileIdentity(ulong Device, ulong Inode, long Size,
         return rc == 0
             ? new FileIdentity((ulong)st.st_dev, (ulong)st.st_ino, st.st_size,
                 (st.st_mtim.tv_sec * 1_000_000_000L) + st.st_mtim.tv_nsec, (st.st_ctim.tv_sec * 1_000_000_000L) + st.st_ctim.tv_nsec)
-            : throw new IOException($"stat {path}: {Host.Errno.Describe(Tmds.Linux.LibC.errno)}");
+            : throw new IOException($"stat {path}: {Host.Interop.Errno.Describe(Tmds.Linux.LibC.errno)}");
     }
 
     public override string ToString() => $"{Device} {Inode} {Size} {MtimeNs} {CtimeNs}";

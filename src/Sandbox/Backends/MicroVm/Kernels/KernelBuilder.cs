@@ -1,4 +1,5 @@
 using Sandbox.Host;
+using Sandbox.Host.Files;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.MicroVm.Kernels;

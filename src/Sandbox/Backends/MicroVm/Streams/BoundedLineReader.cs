@@ -21,6 +21,30 @@ public sealed class BoundedLineReader(Stream from, int maxLine)
 
     public int MaxLine => maxLine;
 
+    /// <summary>Copies exactly <paramref name="count"/> bytes that follow the last line to <paramref name="to"/>; false if the stream ended first.</summary>
+    public async Task<bool> CopyExactlyAsync(long count, Stream to, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(to);
+        int buffered = (int)Math.Min(count, _end - _start);
+        await to.WriteAsync(_buffer.AsMemory(_start, buffered), ct).ConfigureAwait(false);
+        _start += buffered;
+        count -= buffered;
+        var chunk = new byte[64 * 1024];
+        while (count > 0)
+        {
+            int n = await from.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, count)), ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return false;
+            }
+
+            await to.WriteAsync(chunk.AsMemory(0, n), ct).ConfigureAwait(false);
+            count -= n;
+        }
+
+        return true;
+    }
+
     /// <summary>The next line without its terminator; null at end of stream (a final unterminated line is returned first).</summary>
     public async Task<string?> ReadLineAsync(CancellationToken ct = default)
     {

@@ -1,0 +1,64 @@
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>`sandbox analyze` refuses what it cannot analyze with 125 and a clear message, before any VM starts, and leaves no output directory.</summary>
+public sealed class AnalyzeInputTests : IDisposable
+{
+    private readonly SandboxCli _cli = new();
+    private readonly string _work = Directory.CreateTempSubdirectory("sandbox-analyze-input-").FullName;
+
+    public void Dispose()
+    {
+        _cli.Dispose();
+        Directory.Delete(_work, recursive: true);
+    }
+
+    private CliRun Analyze(params string[] args) => _cli.Run(["analyze", "--out", Path.Combine(_work, "out"), .. args]);
+
+    [Fact]
+    public void A_dynamic_program_without_an_image_names_its_missing_loader()
+    {
+        var run = Analyze("/usr/bin/env"); // Debian's: dynamically linked
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("/lib64/ld-linux-x86-64.so.2", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("PT_INTERP", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--image", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_work, "out")));
+    }
+
+    [Fact]
+    public void A_script_without_an_image_names_its_interpreter()
+    {
+        string script = Path.Combine(_work, "s.py");
+        File.WriteAllText(script, "#!/usr/bin/python3 -u\nprint(1)\n");
+        var run = Analyze(script);
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("/usr/bin/python3", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("#!", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Sinkhole_networking_is_refused_as_not_yet_supported()
+    {
+        var run = Analyze("--network", "sinkhole", "/bin/busybox");
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("not yet supported", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Not_a_program_and_an_existing_output_directory_are_refused()
+    {
+        string data = Path.Combine(_work, "data.bin");
+        File.WriteAllBytes(data, [1, 2, 3, 4]);
+        var run = Analyze(data);
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("neither an ELF program nor a script", run.Stderr, StringComparison.Ordinal);
+
+        Directory.CreateDirectory(Path.Combine(_work, "out"));
+        var exists = Analyze("/bin/busybox");
+        Assert.Equal(125, exists.ExitCode);
+        Assert.Contains("already exists", exists.Stderr, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_work, "out")));
+    }
+}
