@@ -84,7 +84,9 @@ public sealed class ArgumentBytesTests : IDisposable
         }
         finally
         {
-            _cli.Run("volume", "rm", volume);
+            var rm = _cli.Run("volume", "rm", volume); // deletes the name by its bytes
+            Assert.True(rm.ExitCode == 0, rm.ToString());
+            Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "volumes", volume)));
         }
     }
 
