@@ -118,6 +118,11 @@ internal static class VolumeCommand
                 Console.Error.WriteLine($"sandbox: left out {Sandbox.Host.Printable.Escape(skipped)}: not a file, directory or symlink");
             }
 
+            foreach (string named in report.NotUtf8)
+            {
+                Console.Error.WriteLine($"sandbox: left out {Sandbox.Host.Printable.Escape(named)}: its name is not UTF-8, which export cannot name yet (copy it from a sandbox)");
+            }
+
             return 0;
         }));
         return command;

@@ -9,7 +9,8 @@ using Sandbox.Host.Interop;
 namespace Sandbox.Volumes;
 
 /// <summary>What an export wrote and what it left out.</summary>
-public sealed record ExportReport(int Files, int Directories, int Symlinks, int StrippedSetId, IReadOnlyList<string> Skipped);
+/// <param name="NotUtf8">Entries left out because .NET lists names as UTF-8 text and these are not: their bytes cannot be named.</param>
+public sealed record ExportReport(int Files, int Directories, int Symlinks, int StrippedSetId, IReadOnlyList<string> Skipped, IReadOnlyList<string> NotUtf8);
 
 /// <summary>
 /// `sandbox volume export NAME DIR|-`: copies a volume's data out for host users without working in
@@ -61,6 +62,12 @@ public static unsafe class VolumeExport
             foreach (string name in Directory.EnumerateFileSystemEntries($"/proc/self/fd/{dirFd}").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal))
             {
                 string path = relative.Length == 0 ? name : $"{relative}/{name}";
+                if (name.Contains('\uFFFD', StringComparison.Ordinal))
+                {
+                    report.NotUtf8.Add(path); // its real bytes are lost in the listing: said, never silently dropped
+                    continue;
+                }
+
                 stat st;
                 // SAFETY: the name is pinned and NUL-terminated; st is a local the kernel fills.
                 fixed (byte* p = Utf8(name))
@@ -144,7 +151,9 @@ public static unsafe class VolumeExport
         public int Files, Directories, Symlinks, StrippedSetId;
         public List<string> Skipped { get; } = [];
 
-        public ExportReport Result() => new(Files, Directories, Symlinks, StrippedSetId, Skipped);
+        public List<string> NotUtf8 { get; } = [];
+
+        public ExportReport Result() => new(Files, Directories, Symlinks, StrippedSetId, Skipped, NotUtf8);
     }
 
     private interface ISink

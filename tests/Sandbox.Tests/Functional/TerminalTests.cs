@@ -72,6 +72,28 @@ public sealed class TerminalTests : IDisposable
         Assert.DoesNotContain("sandbox:", session.Screen.Replace("sandbox: no hardware virtualization", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Run_it_debian_bash_is_an_interactive_shell(string backend)
+    {
+        string image = $"tty-{Guid.NewGuid():N}"[..16] + ":12";
+        var imported = _cli.Run(["image", "import", DebianRootfs.Tar, "--name", image, "--trust", "trusted"], stdin: null, TimeSpan.FromMinutes(3));
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        try
+        {
+            using var session = Terminal.StartImage(_cli, backend, image, "bash");
+            await session.WaitForAsync("@sandbox:/# "); // bash's own prompt: it saw a terminal
+            await session.TypeAsync("echo \"bash=$BASH_VERSION\"; exit 3\r");
+            string screen = await session.WaitForExitAsync();
+            Assert.Contains("bash=5.", screen, StringComparison.Ordinal);
+            Assert.Contains("rc=3", screen, StringComparison.Ordinal);
+        }
+        finally
+        {
+            _cli.Run("image", "rm", image);
+        }
+    }
+
     [Fact]
     public void Tty_without_a_terminal_is_refused()
     {
@@ -106,14 +128,19 @@ public sealed class TerminalTests : IDisposable
             });
         }
 
-        public static Terminal Start(SandboxCli cli, string backend, params string[] command) => Start(cli, backend, tty: true, command);
+        public static Terminal Start(SandboxCli cli, string backend, params string[] command) => Launch(cli, backend, tty: true, "busybox", command);
+
+        public static Terminal Start(SandboxCli cli, string backend, bool tty, params string[] command) => Launch(cli, backend, tty, "busybox", command);
+
+        /// <summary>With -it, a command from <paramref name="image"/>.</summary>
+        public static Terminal StartImage(SandboxCli cli, string backend, string image, params string[] command) => Launch(cli, backend, tty: true, image, command);
 
         /// <param name="tty">With -it, then report the exit code and the terminal's mode; without, the launcher is exec'd (see <see cref="ExitCodeAsync"/>).</param>
-        public static Terminal Start(SandboxCli cli, string backend, bool tty, params string[] command)
+        private static Terminal Launch(SandboxCli cli, string backend, bool tty, string image, string[] command)
         {
             string script = Require.Tool("script");
             string trust = backend == "container" ? "trusted" : "untrusted";
-            string launcher = $"{Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} {(tty ? "-it " : "")}busybox "
+            string launcher = $"{Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} {(tty ? "-it " : "")}{Quote(image)} "
                 + string.Join(' ', command.Select(Quote));
             string inner = tty
                 ? $"stty rows 30 cols 100; echo launcher-tty=$(tty); {launcher}; echo rc=$?; echo after: $(stty -a | grep -o -- '-\\?opost\\|-\\?icanon' | tr '\\n' ' ')"

@@ -55,6 +55,18 @@ public sealed class VolumeExportTests : IDisposable
     }
 
     [Fact]
+    public void A_name_that_is_not_utf8_is_said_to_be_left_out_never_silently_dropped()
+    {
+        var plant = _cli.RunBytes([.. new[] { "run", "--trust", "trusted", "-v", "planted:/data", "busybox", "sh", "-c", "echo kept > /data/kept; touch \"/data/$1\"", "sh" }
+            .Select(System.Text.Encoding.UTF8.GetBytes), [0xff, (byte)'x']]);
+        Assert.True(plant.ExitCode == 0, plant.ToString());
+        var export = _cli.Run("volume", "export", "planted", _out);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Contains("left out \uFFFDx: its name is not UTF-8", export.Stderr, StringComparison.Ordinal);
+        Assert.Equal("kept\n", File.ReadAllText(Path.Combine(_out, "kept")));
+    }
+
+    [Fact]
     public void Export_to_stdout_is_a_tar_with_the_same_rules()
     {
         Plant();

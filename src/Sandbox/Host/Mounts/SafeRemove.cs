@@ -34,5 +34,11 @@ public static class SafeRemove
         {
             // removed at the same time by someone else (a reaper that found the directory unowned): gone is the goal
         }
+        catch (IOException) when (System.IO.Directory.Exists(dir))
+        {
+            // A name that is not UTF-8 (a sandbox may write one to a volume) cannot be deleted through
+            // .NET's listing, which decodes names as text: delete the rest by the names' bytes.
+            RawTree.Delete(dir);
+        }
     }
 }
