@@ -54,7 +54,8 @@ public sealed partial class Launcher
 
             string? kernel = decision.Kernel is null or "default" ? null : decision.Kernel;
             var microVm = new MicroVmBackend(root, accelerators);
-            FetchedKernelName(microVm.Preflight(kernel), out string kernelName);
+            var fetched = microVm.Preflight(kernel); // fail closed before anything starts
+            string kernelName = $"{fetched.Entry.Name} {fetched.Manifest.Version}";
             var vm = Plan(request, image, decision, seccompFor(MicroVmBackend.VmmSeccompProfile), [SampleMount]);
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             var runtime = await RuntimeSelector.SelectAsync(root, request.Runtime, TrialAsync).ConfigureAwait(false);
@@ -115,7 +116,4 @@ public sealed partial class Launcher
             throw failure;
         }
     }
-
-    private static void FetchedKernelName(Backends.MicroVm.Kernels.FetchedKernel k, out string name) =>
-        name = $"{k.Entry.Name} {k.Manifest.Version}";
 }
