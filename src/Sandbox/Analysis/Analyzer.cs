@@ -211,7 +211,8 @@ public sealed class Analyzer(Launcher launcher)
 
         if (r.Denials.Syscalls.Count > 0)
         {
-            s.Append(CultureInfo.InvariantCulture, $", {r.Denials.Syscalls.Sum(d => d.Count)} syscalls refused by seccomp ({string.Join(", ", r.Denials.Syscalls.Select(d => d.Syscall).Take(5))})");
+            int refused = r.Denials.Syscalls.Sum(d => d.Count);
+            s.Append(CultureInfo.InvariantCulture, $", {refused} syscall{(refused == 1 ? "" : "s")} refused by seccomp ({string.Join(", ", r.Denials.Syscalls.Select(d => d.Syscall).Take(5))})");
         }
 
         if (r.Collector.EventsLost > 0)

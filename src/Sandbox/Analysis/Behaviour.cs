@@ -59,6 +59,21 @@ public sealed class Behaviour
 
         var pendingNet = new Dictionary<(int, string), (double At, IReadOnlyDictionary<string, string> F)>();
         var procs = new Dictionary<int, Proc>();
+        var connected = new Dictionary<(int Pid, string Fd), ReportNetwork>();
+
+        // The peer a process's socket was connected to: by the process itself, or before a fork by an ancestor.
+        ReportNetwork? Peer(int pid, string fd)
+        {
+            for (int? p = pid; p is { } at; p = procs.TryGetValue(at, out var proc) ? proc.Parent : null)
+            {
+                if (connected.TryGetValue((at, fd), out var peer))
+                {
+                    return peer;
+                }
+            }
+
+            return null;
+        }
         int? root = null;
         int alive = 0;
         foreach (var e in events)
@@ -167,7 +182,22 @@ public sealed class Behaviour
                     if (pendingNet.Remove((e.Pid, call), out var n))
                     {
                         long result = TraceEvent.Number(e.Body);
-                        b.Network.Add(NetworkEntry(n.At, e.Pid, call, n.F, result));
+                        var entry = NetworkEntry(n.At, e.Pid, call, n.F, result);
+                        if (call == "connect" && result == 0 && entry.Address is not null && n.F.TryGetValue("fd", out string? cfd))
+                        {
+                            connected[(e.Pid, cfd)] = entry; // where later sends on this socket go
+                        }
+                        else if (call == "sendto" && entry.Address is null && n.F.TryGetValue("fd", out string? sfd) && Peer(e.Pid, sfd) is { } peer)
+                        {
+                            // A send on a connected socket (send(2) is sendto without an address): the connect's peer.
+                            entry = entry with
+                            {
+                                Family = peer.Family, Address = peer.Address, Port = peer.Port,
+                                Dns = peer.Port == 53 ? Dns.Decode(TraceEvent.Words(n.F, "d", 8)) : null,
+                            };
+                        }
+
+                        b.Network.Add(entry);
                     }
 
                     break;

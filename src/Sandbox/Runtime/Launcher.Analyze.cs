@@ -56,7 +56,7 @@ public sealed partial class Launcher
             ISandboxBackend backend = backends.For(BackendKind.MicroVm);
             backend.Admit(decision);
             await backend.PreflightAsync(spec, [], ct).ConfigureAwait(false);
-            string kernelName = backend is MicroVmBackend microVm ? FetchedKernelName(microVm.Preflight(spec.Kernel)) : "unknown";
+            string kernelName = backend is MicroVmBackend microVm ? FetchedKernelName(microVm.Preflight(spec.Kernel)) : "unknown"; // fail closed before anything starts
             audit.SandboxId = spec.Id;
 
             string work = Path.Combine(root.Ensure(Path.Combine(root.Path, "analyze"), traversable: false), spec.Id);

@@ -8,7 +8,7 @@ public sealed class TraceParserTests
     private static string Words(string prefix, string text, int count = 8)
     {
         var bytes = new byte[count * 8];
-        System.Text.Encoding.UTF8.GetBytes(text).AsSpan(0, Math.Min(text.Length, bytes.Length)).CopyTo(bytes);
+        System.Text.Encoding.Latin1.GetBytes(text).AsSpan(0, Math.Min(text.Length, bytes.Length)).CopyTo(bytes); // one byte per char, as the sample wrote them
         return string.Join(' ', Enumerable.Range(0, count).Select(j => $"{prefix}{j}=0x{BitConverter.ToUInt64(bytes, j * 8):x}"));
     }
 
@@ -40,6 +40,12 @@ public sealed class TraceParserTests
         Line(42, "10.330000", "sendto: (__x64_sys_sendto+0x0/0x20) fd=4 len=31 ap=0x7ffd2 fam=2 port=13568 a4=16777343 a6_0=0x0 a6_1=0x0 "
             + Words("d", "\u0012\u0034\u0001\0\0\u0001\0\0\0\0\0\0\u0008sinkhole\u0004test\0\0\u0001\0\u0001")),
         Line(42, "10.330100", "sys_sendto -> 0x1f"),
+        // A resolver's way: connect a UDP socket to port 53, then send(2), which is sendto without an address.
+        Line(42, "10.340000", "connect: (__x64_sys_connect+0x0/0x20) fd=5 ap=0x7ffd1 fam=2 port=13568 a4=16777343 a6_0=0x0 a6_1=0x0"),
+        Line(42, "10.340100", "sys_connect -> 0x0"),
+        Line(42, "10.350000", "sendto: (__x64_sys_sendto+0x0/0x20) fd=5 len=31 ap=0x0 fam=0 port=0 a4=0 a6_0=0x0 a6_1=0x0 "
+            + Words("d", "\u00ab\u00cd\u0001\0\0\u0001\0\0\0\0\0\0\u0007example\u0003com\0\0\u001c\0\u0001")),
+        Line(42, "10.350100", "sys_sendto -> 0x1f"),
         Line(41, "10.400000", "signal_generate: sig=9 errno=0 code=0 comm=s pid=42 grp=1 res=0"),
         Line(42, "10.400100", "sched_process_exit: comm=s pid=42 prio=120"),
         Line(41, "10.500000", "sys_exit_group(error_code: 3)"),
@@ -99,7 +105,10 @@ public sealed class TraceParserTests
     public void Network_attempts_carry_address_port_result_and_the_dns_question()
     {
         var b = Behaviour.From(TraceParser.Parse(Trace).Events, "/sample/s", 0);
-        Assert.Equal(2, b.Network.Count);
+        Assert.Equal(4, b.Network.Count);
+        var sent = b.Network[3];
+        Assert.Equal(("sendto", "127.0.0.1", 53), (sent.Syscall, sent.Address, sent.Port!.Value)); // the connected peer
+        Assert.Equal(new ReportDns(0xabcd, "example.com", "AAAA", false), sent.Dns);
         var tcp = b.Network[0];
         Assert.Equal(("connect", "ipv4", "127.0.0.1", 4444, -111L, "ECONNREFUSED"), (tcp.Syscall, tcp.Family, tcp.Address, tcp.Port!.Value, tcp.Result!.Value, tcp.Error));
         var dns = b.Network[1];
