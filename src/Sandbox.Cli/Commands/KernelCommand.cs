@@ -55,11 +55,11 @@ internal static class KernelCommand
             return 0;
         }
 
-        Console.WriteLine($"{"NAME",-13} {"VERSION",-12} {"FETCHED",-8} {"VMLINUZ SHA256",-16} SOURCE");
+        Console.WriteLine($"{"NAME",-13} {"VERSION",-12} {"INSTALLED",-9} {"VMLINUZ SHA256",-16} SOURCE");
         foreach (var row in rows)
         {
             string sha = row.VmlinuzSha256 is { } s ? s[..12] + "..." : "-";
-            Console.WriteLine($"{row.Name + (row.Default ? "*" : ""),-13} {row.Version ?? "-",-12} {row.Status,-8} {sha,-16} {row.Source}");
+            Console.WriteLine($"{row.Name + (row.Default ? "*" : ""),-13} {row.Version ?? "-",-12} {row.Status,-9} {sha,-16} {row.Source}");
         }
 
         return 0;
