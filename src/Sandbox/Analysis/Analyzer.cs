@@ -41,11 +41,8 @@ public sealed class Analyzer(Launcher launcher)
         }
 
         SampleFile sample = SampleFile.Inspect(a.File);
-        string image = a.Image ?? (sample.Interpreter is { } interpreter
-            ? throw new SandboxException(ErrorKind.InvalidArgument,
-                $"analyze: '{Printable.Escape(a.File)}' needs {Printable.Escape(interpreter)} ({(sample.Elf is null ? "its #! interpreter" : "its ELF loader, PT_INTERP")}), which the built-in busybox image does not have",
-                "give an image that has it: --image debian:12 (after sandbox image import)")
-            : "busybox");
+        // The launcher checks the interpreter (PT_INTERP or #!) against the image: busybox has /bin/sh.
+        string image = a.Image ?? "busybox";
         string outDir = Path.GetFullPath(a.OutDir ?? $"analysis-{sample.Sha256[..12]}");
         if (Directory.Exists(outDir) || File.Exists(outDir) || new FileInfo(outDir).LinkTarget is not null)
         {

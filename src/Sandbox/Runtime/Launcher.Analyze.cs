@@ -35,6 +35,11 @@ public sealed partial class Launcher
             audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
             Image resolved = ImageResolver.Resolve(root, request.Image);
             using var inUse = ImageUse.Hold(resolved);
+            if (resolved.HostPath is null)
+            {
+                RequireInterpreter(sample, resolved); // first: whatever policy decides, this sample cannot run there
+            }
+
             audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, resolved, new VolumeStore(root)));
             Decision decision = audit.Evaluation.Require();
             if (decision.Backend != BackendKind.MicroVm)
@@ -45,11 +50,9 @@ public sealed partial class Launcher
 
             Image image = resolved.HostPath is null ? resolved : PathImage.Import(root, resolved, trusted: false, ct);
             using var pathUse = resolved.HostPath is null ? null : ImageUse.Hold(image);
-            if (sample.Interpreter is { } interpreter && RootfsLookup.Resolve(image.RootfsPath, interpreter) is null)
+            if (resolved.HostPath is not null)
             {
-                throw new SandboxException(ErrorKind.InvalidArgument,
-                    $"analyze: the sample needs {Printable.Escape(interpreter)} ({(sample.Elf is null ? "its #! interpreter" : "its ELF loader, PT_INTERP")}), which image '{image.Reference}' does not have",
-                    "give an image that has it, e.g. --image debian:12 (sandbox image import)");
+                RequireInterpreter(sample, image); // a host directory is read only once policy granted it
             }
 
             var spec = WorkloadSpecBuilder.Build(request, image, decision, seccompFor(decision.SeccompProfile), [SampleMount]);
@@ -95,6 +98,16 @@ public sealed partial class Launcher
             SandboxException failure = Failures.Unmapped(e);
             Record(audit, failure);
             throw failure;
+        }
+    }
+
+    private static void RequireInterpreter(SampleFile sample, Image image)
+    {
+        if (sample.Interpreter is { } interpreter && RootfsLookup.Resolve(image.RootfsPath, interpreter) is null)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument,
+                $"analyze: the sample needs {Printable.Escape(interpreter)} ({(sample.Elf is null ? "its #! interpreter" : "its ELF loader, PT_INTERP")}), which image '{image.Reference}' does not have",
+                "give an image that has it, e.g. --image debian:12 (sandbox image import)");
         }
     }
 

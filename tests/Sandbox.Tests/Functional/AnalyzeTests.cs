@@ -119,6 +119,21 @@ public sealed class AnalyzeTests : IDisposable
     }
 
     [Fact]
+    public void A_shell_script_runs_on_the_built_in_image_whose_sh_is_its_interpreter()
+    {
+        string script = Path.Combine(_work, "dropper.sh");
+        File.WriteAllText(script, "#!/bin/sh\necho payload > /tmp/dropped\nexit 5\n");
+        string outDir = Path.Combine(_work, "script");
+        var run = _cli.Run(["analyze", "--timeout", "60s", "--out", outDir, script], stdin: null, TimeSpan.FromMinutes(4));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var r = Report(outDir);
+        Assert.Equal(5, r.GetProperty("run").GetProperty("exitCode").GetInt32());
+        Assert.Equal("script", r.GetProperty("sample").GetProperty("kind").GetString());
+        var files = All(r, "files").ToDictionary(f => f.GetProperty("path").GetString()!);
+        Assert.Equal("created", files["/tmp/dropped"].GetProperty("change").GetString());
+    }
+
+    [Fact]
     public void A_fork_bomb_is_bounded_and_reported()
     {
         var (run, outDir) = Analyze("forkbomb", "60s");
