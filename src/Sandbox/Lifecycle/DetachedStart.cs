@@ -35,9 +35,9 @@ public static class DetachedStart
                     return id; // running, or already ended (and removed with --rm)
                 }
 
-                bool supervisorGone = row.SupervisorPid is { } pid
-                    ? row.Status == SandboxStatus.Exited || !SupervisorLock.IsHeld(paths.Lock)
-                    : DateTime.UtcNow > deadline;
+                bool supervisorGone = row.Status == SandboxStatus.Exited // it recorded that it never started the workload
+                    || (row.SupervisorPid is not null && !SupervisorLock.IsHeld(paths.Lock)) // it died
+                    || DateTime.UtcNow > deadline; // it never came up
                 if (supervisorGone)
                 {
                     throw Failed(id, paths);
