@@ -18,6 +18,7 @@ internal static class CliApp
         root.Subcommands.Add(KillCommand.Build());
         root.Subcommands.Add(WaitCommand.Build());
         root.Subcommands.Add(RmCommand.Build());
+        root.Subcommands.Add(InspectCommand.Build());
         root.Subcommands.Add(AnalyzeCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(ImageCommand.Build());

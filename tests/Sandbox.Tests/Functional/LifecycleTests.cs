@@ -34,7 +34,9 @@ public sealed class LifecycleTests : IDisposable
 
         var after = Ok(_cli.Run("logs", "--timestamps", "talker"));
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z out-line\n$", after.Stdout);
-        Assert.Equal("out-line\n", Ok(_cli.Run("logs", "--tail", "1", "talker")).Stdout);
+        var tail = Ok(_cli.Run("logs", "--tail", "2", "talker")); // records of both streams count
+        Assert.Equal(("out-line\n", "err-line\n"), (tail.Stdout, tail.Stderr));
+        Assert.Equal("", Ok(_cli.Run("logs", "--tail", "0", "talker")).Stdout);
         AssertNoProcessNamed(id);
     }
 
@@ -145,12 +147,47 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("255\n", Ok(_cli.Run("wait", "orphan")).Stdout);
     }
 
+    [Fact]
+    public void SIGTERM_to_the_supervisor_stops_the_workload_gracefully_and_records_its_exit()
+    {
+        string id = Detach("busybox", "sh", "-c", "trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done");
+        int supervisor = Row(id).GetProperty("supervisorPid").GetInt32();
+        Eventually(() => ProcessesNamed(id).Count() > 1, "the workload running"); // the trap is set once sh runs its loop
+        Thread.Sleep(300);
+        Assert.Equal(0, Tool.Capture("kill", "-TERM", supervisor.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
+
+        Assert.Equal("7\n", Ok(_cli.Run("wait", id)).Stdout);
+        Assert.Equal("bye\n", Ok(_cli.Run("logs", id)).Stdout);
+        Eventually(() => !Directory.Exists($"/proc/{supervisor}"), "the supervisor gone");
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "the supervisor left its run directory");
+    }
+
+    [Fact]
+    public void Inspect_shows_the_state_the_decision_the_rule_the_applied_hardening_and_the_mounts()
+    {
+        string id = Detach("--name", "looked", "-v", "seen:/data", "busybox", "sleep", "300");
+        var json = JsonDocument.Parse(Ok(_cli.Run("inspect", "--json", "looked")).Stdout).RootElement;
+        Assert.Equal(id, json.GetProperty("state").GetProperty("id").GetString());
+        Assert.Equal("running", json.GetProperty("state").GetProperty("status").GetString());
+        var started = json.GetProperty("started");
+        Assert.Equal("container", started.GetProperty("decision").GetProperty("backend").GetString());
+        Assert.Equal("trusted-to-container", started.GetProperty("rule").GetProperty("name").GetString());
+        Assert.True(started.GetProperty("applied").GetProperty("noNewPrivileges").GetBoolean());
+        Assert.Equal("/data", Assert.Single(started.GetProperty("applied").GetProperty("volumes").EnumerateArray()).GetProperty("target").GetString());
+
+        string text = Ok(_cli.Run("inspect", id)).Stdout;
+        Assert.Contains("status:   Up", text, StringComparison.Ordinal);
+        Assert.Contains("rule:     trusted-to-container", text, StringComparison.Ordinal);
+        Assert.Contains("mounts:   /data (rw,", text, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("logs")]
     [InlineData("stop")]
     [InlineData("kill")]
     [InlineData("rm")]
     [InlineData("wait")]
+    [InlineData("inspect")]
     public void A_verb_on_a_missing_sandbox_names_it(string verb)
     {
         var run = _cli.Run(verb, "ghost");
