@@ -24,7 +24,7 @@ public sealed class BadInputTests : IDisposable
         { ["run", "--trust", "trusted", "--policy", "/tmp", "busybox", "true"], "sandbox: --policy: '/tmp' is a directory, not a policy file" },
         { ["policy", "validate", "/tmp"], "sandbox: policy validate: '/tmp' is a directory, not a policy file" },
         { ["image", "rm", "busybox"], "sandbox: image rm: 'busybox' is the built-in image and cannot be removed" },
-        { ["run", "--trust", "trusted", "--name", "web", "busybox", "true"], "sandbox: refused: --name: named sandboxes are not available yet" },
+        { ["run", "--trust", "trusted", "--name", "web", "busybox", "true"], "sandbox: --name: only a detached sandbox (-d) has a name" },
     };
 
     [Theory]
