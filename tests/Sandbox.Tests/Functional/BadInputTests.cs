@@ -114,9 +114,14 @@ public sealed class BadInputTests : IDisposable
     {
         var help = _cli.Run("run", "--help");
         Assert.Equal(0, help.ExitCode);
-        foreach (string flag in new[] { "--detach", "-d,", "--name", "--rm", "sandbox ps" })
+        foreach (string flag in new[] { "--detach", "-d,", "--name", "--rm" })
         {
-            Assert.DoesNotContain(flag, help.Stdout, StringComparison.Ordinal);
+            Assert.Contains(flag, help.Stdout, StringComparison.Ordinal); // built: LifecycleTests
+        }
+
+        foreach (string flag in new[] { "--restart", "--init" })
+        {
+            Assert.DoesNotContain(flag, help.Stdout, StringComparison.Ordinal); // not yet (issue 13)
         }
     }
 
