@@ -32,7 +32,7 @@ internal static class Supervision
         return args;
     }
 
-    public static async Task<int> RunAsync(string id, RunRequest request, StateRoot root, bool remove)
+    public static async Task<int> RunAsync(string id, RunRequest request, StateRoot root, bool remove, RestartPolicy restart)
     {
         var paths = new SandboxPaths(root, id);
         SupervisorProcess.DetachStdio(paths);
@@ -52,7 +52,7 @@ internal static class Supervision
             builder.Services.AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(new StderrLoggerProvider()));
         }
 
-        builder.Services.AddSingleton(new SupervisedRun(request with { Id = id }, paths, root, remove, options.LogMaxBytes));
+        builder.Services.AddSingleton(new SupervisedRun(request with { Id = id }, paths, root, remove, options.LogMaxBytes) { Restart = restart });
         builder.Services.AddHostedService<SupervisorService>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromMinutes(2)); // the workload's grace, then its teardown
         using var host = builder.Build();

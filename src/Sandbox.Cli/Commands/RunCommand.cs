@@ -20,9 +20,16 @@ internal static class RunCommand
         StateRoot root = GlobalOptions.StateRootFrom(r);
         bool detach = r.GetValue(options.Detach);
         RunRequest request = options.ToRequest(r);
+        var restart = Lifecycle.RestartPolicy.Parse(r.GetValue(options.Restart));
         if (Supervision.Id is { } id)
         {
-            return await Supervision.RunAsync(id, request, root, r.GetValue(options.Remove)).ConfigureAwait(false);
+            return await Supervision.RunAsync(id, request, root, r.GetValue(options.Remove), restart).ConfigureAwait(false);
+        }
+
+        if (restart != Lifecycle.RestartPolicy.No && (!detach || r.GetValue(options.Remove)))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"--restart {r.GetValue(options.Restart)}: only a detached sandbox without --rm restarts",
+                "add -d (and drop --rm), or drop --restart");
         }
 
         if (!detach)

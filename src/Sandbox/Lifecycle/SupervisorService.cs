@@ -6,7 +6,10 @@ using Sandbox.State;
 namespace Sandbox.Lifecycle;
 
 /// <summary>What one supervisor runs: the request, its sandbox's ID and files, and how it stops.</summary>
-public sealed record SupervisedRun(RunRequest Request, SandboxPaths Paths, StateRoot Root, bool RemoveWhenDone, long LogMaxBytes);
+public sealed record SupervisedRun(RunRequest Request, SandboxPaths Paths, StateRoot Root, bool RemoveWhenDone, long LogMaxBytes)
+{
+    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
+}
 
 /// <summary>
 /// A detached sandbox's supervisor (conmon's role, one per sandbox, no daemon): runs the workload
@@ -19,7 +22,9 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
 {
     private static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _serving = new();
+    private readonly CancellationTokenSource _stopping = new(); // no more restarts; cancels a backoff
     private readonly TaskCompletionSource<ISandbox> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile ISandbox? _current; // the attempt running now, if any
     private Task _workload = Task.CompletedTask;
     private Task _control = Task.CompletedTask;
 
@@ -38,30 +43,39 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         await _control.ConfigureAwait(false);
     }
 
-    public void Dispose() => _serving.Dispose();
+    public void Dispose()
+    {
+        _serving.Dispose();
+        _stopping.Dispose();
+    }
 
     private async Task RunAsync()
     {
         int exitCode;
         using (var log = new JsonFileLog(run.Paths.Log, run.LogMaxBytes))
         {
-            var io = new WorkloadIo(null, log.Stream("stdout"), log.Stream("stderr"), ForwardSignals: false);
-            try
+            int restarts = 0;
+            int step = 0;
+            while (true)
             {
-                exitCode = await launcher.RunAsync(run.Request, io, (sandbox, state) =>
+                var began = DateTime.UtcNow;
+                exitCode = await AttemptAsync(log, restarts).ConfigureAwait(false);
+                if (!_created.Task.IsCompletedSuccessfully || _stopping.IsCancellationRequested || !run.Restart.ShouldRestart(exitCode, restarts))
                 {
-                    if (state == SandboxState.Created)
-                    {
-                        Record(r => r with { Status = SandboxStatus.Running, Started = DateTime.UtcNow, Backend = sandbox.Applied.Backend });
-                        _created.TrySetResult(sandbox);
-                    }
-                }, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (SandboxException e)
-            {
-                // Why it never ran goes to the supervisor's log; `run -d` shows it and exits 125.
-                await Console.Error.WriteLineAsync(e.Hint is null ? $"sandbox: {e.Message}" : $"sandbox: {e.Message}\nhint: {e.Hint}").ConfigureAwait(false);
-                exitCode = ExitCodes.SandboxFailed;
+                    break;
+                }
+
+                step = DateTime.UtcNow - began >= RestartPolicy.ResetAfter ? 0 : step;
+                restarts++;
+                Record(r => r with { Status = SandboxStatus.Restarting, ExitCode = exitCode, RestartCount = restarts });
+                try
+                {
+                    await Task.Delay(RestartPolicy.Backoff(step++), _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // stopped while waiting to restart
+                }
             }
         }
 
@@ -81,6 +95,38 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         lifetime.StopApplication();
     }
 
+    /// <summary>One create/start/wait/delete through the launcher: decided, audited and given a fresh writable layer each time.</summary>
+    private async Task<int> AttemptAsync(JsonFileLog log, int restarts)
+    {
+        var io = new WorkloadIo(null, log.Stream("stdout"), log.Stream("stderr"), ForwardSignals: false);
+        try
+        {
+            return await launcher.RunAsync(run.Request, io, (sandbox, state) =>
+            {
+                if (state == SandboxState.Created)
+                {
+                    _current = sandbox; // before the row says running: a verb acting on that row finds it
+                    Record(r => r with { Status = SandboxStatus.Running, Started = DateTime.UtcNow, Backend = sandbox.Applied.Backend, RestartCount = restarts });
+                    _created.TrySetResult(sandbox);
+                }
+                else
+                {
+                    _current = null;
+                }
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SandboxException e)
+        {
+            // Why it did not run goes to the supervisor's log; `run -d` shows it and exits 125.
+            await Console.Error.WriteLineAsync(e.Hint is null ? $"sandbox: {e.Message}" : $"sandbox: {e.Message}\nhint: {e.Hint}").ConfigureAwait(false);
+            return ExitCodes.SandboxFailed;
+        }
+        finally
+        {
+            _current = null;
+        }
+    }
+
     private async Task<string> HandleAsync(string line)
     {
         if (!SupervisorControl.TryParse(line, out string verb, out int value))
@@ -91,9 +137,23 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         switch (verb)
         {
             case "kill":
-                return _workload.IsCompleted || !_created.Task.IsCompletedSuccessfully
-                    ? "error: not running"
-                    : await _created.Task.Result.SignalAsync(value).ConfigureAwait(false) ? "ok" : "error: not running";
+                for (int i = 0; i < 100 && _current is { State: SandboxState.Created }; i++)
+                {
+                    await Task.Delay(50).ConfigureAwait(false); // created, being started: the signal is for the workload
+                }
+
+                // Started but not yet created by the OCI runtime: its kill fails for a moment; retry briefly.
+                for (int i = 0; i < 40 && _current is { State: SandboxState.Running } running; i++)
+                {
+                    if (await running.SignalAsync(value).ConfigureAwait(false))
+                    {
+                        return "ok";
+                    }
+
+                    await Task.Delay(50).ConfigureAwait(false);
+                }
+
+                return "error: not running";
             case "stop":
                 await StopWorkloadAsync(TimeSpan.FromSeconds(value)).ConfigureAwait(false);
                 await _workload.ConfigureAwait(false);
@@ -103,22 +163,27 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         }
     }
 
-    /// <summary>docker stop: SIGTERM, then SIGKILL once <paramref name="grace"/> has passed.</summary>
+    /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed.</summary>
     private async Task StopWorkloadAsync(TimeSpan grace)
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
         if (_workload.IsCompleted)
         {
             return;
         }
 
-        ISandbox sandbox;
         try
         {
-            sandbox = await _created.Task.ConfigureAwait(false);
+            await _created.Task.ConfigureAwait(false); // a first attempt being created is let start, then stopped
         }
         catch (TaskCanceledException)
         {
             return; // it never started
+        }
+
+        if (_current is not { } sandbox)
+        {
+            return; // between attempts: the cancelled backoff ends the loop
         }
 
         await sandbox.SignalAsync(15).ConfigureAwait(false);

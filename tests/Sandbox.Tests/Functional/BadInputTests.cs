@@ -114,12 +114,12 @@ public sealed class BadInputTests : IDisposable
     {
         var help = _cli.Run("run", "--help");
         Assert.Equal(0, help.ExitCode);
-        foreach (string flag in new[] { "--detach", "-d,", "--name", "--rm" })
+        foreach (string flag in new[] { "--detach", "-d,", "--name", "--rm", "--restart" })
         {
             Assert.Contains(flag, help.Stdout, StringComparison.Ordinal); // built: LifecycleTests
         }
 
-        foreach (string flag in new[] { "--restart", "--init" })
+        foreach (string flag in new[] { "--init", "--entrypoint" })
         {
             Assert.DoesNotContain(flag, help.Stdout, StringComparison.Ordinal); // not yet (issue 13)
         }

@@ -52,7 +52,8 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void Kill_delivers_the_signal_and_wait_prints_the_exit_code_the_workload_chose()
     {
-        string id = Detach("busybox", "sh", "-c", "trap 'exit 7' TERM; while :; do sleep 0.1; done");
+        string id = Detach("busybox", "sh", "-c", "trap 'exit 7' TERM; echo trapped; while :; do sleep 0.1; done");
+        Eventually(() => _cli.Run("logs", id).Stdout == "trapped\n", "the trap set"); // before it, PID 1 ignores SIGTERM
         Assert.Equal(id + "\n", Ok(_cli.Run("kill", "-s", "SIGTERM", id)).Stdout);
         Assert.Equal("7\n", Ok(_cli.Run("wait", id)).Stdout);
 
@@ -150,14 +151,13 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void SIGTERM_to_the_supervisor_stops_the_workload_gracefully_and_records_its_exit()
     {
-        string id = Detach("busybox", "sh", "-c", "trap 'echo bye; exit 7' TERM; while :; do sleep 0.1; done");
+        string id = Detach("busybox", "sh", "-c", "trap 'echo bye; exit 7' TERM; echo trapped; while :; do sleep 0.1; done");
         int supervisor = Row(id).GetProperty("supervisorPid").GetInt32();
-        Eventually(() => ProcessesNamed(id).Count() > 1, "the workload running"); // the trap is set once sh runs its loop
-        Thread.Sleep(300);
+        Eventually(() => _cli.Run("logs", id).Stdout == "trapped\n", "the trap set");
         Assert.Equal(0, Tool.Capture("kill", "-TERM", supervisor.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
 
         Assert.Equal("7\n", Ok(_cli.Run("wait", id)).Stdout);
-        Assert.Equal("bye\n", Ok(_cli.Run("logs", id)).Stdout);
+        Assert.Equal("trapped\nbye\n", Ok(_cli.Run("logs", id)).Stdout);
         Eventually(() => !Directory.Exists($"/proc/{supervisor}"), "the supervisor gone");
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "the supervisor left its run directory");
     }
@@ -179,6 +179,37 @@ public sealed class LifecycleTests : IDisposable
         Assert.Contains("status:   Up", text, StringComparison.Ordinal);
         Assert.Contains("rule:     trusted-to-container", text, StringComparison.Ordinal);
         Assert.Contains("mounts:   /data (rw,", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_restart_starts_from_a_clean_state_and_ps_counts_them()
+    {
+        // The marker of a previous attempt must never be found: every attempt gets a fresh writable layer.
+        string id = Detach("--restart", "on-failure:3", "busybox", "sh", "-c",
+            "if [ -e /tmp/marker ]; then echo seen-marker; exit 0; fi; touch /tmp/marker; echo fresh; exit 1");
+        Assert.Equal("1\n", Ok(_cli.Run(["wait", id], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
+        Assert.Equal(string.Concat(Enumerable.Repeat("fresh\n", 4)), Ok(_cli.Run("logs", id)).Stdout); // the first run and 3 restarts
+        var row = Row(id);
+        Assert.Equal(3, row.GetProperty("restartCount").GetInt32());
+        Assert.Equal(1, row.GetProperty("exitCode").GetInt32());
+        Assert.Matches(@"Exited \(1\)\s+3\s", Ok(_cli.Run("ps", "-a")).Stdout);
+
+        string audit = File.ReadAllText(Path.Combine(_cli.StateRoot, "audit", "audit.log"));
+        Assert.Equal(4, audit.Split('\n').Count(l => l.Contains(id, StringComparison.Ordinal) && l.Contains("\"outcome\":\"started\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Stop_ends_an_always_restarting_sandbox_for_good()
+    {
+        string id = Detach("--restart", "always", "busybox", "sh", "-c", "echo attempt; sleep 0.3; exit 2");
+        Eventually(() => Row(id).GetProperty("restartCount").GetInt32() >= 2, "two restarts");
+        Ok(_cli.Run("stop", "-t", "1", id));
+        var row = Row(id);
+        Assert.Equal("exited", row.GetProperty("status").GetString());
+        int count = row.GetProperty("restartCount").GetInt32();
+        Thread.Sleep(1500);
+        Assert.Equal(count, Row(id).GetProperty("restartCount").GetInt32()); // nothing restarted it
+        AssertNoProcessNamed(id);
     }
 
     [Theory]
@@ -206,6 +237,9 @@ public sealed class LifecycleTests : IDisposable
             ["kill", "-s", "NOPE", "x"],
             ["stop", "-t", "-1", "x"],
             ["logs", "--tail", "-2", "x"],
+            ["run", "--restart", "always", "--trust", "trusted", "busybox", "true"],
+            ["run", "-d", "--rm", "--restart", "always", "--trust", "trusted", "busybox", "true"],
+            ["run", "-d", "--restart", "sometimes", "--trust", "trusted", "busybox", "true"],
         })
         {
             var run = _cli.Run(args);
