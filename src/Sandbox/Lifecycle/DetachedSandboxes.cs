@@ -19,15 +19,33 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
 
     public async Task ReconcileAsync()
     {
-        var alive = _store.List(all: false)
-            .Where(r => r.SupervisorPid is { } pid && Directory.Exists($"/proc/{pid}") && SupervisorLock.IsHeld(PathsOf(r.Id).Lock))
-            .Select(r => r.SupervisorPid!.Value).ToHashSet();
-        var corrected = _store.Reconcile(alive.Contains, DateTime.UtcNow);
+        // Judged inside the store's transaction, on the rows as they are then: a PID written since is seen.
+        var corrected = _store.Reconcile(SupervisorAlive, DateTime.UtcNow);
         if (corrected.Count > 0)
         {
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             await OrphanReaper.ReapLeasesAsync(root).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A live supervisor: the process is this program's `supervise ID` and ID's lock is held. The
+    /// lock, not the PID alone, decides: a recycled PID holds no sandbox's lock.
+    /// </summary>
+    private bool SupervisorAlive(int pid)
+    {
+        string[] argv;
+        try
+        {
+            argv = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone
+        }
+
+        int verb = Array.IndexOf(argv, "supervise");
+        return verb >= 0 && verb + 1 < argv.Length && SupervisorLock.IsHeld(PathsOf(argv[verb + 1]).Lock);
     }
 
     /// <summary>The sandbox named by an ID or name; 125 naming it when there is none.</summary>

@@ -212,6 +212,22 @@ public sealed class LifecycleTests : IDisposable
         AssertNoProcessNamed(id);
     }
 
+    [Fact]
+    public void Twenty_detached_sandboxes_started_at_once_all_run_and_all_go()
+    {
+        string[] ids = [.. Enumerable.Range(0, 20).AsParallel().WithDegreeOfParallelism(20)
+            .Select(i => Detach("--name", $"many-{i}", "busybox", "sleep", "300"))];
+        Assert.Equal(20, ids.Distinct().Count());
+        var rows = JsonDocument.Parse(Ok(_cli.Run("ps", "--json")).Stdout).RootElement.EnumerateArray().ToList();
+        Assert.Equal(20, rows.Count);
+        Assert.All(rows, r => Assert.Equal("running", r.GetProperty("status").GetString()));
+
+        Parallel.ForEach(ids, new ParallelOptions { MaxDegreeOfParallelism = 20 }, id => Ok(_cli.Run("rm", "-f", id)));
+        Assert.Equal("[]", Ok(_cli.Run("ps", "-a", "--json")).Stdout.Trim());
+        Assert.All(ids, AssertNoProcessNamed);
+        Assert.All(ids, id => Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), $"{id}'s run directory left"));
+    }
+
     [Theory]
     [InlineData("logs")]
     [InlineData("stop")]
