@@ -15,7 +15,7 @@ PUBLISH_DIR  := artifacts/publish
 # debootstrap for the Debian userland import test,
 # make bc bison flex libelf-dev libssl-dev to compile the minimal guest kernels from linux-source-X (`sandbox kernel build`),
 # chromium (headless) to load analyze's HTML report in a real browser.
-DEBIAN_PACKAGES := runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman golang-github-containers-common uidmap hyperfine jq python3 skopeo umoci zstd docker-registry debootstrap make bc bison flex libelf-dev libssl-dev chromium
+DEBIAN_PACKAGES := libsqlite3-0 runc crun busybox-static util-linux e2fsprogs qemu-system-x86 xz-utils debian-archive-keyring gcc libc6-dev clang zlib1g-dev podman golang-github-containers-common uidmap hyperfine jq python3 skopeo umoci zstd docker-registry debootstrap make bc bison flex libelf-dev libssl-dev chromium
 DOTNET       ?= dotnet
 SOURCES      := $(shell find src \( -name obj -o -name bin \) -prune -o \( -name '*.cs' -o -name '*.csproj' -o -name '*.c' \) -print) $(wildcard profiles/seccomp/*.yaml) profiles/policy.yaml $(wildcard kernels/*) $(wildcard kernels/config/*) Directory.Build.props Directory.Packages.props
 

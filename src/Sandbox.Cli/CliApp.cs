@@ -12,6 +12,13 @@ internal static class CliApp
         root.Options.Add(GlobalOptions.Root);
         root.Options.Add(GlobalOptions.Json);
         root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(PsCommand.Build());
+        root.Subcommands.Add(LogsCommand.Build());
+        root.Subcommands.Add(StopCommand.Build());
+        root.Subcommands.Add(KillCommand.Build());
+        root.Subcommands.Add(WaitCommand.Build());
+        root.Subcommands.Add(RmCommand.Build());
+        root.Subcommands.Add(InspectCommand.Build());
         root.Subcommands.Add(AnalyzeCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(ImageCommand.Build());

@@ -4,7 +4,7 @@ using Sandbox.Runtime;
 
 try
 {
-    args = RawArguments.Read(args); // the bytes the user gave, where they are not UTF-8
+    args = Supervision.Enter(RawArguments.Read(args)); // the bytes the user gave, where they are not UTF-8; `supervise ID` stripped
     RootCommand root = CliApp.Build();
     ErrorReporter.Json = SeparatorInserter.AsksForJson(root, args); // before parsing: parse errors are JSON too
     (string[] parsed, WorkloadCommandLine.Arguments) = SeparatorInserter.Split(root, args);

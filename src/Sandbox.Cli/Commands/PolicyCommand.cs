@@ -79,6 +79,11 @@ internal static class PolicyCommand
         var command = new Command("explain", "Show what policy decides for `sandbox run` with the same arguments, and why; runs nothing");
         var options = new RunOptions();
         options.AddTo(command);
+        foreach (var lifecycle in new Option[] { options.Name, options.Detach, options.Restart, options.Remove })
+        {
+            lifecycle.Hidden = true; // accepted as on `run` (so a run's line explains as is), but they change no decision
+        }
+
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(() =>
         {
             var request = options.ToRequest(r);

@@ -35,14 +35,13 @@ internal sealed class RunOptions
     public Option<string?> Timeout { get; } = new("--timeout") { Description = "Kill the workload after this long, e.g. 30s" };
     public Option<string> Network { get; } = new("--network") { Description = "Network: none (the only mode; loopback only)", DefaultValueFactory = _ => "none" };
     public Option<string?> Seccomp { get; } = new("--seccomp-profile") { Description = "Seccomp profile: a built-in name or a YAML file; may only tighten the policy's (default: the policy's)" };
-    // Lifecycle flags docker users type out of habit. Hidden until lifecycle exists: --name and -d are
-    // refused with a clear message (never silently ignored); --rm is what every foreground run does.
     public Option<string?> Hostname { get; } = new("--hostname") { Description = "Hostname inside the sandbox (default: sandbox)" };
     public Option<bool> Interactive { get; } = new("--interactive", "-i") { Description = "Keep stdin open to the workload even when it is a terminal" };
     public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Give the workload a terminal of its own (a new pty in the sandbox; stdout and stderr merge)" };
-    public Option<string?> Name { get; } = new("--name") { Description = "Name for the sandbox (not available yet)", Hidden = true };
-    public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background (not available yet)", Hidden = true };
-    public Option<bool> Remove { get; } = new("--rm") { Description = "Remove the sandbox when it exits (what every run does)", Hidden = true };
+    public Option<string?> Name { get; } = new("--name") { Description = "Name for a detached sandbox (-d), unique; the verbs accept it in place of the ID" };
+    public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background under a supervisor and print the sandbox ID (see ps, logs, stop)" };
+    public Option<string?> Restart { get; } = new("--restart") { Description = "With -d: no (default), on-failure[:N] or always; each restart gets a fresh writable layer" };
+    public Option<bool> Remove { get; } = new("--rm") { Description = "Remove the sandbox when it exits (a foreground run always is; with -d also its record and log)" };
     public Option<string?> PolicyFile { get; } = new("--policy") { Description = "Policy file deciding backend and hardening (default: the built-in policy)" };
     public Option<string?> Runtime { get; } = new("--runtime") { Description = "OCI runtime for containers: crun or runc (default: crun where it works on this host, else runc)" };
     public Argument<string> Image { get; } = new("IMAGE") { Description = "Image: busybox, an imported image (NAME[:TAG] or digest), or a root filesystem directory" };
@@ -54,7 +53,7 @@ internal sealed class RunOptions
         Trust.AcceptOnlyFromAmong("trusted", "untrusted");
         Backend.AcceptOnlyFromAmong("auto", "container", "microvm");
         Network.AcceptOnlyFromAmong("none");
-        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Hostname, Interactive, Tty, Name, Detach, Remove, PolicyFile, Runtime })
+        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Hostname, Interactive, Tty, Name, Detach, Restart, Remove, PolicyFile, Runtime })
         {
             command.Options.Add(o);
         }

@@ -50,7 +50,7 @@ public sealed record AuditRecord
 
     /// <summary>
     /// started (written before the workload runs, so no workload runs unaudited), then one of
-    /// exited, timeout, refused or failed.
+    /// exited, timeout, refused or failed; the lifecycle verbs add stopped, killed and removed.
     /// </summary>
     public required string Outcome { get; init; }
 

@@ -72,7 +72,7 @@ public sealed partial class Launcher
                 File.SetUnixFileMode(copy, (UnixFileMode)0b101_101_101); // r-x: the guest runs it; QEMU refuses writes to the share
                 string tar = Path.Combine(work, "collector.tar");
                 var analysis = spec with { Mounts = [new VolumeBind(shared, SampleMount, ReadOnly: true)], ReportPath = tar };
-                var result = await RunAsync(backend, analysis, io, audit, ct).ConfigureAwait(false);
+                var result = await RunAsync(backend, analysis, io, audit, null, ct).ConfigureAwait(false);
                 if (!result.ReportReceived)
                 {
                     throw new SandboxException(ErrorKind.EngineFailed,

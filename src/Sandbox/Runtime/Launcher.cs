@@ -26,7 +26,10 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
         return engine.Evaluate(policy, WorkloadFactsBuilder.From(request, image, new VolumeStore(root)));
     }
 
-    public async Task<int> RunAsync(RunRequest request, WorkloadIo io, CancellationToken ct = default)
+    public Task<int> RunAsync(RunRequest request, WorkloadIo io, CancellationToken ct = default) => RunAsync(request, io, null, ct);
+
+    /// <param name="observe">Told of the sandbox once created and again once it ended (a supervisor signals it through this).</param>
+    public async Task<int> RunAsync(RunRequest request, WorkloadIo io, Action<ISandbox, SandboxState>? observe, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         var audit = new RunAudit(AuditLog.For(root), request);
@@ -47,7 +50,7 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
             var spec = WorkloadSpecBuilder.Build(request, image, decision, seccompFor(decision.SeccompProfile));
             await backend.PreflightAsync(spec, request.Volumes, ct).ConfigureAwait(false);
             audit.SandboxId = spec.Id;
-            var exit = await WithVolumesAsync(request, decision, binds => RunAsync(backend, spec with { Mounts = binds }, io, audit, ct), ct)
+            var exit = await WithVolumesAsync(request, decision, binds => RunAsync(backend, spec with { Mounts = binds }, io, audit, observe, ct), ct)
                 .ConfigureAwait(false);
             audit.Finished(exit.ExitCode, exit.TimedOut);
             return exit.ExitCode;
@@ -83,7 +86,7 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
     /// One sandbox's lifecycle: created (audited as started once its hardening is known, before
     /// anything runs), started, waited for, and deleted whatever happened.
     /// </summary>
-    private async Task<WorkloadExit> RunAsync(ISandboxBackend backend, WorkloadSpec spec, WorkloadIo io, RunAudit audit, CancellationToken ct)
+    private async Task<WorkloadExit> RunAsync(ISandboxBackend backend, WorkloadSpec spec, WorkloadIo io, RunAudit audit, Action<ISandbox, SandboxState>? observe, CancellationToken ct)
     {
         string kind = PolicyNames.Backend(backend.Kind);
         var exit = await backend.RunToCompletionAsync(spec, io, (sandbox, state) =>
@@ -94,6 +97,8 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
                 Created(log, kind, sandbox.Id);
                 audit.Started();
             }
+
+            observe?.Invoke(sandbox, state);
         }, ct).ConfigureAwait(false);
         Exited(log, spec.Id, exit.ExitCode, exit.TimedOut);
         return exit;

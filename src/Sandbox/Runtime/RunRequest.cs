@@ -27,6 +27,9 @@ public sealed record RunRequest
     public string? Runtime { get; init; }
     public string? Name { get; init; }
 
+    /// <summary>The sandbox ID a detached run chose before its supervisor started; null draws a new one.</summary>
+    public string? Id { get; init; }
+
     /// <summary>-v specs: NAME:/path[:ro] (a named volume) or /host/path:/path[:ro] (a bind mount).</summary>
     public IReadOnlyList<VolumeSpec> Volumes { get; init; } = [];
 

@@ -23,6 +23,9 @@ public sealed class SandboxOptions
     /// <summary>SANDBOX_ACCELERATOR, unparsed: only a microVM run reads (and refuses a bad) value.</summary>
     public string? Accelerator { get; set; }
 
+    /// <summary>SANDBOX_LOG_MAX_SIZE (e.g. 1M): the cap of a detached sandbox's log, its rotated file included (default 10M).</summary>
+    public long LogMaxBytes { get; set; } = Lifecycle.JsonFileLog.DefaultMaxBytes;
+
     /// <summary>The knobs from <paramref name="variable"/> (the process environment in the CLI); unset or unparsable ones keep their defaults.</summary>
     public static SandboxOptions From(Func<string, string?> variable)
     {
@@ -43,6 +46,18 @@ public sealed class SandboxOptions
         if (double.TryParse(variable("SANDBOX_START_TIMEOUT"), NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0)
         {
             StartTimeout = TimeSpan.FromSeconds(s);
+        }
+
+        if (variable("SANDBOX_LOG_MAX_SIZE") is { Length: > 0 } size)
+        {
+            try
+            {
+                LogMaxBytes = Quantities.ParseSize(size, "SANDBOX_LOG_MAX_SIZE");
+            }
+            catch (SandboxException)
+            {
+                // unparsable: the default stays, like the other knobs
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ public static class WorkloadSpecBuilder
             WorkloadChecks.Command(image, args[0], env, volumeTargets); // a name that is not UTF-8 is looked up by the exec shim
         }
 
-        return new WorkloadSpec(NewId(), image, args, env, cwd, uid, gid, hostname, decision.Limits)
+        return new WorkloadSpec(request.Id ?? NewId(), image, args, env, cwd, uid, gid, hostname, decision.Limits)
         {
             Seccomp = seccomp,
             SeccompProfile = decision.SeccompProfile,
@@ -48,5 +48,5 @@ public static class WorkloadSpecBuilder
     }
 
     // Guid.NewGuid reads the kernel's CSPRNG directly; RandomNumberGenerator would load OpenSSL (~4 ms per run).
-    private static string NewId() => "sb-" + Guid.NewGuid().ToString("N")[..12];
+    public static string NewId() => "sb-" + Guid.NewGuid().ToString("N")[..12];
 }

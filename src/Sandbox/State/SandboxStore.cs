@@ -30,6 +30,7 @@ public sealed class SandboxStore : IDisposable
 
     public static SandboxStore Open(string path)
     {
+        SystemSqlite.Init();
         var db = new SqliteConnection(new SqliteConnectionStringBuilder
         {
             DataSource = path,

@@ -132,13 +132,14 @@ public sealed class RunContractTests : IDisposable
         Assert.Contains("refused", run.Stderr, StringComparison.Ordinal);
     }
 
-    [Theory]
-    [InlineData("-d")]
-    public void Features_not_built_yet_are_refused_not_ignored(params string[] flag)
+    [Fact]
+    public void A_name_on_a_foreground_run_is_refused_not_ignored()
     {
-        var run = _cli.Run(["run", "--trust", "trusted", .. flag, "busybox", "true"], stdin: null);
+        // -d is built (LifecycleTests); a foreground run keeps no record, so a name would mean nothing.
+        var run = _cli.Run(["run", "--trust", "trusted", "--name", "fg", "busybox", "true"], stdin: null);
         Assert.Equal(125, run.ExitCode);
-        Assert.Contains("not available yet", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--name: only a detached sandbox (-d) has a name", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout);
     }
 
     [Fact]

@@ -26,6 +26,13 @@ public sealed class HelpSnapshotTests
     [InlineData("profile-show", new[] { "profile", "show" })]
     [InlineData("profile-import", new[] { "profile", "import" })]
     [InlineData("profile-diff", new[] { "profile", "diff" })]
+    [InlineData("ps", new[] { "ps" })]
+    [InlineData("logs", new[] { "logs" })]
+    [InlineData("stop", new[] { "stop" })]
+    [InlineData("kill", new[] { "kill" })]
+    [InlineData("wait", new[] { "wait" })]
+    [InlineData("rm", new[] { "rm" })]
+    [InlineData("inspect", new[] { "inspect" })]
     public void Help_is_stable(string name, string[] verb)
     {
         var output = new StringWriter();

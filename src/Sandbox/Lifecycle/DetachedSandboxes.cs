@@ -1,0 +1,79 @@
+using Sandbox.Backends.Container;
+using Sandbox.Runtime;
+using Sandbox.State;
+
+namespace Sandbox.Lifecycle;
+
+/// <summary>
+/// What the lifecycle verbs read: the state database, reconciled first. A row whose supervisor's
+/// lock is free (it died, even by kill -9) is exited, and what it left (run directory, runtime
+/// state, ID lease) is reaped as for any dead launcher, so `ps` never shows a dead sandbox running.
+/// </summary>
+public sealed class DetachedSandboxes(StateRoot root) : IDisposable
+{
+    private readonly SandboxStore _store = SandboxStore.Open(Prepared(root));
+
+    public SandboxStore Store => _store;
+
+    public SandboxPaths PathsOf(string id) => new(root, id);
+
+    public async Task ReconcileAsync()
+    {
+        // Judged inside the store's transaction, on the rows as they are then: a PID written since is seen.
+        var corrected = _store.Reconcile(SupervisorAlive, DateTime.UtcNow);
+        if (corrected.Count > 0)
+        {
+            await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+            await OrphanReaper.ReapLeasesAsync(root).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A live supervisor: the process is this program's `supervise ID` and ID's lock is held. The
+    /// lock, not the PID alone, decides: a recycled PID holds no sandbox's lock.
+    /// </summary>
+    private bool SupervisorAlive(int pid)
+    {
+        string[] argv;
+        try
+        {
+            argv = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0');
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // gone
+        }
+
+        int verb = Array.IndexOf(argv, "supervise");
+        return verb >= 0 && verb + 1 < argv.Length && SupervisorLock.IsHeld(PathsOf(argv[verb + 1]).Lock);
+    }
+
+    /// <summary>The sandbox named by an ID or name; 125 naming it when there is none.</summary>
+    public SandboxRecord Require(string idOrName) => _store.Find(idOrName)
+        ?? throw new SandboxException(ErrorKind.InvalidArgument, $"no such sandbox: {idOrName}", "sandbox ps -a lists the sandboxes by ID and name");
+
+    /// <summary>Waits until the sandbox has exited (reconciling meanwhile, so a dead supervisor ends the wait).</summary>
+    public async Task<SandboxRecord> WaitExitedAsync(string id, CancellationToken ct)
+    {
+        while (true)
+        {
+            await ReconcileAsync().ConfigureAwait(false);
+            var row = _store.Find(id);
+            if (row is null || row.Status == SandboxStatus.Exited)
+            {
+                return row ?? throw new SandboxException(ErrorKind.InvalidArgument, $"no such sandbox: {id} (it was removed)", "sandbox ps -a lists the sandboxes");
+            }
+
+            await Task.Delay(100, ct).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _store.Dispose();
+
+    // The root and its sandboxes/ directory exist (0700) before the database is opened in it.
+    private static StateRoot Prepared(StateRoot root)
+    {
+        root.Ensure(System.IO.Path.Combine(root.Path, "sandboxes"));
+        return root;
+    }
+}

@@ -1,0 +1,67 @@
+using Sandbox.Policy;
+using Sandbox.Runtime;
+using Sandbox.State;
+
+namespace Sandbox.Lifecycle;
+
+/// <summary>
+/// `run -d`: records the sandbox (its name checked unique, nothing written when taken), starts its
+/// supervisor, and returns once the workload runs, or with the reason it could not (the supervisor's
+/// own message, exit 125, and nothing left behind).
+/// </summary>
+public static class DetachedStart
+{
+    private static readonly TimeSpan SupervisorDeadline = TimeSpan.FromSeconds(120);
+
+    public static async Task<string> StartAsync(StateRoot root, RunRequest request, IReadOnlyList<string> runArguments, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(request);
+        string id = WorkloadSpecBuilder.NewId();
+        using var sandboxes = new DetachedSandboxes(root);
+        await sandboxes.ReconcileAsync().ConfigureAwait(false);
+        sandboxes.Store.Add(new SandboxRecord(id, request.Name ?? id, request.Image, PolicyNames.Backend(request.Backend)) { Created = DateTime.UtcNow });
+        var paths = sandboxes.PathsOf(id);
+        try
+        {
+            paths.Create();
+            await SupervisorProcess.SpawnAsync(id, runArguments).ConfigureAwait(false);
+            var deadline = DateTime.UtcNow + SupervisorDeadline;
+            while (true)
+            {
+                var row = sandboxes.Store.Find(id);
+                if (row is null || row.Started is not null)
+                {
+                    return id; // running, or already ended (and removed with --rm)
+                }
+
+                bool supervisorGone = row.Status == SandboxStatus.Exited // it recorded that it never started the workload
+                    || (row.SupervisorPid is not null && !SupervisorLock.IsHeld(paths.Lock)) // it died
+                    || DateTime.UtcNow > deadline; // it never came up
+                if (supervisorGone)
+                {
+                    throw Failed(id, paths);
+                }
+
+                await Task.Delay(50, ct).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            sandboxes.Store.Remove(id);
+            SandboxDirectory.Remove(paths);
+            throw;
+        }
+    }
+
+    // The supervisor wrote why (policy refusal, bad image...) to its log as the CLI would have.
+    private static SandboxException Failed(string id, SandboxPaths paths)
+    {
+        string said = File.Exists(paths.SupervisorLog) ? File.ReadAllText(paths.SupervisorLog).Trim() : "";
+        string[] lines = said.Split('\n');
+        string message = lines.FirstOrDefault(l => l.StartsWith("sandbox: ", StringComparison.Ordinal))?["sandbox: ".Length..]
+            ?? (said.Length > 0 ? lines[0] : $"the supervisor of {id} ended before the workload started");
+        string? hint = lines.FirstOrDefault(l => l.StartsWith("hint: ", StringComparison.Ordinal))?["hint: ".Length..];
+        return new SandboxException(ErrorKind.EngineFailed, message, hint);
+    }
+}

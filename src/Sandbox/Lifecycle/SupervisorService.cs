@@ -1,0 +1,204 @@
+using Microsoft.Extensions.Hosting;
+using Sandbox.Backends;
+using Sandbox.Runtime;
+using Sandbox.State;
+
+namespace Sandbox.Lifecycle;
+
+/// <summary>What one supervisor runs: the request, its sandbox's ID and files, and how it stops.</summary>
+public sealed record SupervisedRun(RunRequest Request, SandboxPaths Paths, StateRoot Root, bool RemoveWhenDone, long LogMaxBytes)
+{
+    public RestartPolicy Restart { get; init; } = RestartPolicy.No;
+}
+
+/// <summary>
+/// A detached sandbox's supervisor (conmon's role, one per sandbox, no daemon): runs the workload
+/// through the launcher (policy, audit, the backend's create/start/wait/delete), pumps its output
+/// into the capped json-file log, serves `stop` and `kill` on the control socket, records the exit
+/// in the state database, and on SIGTERM (the host's stop) stops the workload with a 10 s grace.
+/// It is the only writer of its sandbox's row while it lives.
+/// </summary>
+public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHostApplicationLifetime lifetime) : IHostedService, IDisposable
+{
+    private static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
+    private readonly CancellationTokenSource _serving = new();
+    private readonly CancellationTokenSource _stopping = new(); // no more restarts; cancels a backoff
+    private readonly TaskCompletionSource<ISandbox> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile ISandbox? _current; // the attempt running now, if any
+    private Task _workload = Task.CompletedTask;
+    private Task _control = Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _control = SupervisorControl.ServeAsync(run.Paths.Control, HandleAsync, _serving.Token);
+        _workload = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await StopWorkloadAsync(DefaultGrace).ConfigureAwait(false);
+        await _workload.ConfigureAwait(false);
+        await _serving.CancelAsync().ConfigureAwait(false);
+        await _control.ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        _serving.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        int exitCode;
+        using (var log = new JsonFileLog(run.Paths.Log, run.LogMaxBytes))
+        {
+            int restarts = 0;
+            int step = 0;
+            while (true)
+            {
+                var began = DateTime.UtcNow;
+                exitCode = await AttemptAsync(log, restarts).ConfigureAwait(false);
+                if (!_created.Task.IsCompletedSuccessfully || _stopping.IsCancellationRequested || !run.Restart.ShouldRestart(exitCode, restarts))
+                {
+                    break;
+                }
+
+                step = DateTime.UtcNow - began >= RestartPolicy.ResetAfter ? 0 : step;
+                restarts++;
+                Record(r => r with { Status = SandboxStatus.Restarting, ExitCode = exitCode, RestartCount = restarts });
+                try
+                {
+                    await Task.Delay(RestartPolicy.Backoff(step++), _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break; // stopped while waiting to restart
+                }
+            }
+        }
+
+        bool ran = _created.Task.IsCompletedSuccessfully;
+        _created.TrySetCanceled();
+        if (run.RemoveWhenDone && ran) // one that never ran is left for `run -d` to report
+        {
+            using var store = SandboxStore.Open(run.Root);
+            store.Remove(run.Request.Id!);
+            SandboxDirectory.Remove(run.Paths);
+        }
+        else
+        {
+            Record(r => r with { Status = SandboxStatus.Exited, ExitCode = exitCode, Finished = DateTime.UtcNow, SupervisorPid = null });
+        }
+
+        lifetime.StopApplication();
+    }
+
+    /// <summary>One create/start/wait/delete through the launcher: decided, audited and given a fresh writable layer each time.</summary>
+    private async Task<int> AttemptAsync(JsonFileLog log, int restarts)
+    {
+        var io = new WorkloadIo(null, log.Stream("stdout"), log.Stream("stderr"), ForwardSignals: false);
+        try
+        {
+            return await launcher.RunAsync(run.Request, io, (sandbox, state) =>
+            {
+                if (state == SandboxState.Created)
+                {
+                    _current = sandbox; // before the row says running: a verb acting on that row finds it
+                    Record(r => r with { Status = SandboxStatus.Running, Started = DateTime.UtcNow, Backend = sandbox.Applied.Backend, RestartCount = restarts });
+                    _created.TrySetResult(sandbox);
+                }
+                else
+                {
+                    _current = null;
+                }
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (SandboxException e)
+        {
+            // Why it did not run goes to the supervisor's log; `run -d` shows it and exits 125.
+            await Console.Error.WriteLineAsync(e.Hint is null ? $"sandbox: {e.Message}" : $"sandbox: {e.Message}\nhint: {e.Hint}").ConfigureAwait(false);
+            return ExitCodes.SandboxFailed;
+        }
+        finally
+        {
+            _current = null;
+        }
+    }
+
+    private async Task<string> HandleAsync(string line)
+    {
+        if (!SupervisorControl.TryParse(line, out string verb, out int value))
+        {
+            return "error: bad request";
+        }
+
+        switch (verb)
+        {
+            case "kill":
+                for (int i = 0; i < 100 && _current is { State: SandboxState.Created }; i++)
+                {
+                    await Task.Delay(50).ConfigureAwait(false); // created, being started: the signal is for the workload
+                }
+
+                // Started but not yet created by the OCI runtime: its kill fails for a moment; retry briefly.
+                for (int i = 0; i < 40 && _current is { State: SandboxState.Running } running; i++)
+                {
+                    if (await running.SignalAsync(value).ConfigureAwait(false))
+                    {
+                        return "ok";
+                    }
+
+                    await Task.Delay(50).ConfigureAwait(false);
+                }
+
+                return "error: not running";
+            case "stop":
+                await StopWorkloadAsync(TimeSpan.FromSeconds(value)).ConfigureAwait(false);
+                await _workload.ConfigureAwait(false);
+                return "ok";
+            default:
+                return "error: unknown request";
+        }
+    }
+
+    /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed.</summary>
+    private async Task StopWorkloadAsync(TimeSpan grace)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_workload.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            await _created.Task.ConfigureAwait(false); // a first attempt being created is let start, then stopped
+        }
+        catch (TaskCanceledException)
+        {
+            return; // it never started
+        }
+
+        if (_current is not { } sandbox)
+        {
+            return; // between attempts: the cancelled backoff ends the loop
+        }
+
+        await sandbox.SignalAsync(15).ConfigureAwait(false);
+        if (await Task.WhenAny(_workload, Task.Delay(grace)).ConfigureAwait(false) != _workload)
+        {
+            await sandbox.SignalAsync(9).ConfigureAwait(false);
+        }
+    }
+
+    private void Record(Func<SandboxRecord, SandboxRecord> change)
+    {
+        using var store = SandboxStore.Open(run.Root);
+        if (store.Find(run.Request.Id!) is { } row)
+        {
+            store.Update(change(row));
+        }
+    }
+}

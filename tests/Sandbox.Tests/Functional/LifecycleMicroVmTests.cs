@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>
+/// Detached microVM sandboxes: the supervisor drives the microVM backend through the same seam
+/// (one boot per test under TCG). The kernel cache's state root is shared, so each test uses names
+/// of its own and removes its sandbox.
+/// </summary>
+public sealed class LifecycleMicroVmTests : IDisposable
+{
+    private readonly SandboxCli _cli = MicroVmHost.Cli();
+    private readonly string _name = "lc-vm-" + Guid.NewGuid().ToString("N")[..8];
+
+    [Fact]
+    public void A_detached_microvm_keeps_its_logs_and_stops_on_request()
+    {
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "uname -r; echo up; sleep 600"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal));
+        Assert.Matches(@"-sandbox-minimal\nup\n$", _cli.Run("logs", _name).Stdout); // the guest's kernel
+        Assert.Equal("microvm", Row(id).GetProperty("backend").GetString());
+
+        Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "2", _name], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
+        Assert.Equal("137\n", Ok(_cli.Run("wait", _name)).Stdout);
+        Eventually(() => !QemuOf(id).Any());
+    }
+
+    [Fact]
+    public void A_killed_microvm_supervisor_is_reconciled_and_its_vmm_reaped()
+    {
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal));
+        string[] vmm = [.. QemuOf(id)]; // by PID: once reparented, its parent no longer names the sandbox
+        Assert.NotEmpty(vmm);
+        using (var supervisor = Process.GetProcessById(Row(id).GetProperty("supervisorPid").GetInt32()))
+        {
+            supervisor.Kill(entireProcessTree: false);
+            supervisor.WaitForExit();
+        }
+
+        Assert.Equal("exited", Row(id).GetProperty("status").GetString()); // this call reconciles
+        Eventually(() => !vmm.Any(Directory.Exists));
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
+    }
+
+    private JsonElement Row(string id) =>
+        JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+
+    // The jailed QEMU: its command line names no sandbox, its parent (the OCI runtime of its jail) does.
+    private static IEnumerable<string> QemuOf(string id) =>
+        Directory.EnumerateDirectories("/proc").Where(d => Read(Path.Combine(d, "cmdline")).Contains("qemu-system", StringComparison.Ordinal)
+            && Read($"/proc/{ParentOf(d)}/cmdline").Contains(id, StringComparison.Ordinal));
+
+    private static string ParentOf(string procDir)
+    {
+        string stat = Read(Path.Combine(procDir, "stat"));
+        int end = stat.LastIndexOf(')');
+        return end < 0 ? "0" : stat[(end + 2)..].Split(' ')[1];
+    }
+
+    private static string Read(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "";
+        }
+    }
+
+    private static CliRun Ok(CliRun run)
+    {
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    private static void Eventually(Func<bool> condition)
+    {
+        for (int i = 0; i < 600; i++)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        Assert.Fail("timed out after 60 s");
+    }
+
+    public void Dispose()
+    {
+        _cli.Run(["rm", "-f", _name], stdin: null, TimeSpan.FromMinutes(2));
+        _cli.Dispose();
+    }
+}
