@@ -57,7 +57,7 @@ public sealed class FileFactsCache
         byte[] content = File.ReadAllBytes(path);
         Reads++;
         var facts = new FileFacts(Convert.ToHexStringLower(SHA256.HashData(content)), elf ? ElfDependencies.Read(content, path) : null);
-        long settled = (DateTimeOffset.UtcNow - _settle).ToUnixTimeMilliseconds() * 1_000_000L;
+        long settled = (DateTime.UtcNow - _settle - DateTime.UnixEpoch).Ticks * 100L; // ns, not truncated to ms: a file written this millisecond is not settled
         if (FileIdentity.Of(path) == before && before.MtimeNs < settled && before.CtimeNs < settled)
         {
             _entries[path] = (before, facts);
