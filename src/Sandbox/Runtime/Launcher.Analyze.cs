@@ -30,7 +30,7 @@ public sealed partial class Launcher
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(report);
         var audit = new RunAudit(AuditLog.For(root), request);
-        try
+        return await AuditedAsync(audit, async () =>
         {
             audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
             Image resolved = ImageResolver.Resolve(root, request.Image);
@@ -87,18 +87,7 @@ public sealed partial class Launcher
             {
                 SafeRemove.Directory(work);
             }
-        }
-        catch (SandboxException e)
-        {
-            Record(audit, e);
-            throw;
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            SandboxException failure = Failures.Unmapped(e);
-            Record(audit, failure);
-            throw failure;
-        }
+        }).ConfigureAwait(false);
     }
 
     private static void RequireInterpreter(SampleFile sample, Image image)

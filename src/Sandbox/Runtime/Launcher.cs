@@ -33,7 +33,7 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
     {
         ArgumentNullException.ThrowIfNull(request);
         var audit = new RunAudit(AuditLog.For(root), request);
-        try
+        return await AuditedAsync(audit, async () =>
         {
             request = request with { Volumes = HostBindPath.Canonicalize(request.Volumes) }; // policy judges the real host paths and they are what gets mounted
             audit.Policy = PolicyLoader.Resolve(request.PolicyFile);
@@ -54,6 +54,18 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
                 .ConfigureAwait(false);
             audit.Finished(exit.ExitCode, exit.TimedOut);
             return exit.ExitCode;
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one audited action: a failure is recorded as the record's outcome and rethrown; one that
+    /// nothing mapped where it was thrown is still a 125 with one line, and audited as failed.
+    /// </summary>
+    private static async Task<int> AuditedAsync(RunAudit audit, Func<Task<int>> run)
+    {
+        try
+        {
+            return await run().ConfigureAwait(false);
         }
         catch (SandboxException e)
         {
@@ -62,7 +74,6 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // Nothing mapped it where it was thrown: still a 125 with one line, and audited as failed.
             SandboxException failure = Failures.Unmapped(e);
             Record(audit, failure);
             throw failure;

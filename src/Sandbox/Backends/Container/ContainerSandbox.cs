@@ -75,24 +75,7 @@ internal sealed class ContainerSandbox(
         _deleted = true;
         try
         {
-            if (_run is not null)
-            {
-                if (!_run.IsCompleted)
-                {
-                    await runtime.KillAsync(Id, 9).ConfigureAwait(false); // deleting a running sandbox stops it first
-                }
-
-                try
-                {
-                    await _run.ConfigureAwait(false); // never tear down under a runtime still running
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // reported by WaitAsync; deletion goes on
-                }
-            }
-
-            await runtime.DeleteAsync(Id).ConfigureAwait(false);
+            await runtime.StopAndDeleteAsync(Id, _run).ConfigureAwait(false); // deleting a running sandbox stops it first
         }
         finally
         {

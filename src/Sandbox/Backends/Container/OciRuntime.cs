@@ -35,6 +35,33 @@ public sealed record OciRuntime(string Name, string BinaryPath, string StateDir)
             CommandTimeout, CancellationToken.None).ConfigureAwait(false)).Succeeded;
 
     /// <summary>Stops and removes the container, its cgroups and runtime state.</summary>
+    /// <summary>
+    /// A sandbox's delete: a workload still running is killed first and its <paramref name="run"/>
+    /// awaited (never tear down under a runtime still running; a failure of the run is its waiter's
+    /// to report), then the runtime's state is removed.
+    /// </summary>
+    public async Task StopAndDeleteAsync(string id, Task? run)
+    {
+        if (run is not null)
+        {
+            if (!run.IsCompleted)
+            {
+                await KillAsync(id, 9).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await run.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // reported by WaitAsync; deletion goes on
+            }
+        }
+
+        await DeleteAsync(id).ConfigureAwait(false);
+    }
+
     public async Task DeleteAsync(string id)
     {
         if (HasState(id))

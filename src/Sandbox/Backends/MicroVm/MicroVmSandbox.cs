@@ -87,26 +87,8 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         _deleted = true;
         try
         {
-            if (_run is not null)
-            {
-                if (!_run.IsCompleted)
-                {
-                    await runtime.KillAsync(Id, 9).ConfigureAwait(false); // deleting a running VM stops it first
-                }
-
-                try
-                {
-                    await _run.ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // reported by WaitAsync; deletion goes on
-                }
-
-                RestoreTerminal();
-            }
-
-            await runtime.DeleteAsync(Id).ConfigureAwait(false);
+            await runtime.StopAndDeleteAsync(Id, _run).ConfigureAwait(false); // deleting a running VM stops it first
+            RestoreTerminal();
         }
         finally
         {
