@@ -31,6 +31,20 @@ public sealed class JsonFileLog : IDisposable
 
     public void Append(string stream, ReadOnlySpan<byte> bytes, DateTime time)
     {
+        // A record holds at most an eighth of the cap (and 16 KiB, where docker's json-file splits):
+        // one large read of the workload's output must not become a record that overflows the cap.
+        int chunk = (int)Math.Min(16 << 10, _maxBytes / 8);
+        do
+        {
+            int take = Math.Min(chunk, bytes.Length);
+            AppendRecord(stream, bytes[..take], time);
+            bytes = bytes[take..];
+        }
+        while (!bytes.IsEmpty);
+    }
+
+    private void AppendRecord(string stream, ReadOnlySpan<byte> bytes, DateTime time)
+    {
         var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {

@@ -49,6 +49,23 @@ public sealed class JsonFileLogTests : IDisposable
     }
 
     [Fact]
+    public void One_write_larger_than_the_cap_is_split_into_records_and_the_cap_still_holds()
+    {
+        const long Cap = 16 << 10;
+        byte[] burst = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 4000).Select(i => $"{i:D5}\n"))); // 24000 bytes, one pipe read's worth
+        using (var log = new JsonFileLog(LogPath, Cap))
+        {
+            log.Append("stdout", burst, DateTime.UtcNow);
+        }
+
+        long size = new FileInfo(LogPath).Length + new FileInfo(LogPath + ".1").Length;
+        Assert.InRange(size, 1, Cap);
+        string kept = string.Concat(JsonFileLog.Read(LogPath).Select(r => Encoding.ASCII.GetString(r.Bytes)));
+        Assert.EndsWith("03999\n", kept, StringComparison.Ordinal); // the newest output, whole
+        Assert.True(Encoding.ASCII.GetString(burst).EndsWith(kept, StringComparison.Ordinal), "what is kept is the burst's tail, in order");
+    }
+
+    [Fact]
     public void A_line_cut_short_by_a_killed_writer_is_skipped_not_fatal()
     {
         using (var log = new JsonFileLog(LogPath, JsonFileLog.DefaultMaxBytes))
