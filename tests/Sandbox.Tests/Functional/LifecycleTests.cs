@@ -125,8 +125,9 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void A_killed_supervisor_is_never_shown_running_and_leaves_nothing_behind()
     {
-        string id = Detach("--name", "orphan", "busybox", "sleep", "300");
+        string id = Detach("--name", "orphan", "busybox", "sh", "-c", "echo up; exec sleep 300");
         int supervisor = Row(id).GetProperty("supervisorPid").GetInt32();
+        Eventually(() => _cli.Run("logs", id).Stdout == "up\n", "the workload runs (its cgroups exist only from then on)");
         string[] cgroups = [.. CgroupDirs(id).Where(Directory.Exists)];
         Assert.NotEmpty(cgroups);
         using (var p = Process.GetProcessById(supervisor))
