@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Text.Json;
+using Sandbox.Digests;
 
 namespace Sandbox.Audit;
 
@@ -10,7 +10,7 @@ public static class AuditChain
     public static readonly string Genesis = new('0', 64);
 
     /// <summary>SHA-256 of one line's exact bytes, without its trailing newline.</summary>
-    public static string LineHash(ReadOnlySpan<byte> line) => Convert.ToHexStringLower(SHA256.HashData(line));
+    public static string LineHash(ReadOnlySpan<byte> line) => Convert.ToHexStringLower(SmallSha256.HashData(line));
 
     /// <summary>The line (no newline) for <paramref name="record"/>, with its MAC (when keyed) and its own hash filled in.</summary>
     public static byte[] Seal(AuditRecord record, AuditKey? key = null)
@@ -26,7 +26,7 @@ public static class AuditChain
     {
         ArgumentNullException.ThrowIfNull(record);
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(record with { Hash = null }, AuditJsonContext.Default.AuditRecord);
-        return Convert.ToHexStringLower(SHA256.HashData(body));
+        return Convert.ToHexStringLower(SmallSha256.HashData(body));
     }
 
     /// <summary>Parses one line strictly; null when it is not a record of this schema.</summary>

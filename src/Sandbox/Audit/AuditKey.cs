@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using Sandbox.Digests;
 using Sandbox.Runtime;
 
 namespace Sandbox.Audit;
@@ -87,7 +88,7 @@ public sealed class AuditKey
     {
         ArgumentNullException.ThrowIfNull(record);
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(record with { Hash = null, Mac = null }, AuditJsonContext.Default.AuditRecord);
-        return Convert.ToHexStringLower(HMACSHA256.HashData(key, body));
+        return Convert.ToHexStringLower(SmallSha256.HmacData(key, body));
     }
 
     /// <summary>Constant-time comparison of a record's MAC with the expected one.</summary>

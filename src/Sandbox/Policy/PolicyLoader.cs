@@ -1,6 +1,6 @@
 using System.Reflection;
-using System.Security.Cryptography;
 using System.Text;
+using Sandbox.Digests;
 using Sandbox.Profiles;
 using Sandbox.Runtime;
 
@@ -82,7 +82,7 @@ public static class PolicyLoader
             throw ProfileError.File(source, $"the {Noun} is larger than {MaxBytes / 1024 / 1024} MiB", "a policy is a few KiB; check that this is the right file");
         }
 
-        string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        string sha = Convert.ToHexStringLower(SmallSha256.HashData(bytes));
         string text = YamlDocument.Decode(bytes, source, Noun);
         var root = YamlDocument.ParseSingle(text, source, MaxBytes, Noun, "start from the built-in profiles/policy.yaml (docs/policy.md explains it)");
         return PolicyParser.Read(new YamlReader(source), root, source, sha);

@@ -1,6 +1,6 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Sandbox.Backends.Container;
+using Sandbox.Digests;
 
 namespace Sandbox.Profiles;
 
@@ -12,6 +12,6 @@ public static class ProfileDigest
     {
         ArgumentNullException.ThrowIfNull(seccomp);
         byte[] json = JsonSerializer.SerializeToUtf8Bytes(seccomp, OciJsonContext.Default.OciSeccomp);
-        return Convert.ToHexStringLower(SHA256.HashData(json));
+        return Convert.ToHexStringLower(SmallSha256.HashData(json));
     }
 }
