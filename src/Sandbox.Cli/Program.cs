@@ -4,6 +4,7 @@ using Sandbox.Runtime;
 
 try
 {
+    Sandbox.Telemetry.PhaseTrace.StartClock();
     args = Supervision.Enter(RawArguments.Read(args)); // the bytes the user gave, where they are not UTF-8; `supervise ID` stripped
     RootCommand root = CliApp.Build();
     ErrorReporter.Json = SeparatorInserter.AsksForJson(root, args); // before parsing: parse errors are JSON too

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Sandbox.Audit;
 using Sandbox.Backends;
 using Sandbox.Backends.Container;
 using Sandbox.Images;
 using Sandbox.Policy;
+using Sandbox.Telemetry;
 using Sandbox.Volumes;
 
 namespace Sandbox.Runtime;
@@ -14,8 +16,11 @@ namespace Sandbox.Runtime;
 /// down whatever happens (exit, error, timeout, signal). Every run and every refusal is audited.
 /// What a backend does is the backend's; this class only decides and orchestrates.
 /// </summary>
-public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, BackendRegistry backends, ILogger<Launcher> log)
+public sealed partial class Launcher(
+    StateRoot root, Func<string, OciSeccomp> seccompFor, PolicyEngine engine, BackendRegistry backends, IOptions<SandboxOptions> options, ILogger<Launcher> log)
 {
+    private readonly PhaseTrace trace = new(options.Value.Trace);
+
     /// <summary>What policy would decide for <paramref name="request"/>, without running anything.</summary>
     public PolicyEvaluation Explain(RunRequest request)
     {
@@ -32,6 +37,7 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
     public async Task<int> RunAsync(RunRequest request, WorkloadIo io, Action<ISandbox, SandboxState>? observe, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
+        trace.Mark("command line parsed");
         var audit = new RunAudit(AuditLog.For(root), request);
         return await AuditedAsync(audit, async () =>
         {
@@ -41,6 +47,7 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
             using var inUse = ImageUse.Hold(resolved); // `image rm` refuses while this run lasts
             audit.Evaluation = engine.Evaluate(audit.Policy, WorkloadFactsBuilder.From(request, resolved, new VolumeStore(root)));
             Decision decision = audit.Evaluation.Require();
+            trace.Mark("policy decided");
             ISandboxBackend backend = backends.For(decision.Backend);
             backend.Admit(decision);
 
@@ -49,10 +56,12 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
             using var pathUse = resolved.HostPath is null ? null : ImageUse.Hold(image);
             var spec = WorkloadSpecBuilder.Build(request, image, decision, seccompFor(decision.SeccompProfile));
             await backend.PreflightAsync(spec, request.Volumes, ct).ConfigureAwait(false);
+            trace.Mark("spec built, backend ready");
             audit.SandboxId = spec.Id;
             var exit = await WithVolumesAsync(request, decision, binds => RunAsync(backend, spec with { Mounts = binds }, io, audit, observe, ct), ct)
                 .ConfigureAwait(false);
             audit.Finished(exit.ExitCode, exit.TimedOut);
+            trace.Mark("exit audited");
             return exit.ExitCode;
         }).ConfigureAwait(false);
     }
@@ -106,11 +115,18 @@ public sealed partial class Launcher(StateRoot root, Func<string, OciSeccomp> se
             if (state == SandboxState.Created)
             {
                 Created(log, kind, sandbox.Id);
+                trace.Mark("created");
                 audit.Started();
+                trace.Mark("start audited");
+            }
+            else
+            {
+                trace.Mark("exited");
             }
 
             observe?.Invoke(sandbox, state);
         }, ct).ConfigureAwait(false);
+        trace.Mark("deleted");
         Exited(log, spec.Id, exit.ExitCode, exit.TimedOut);
         return exit;
     }

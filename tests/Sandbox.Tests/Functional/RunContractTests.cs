@@ -34,6 +34,21 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Fact]
+    public void Sandbox_trace_prints_the_launchers_phases_in_order_on_stderr_only()
+    {
+        var run = SandboxCli.Wait(_cli.Start(["run", "--trust", "trusted", "busybox", "echo", "out"],
+            env: new Dictionary<string, string> { ["SANDBOX_TRACE"] = "1" }), TimeSpan.FromMinutes(1));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("out\n", run.Stdout);
+        string[] phases = ["command line parsed", "policy decided", "spec built, backend ready", "created", "start audited", "exited", "deleted", "exit audited"];
+        var traced = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith("sandbox-trace: ", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(" ms) ", StringComparison.Ordinal) + 5)..])
+            .ToArray();
+        Assert.Equal(phases, traced);
+    }
+
+    [Fact]
     public void Passes_stdin_through()
     {
         var run = _cli.Run(["run", "--trust", "trusted", "busybox", "cat"], stdin: "line one\nline two\n");

@@ -3,6 +3,7 @@ using Sandbox.Backends.Container;
 using Sandbox.Backends.MicroVm;
 using Sandbox.Backends.MicroVm.Guest;
 using Sandbox.Runtime;
+using Sandbox.Telemetry;
 
 namespace Sandbox.Tests.Support;
 

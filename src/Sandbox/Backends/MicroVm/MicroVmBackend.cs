@@ -18,6 +18,7 @@ using Sandbox.Host.Mounts;
 using Sandbox.Images;
 using Sandbox.Policy;
 using Sandbox.Runtime;
+using Sandbox.Telemetry;
 using Sandbox.Volumes;
 using Accelerator = Sandbox.Backends.MicroVm.Qemu.Accelerator;
 

@@ -5,6 +5,7 @@ using Sandbox.Backends.MicroVm.Kernels;
 using Sandbox.Host;
 using Sandbox.Host.Mounts;
 using Sandbox.Runtime;
+using Sandbox.Telemetry;
 
 namespace Sandbox.Backends.MicroVm;
 

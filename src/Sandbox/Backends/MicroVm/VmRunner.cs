@@ -6,6 +6,7 @@ using Sandbox.Backends.Container;
 using Sandbox.Backends.MicroVm.Guest;
 using Sandbox.Backends.MicroVm.Streams;
 using Sandbox.Runtime;
+using Sandbox.Telemetry;
 
 namespace Sandbox.Backends.MicroVm;
 
