@@ -66,7 +66,7 @@ public sealed class BackendLifecycleTests : IDisposable
         var (backend, root) = Backend();
         // A shell as PID 1 ignores SIGTERM without a handler: the trap proves the signal arrived.
         var spec = Spec(root, ["/bin/sh", "-c", "trap 'echo got-term; exit 3' TERM; echo ready; while true; do sleep 0.1; done"]);
-        var stdout = new SignalingStream("ready");
+        var stdout = new MarkerStream("ready");
         await using var sandbox = await backend.CreateAsync(spec, new WorkloadIo(null, stdout, Stream.Null, ForwardSignals: false), TestContext.Current.CancellationToken);
         await sandbox.StartAsync(TestContext.Current.CancellationToken);
         await stdout.Seen.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
@@ -83,7 +83,7 @@ public sealed class BackendLifecycleTests : IDisposable
     {
         var (backend, root) = Backend();
         var spec = Spec(root, ["/bin/sh", "-c", "echo ready; sleep 600"]);
-        var stdout = new SignalingStream("ready");
+        var stdout = new MarkerStream("ready");
         var sandbox = await backend.CreateAsync(spec, new WorkloadIo(null, stdout, Stream.Null, ForwardSignals: false), TestContext.Current.CancellationToken);
         await sandbox.StartAsync(TestContext.Current.CancellationToken);
         await stdout.Seen.WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
@@ -108,37 +108,5 @@ public sealed class BackendLifecycleTests : IDisposable
         var request = new RunRequest { Image = busybox.Reference, Command = command, Trust = TrustLevel.Trusted };
         var decision = new Decision(BackendKind.Container, "default", ResourceLimits.Default with { Timeout = TimeSpan.FromMinutes(2) }, "test");
         return WorkloadSpecBuilder.Build(request, busybox, decision, OciSeccompEmitter.Emit(ProfileCatalog.Resolve("default")));
-    }
-
-    /// <summary>Collects what the workload writes and completes <see cref="Seen"/> once a marker line arrived.</summary>
-    private sealed class SignalingStream(string marker) : MemoryStream
-    {
-        private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Seen => _seen.Task;
-
-        public string Text
-        {
-            get
-            {
-                lock (this)
-                {
-                    return System.Text.Encoding.UTF8.GetString(ToArray());
-                }
-            }
-        }
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            lock (this)
-            {
-                base.Write(buffer, offset, count);
-            }
-
-            if (Text.Contains(marker, StringComparison.Ordinal))
-            {
-                _seen.TrySetResult();
-            }
-        }
     }
 }

@@ -66,48 +66,4 @@ public sealed class MicroVmLifecycleTests
         Assert.False(Directory.Exists(bundle), "delete removes the bundle");
         Assert.False(OciRuntime.Find("runc", root)!.HasState(sandbox.Id), "delete removes the runtime's state");
     }
-
-    /// <summary>Collects what the workload writes and completes <see cref="Seen"/> once a marker arrived.</summary>
-    private sealed class MarkerStream(string marker) : MemoryStream
-    {
-        private readonly TaskCompletionSource _seen = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Seen => _seen.Task;
-
-        public string Text
-        {
-            get
-            {
-                lock (this)
-                {
-                    return System.Text.Encoding.UTF8.GetString(ToArray());
-                }
-            }
-        }
-
-        public override void Write(byte[] buffer, int offset, int count)
-        {
-            lock (this)
-            {
-                base.Write(buffer, offset, count);
-            }
-
-            if (Text.Contains(marker, StringComparison.Ordinal))
-            {
-                _seen.TrySetResult();
-            }
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            Write(buffer, offset, count);
-            return Task.CompletedTask;
-        }
-
-        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            Write(buffer.ToArray(), 0, buffer.Length);
-            return ValueTask.CompletedTask;
-        }
-    }
 }
