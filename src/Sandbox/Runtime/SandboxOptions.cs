@@ -8,7 +8,7 @@ namespace Sandbox.Runtime;
 /// </summary>
 public sealed class SandboxOptions
 {
-    /// <summary>SANDBOX_TRACE=1: phase timestamps of each microVM run on stderr (benchmarks).</summary>
+    /// <summary>SANDBOX_TRACE=1: phase timestamps of each run on stderr, the launcher's and a microVM's own (benchmarks).</summary>
     public bool Trace { get; set; }
 
     /// <summary>SANDBOX_DEBUG=1: an unexpected error prints its stack trace; debug logging on stderr.</summary>
