@@ -90,7 +90,7 @@ static void forge(void) {
     printf("\nfds written %d\n", wrote);
     const char *paths[] = {"/run/report/sinkhole", "/run/sinkhole/net", "/run/sinkhole/ready", "/run/sinkhole/err", "/dev/console",
         "/dev/hvc0", "/dev/vport0p0", "/dev/vport0p1", "/dev/vport0p2", "/dev/vport0p3", "/dev/vport1p1", "/dev/vport1p2",
-        "/sys/kernel/tracing/trace_marker", "/proc/1/fd/1", "/proc/1/fd/3", "/proc/1/fd/4", "/proc/1/root/run/report/sinkhole", NULL};
+        "/sys/kernel/tracing/trace_marker", "/proc/1/root/run/report/sinkhole", "/tmp/sinkhole", NULL}; /* (its own fds were written above) */
     for (const char **p = paths; *p; p++) {
         int fd = open(*p, O_WRONLY | O_APPEND | O_NOCTTY);
         if (fd >= 0 && write(fd, FAKE, sizeof FAKE - 1) > 0) printf("forged into %s\n", *p);
