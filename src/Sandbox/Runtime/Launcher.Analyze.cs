@@ -57,6 +57,13 @@ public sealed partial class Launcher
             }
 
             var spec = WorkloadSpecBuilder.Build(request, image, decision, seccompFor(decision.SeccompProfile), [SampleMount]);
+            if (sinkhole && spec.Uid == Analysis.Sinkhole.Sinkhole.HelperUid)
+            {
+                // The helper's identity must not be the sample's (it could then signal it, were it visible).
+                throw new SandboxException(ErrorKind.InvalidArgument,
+                    $"analyze --network sinkhole: the image runs as uid {spec.Uid}, the guest sinkhole's own identity", "use an image whose user is another uid");
+            }
+
             ISandboxBackend backend = backends.For(BackendKind.MicroVm);
             backend.Admit(decision);
             await backend.PreflightAsync(spec, [], ct).ConfigureAwait(false);
