@@ -18,8 +18,8 @@
  *     answered with SINK4/SINK6 (documentation addresses, themselves caught by the TCP sinkhole),
  *     others with an empty answer. The reply comes from the address the sample asked.
  *
- * It then drops to UID (not the sample's identity), without capabilities, not dumpable, and
- * serves until SIGTERM. It lives in init's PID, mount and user namespaces: the sample cannot see,
+ * It then drops to UID (not the sample's identity), without capabilities, not dumpable, under a
+ * seccomp filter that allows only what serving needs, and serves until SIGTERM. It lives in init's PID, mount and user namespaces: the sample cannot see,
  * signal or trace it, nor reach its output, which only init reads. Records are ASCII lines whose
  * every field comes from the kernel (addresses, ports) or is hex (the bytes the sample sent), so a
  * sample cannot forge a line:
@@ -34,7 +34,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/bpf.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/rtnetlink.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -264,6 +267,33 @@ static int bound(int family, int type, int port)
     if (type == SOCK_STREAM && listen(s, 128) < 0)
         die("listen");
     return s;
+}
+
+/*
+ * Once serving, the helper only reads, writes, accepts and polls: every other system call kills
+ * it (a bug in its DNS parsing that a sample exploited would find nothing more to call; its
+ * records would then lack their end line, which the report shows).
+ */
+static void lockdown(void)
+{
+    static const int allowed[] = {SYS_read, SYS_write, SYS_close, SYS_accept4, SYS_getsockname, SYS_recvmsg, SYS_sendmsg,
+        SYS_poll, SYS_ppoll, SYS_clock_gettime, SYS_brk, SYS_mmap, SYS_munmap, SYS_mremap, SYS_fstat, SYS_newfstatat,
+        SYS_rt_sigreturn, SYS_exit, SYS_exit_group};
+    enum { N = sizeof allowed / sizeof allowed[0] };
+    struct sock_filter f[4 + 2 * N + 1];
+    int i = 0;
+    f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+    f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+    f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    f[i++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+    for (int k = 0; k < N; k++) {
+        f[i++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)allowed[k], 0, 1);
+        f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    }
+    f[i++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+    struct sock_fprog prog = {.len = (unsigned short)i, .filter = f};
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+        die("seccomp");
 }
 
 /* ---- records ---- */
@@ -509,6 +539,7 @@ int main(int argc, char **argv)
     if (write(4, "ready\n", 6) != 6)
         die("ready");
     close(4);
+    lockdown();
 
     struct pollfd fds[3 + MAX_OPEN];
     while (!stopping) {
