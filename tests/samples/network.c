@@ -6,6 +6,7 @@
  *             descriptor and every path it can think of, sends them as its payload and in a DNS
  *             name, tries to signal every process, to take a destination's port for itself and
  *             to bind port 53, then exits 5
+ *   hold      connects to 203.0.113.7:8443, sends "HOLD" and sleeps with the connection open (past the timeout)
  * Every address is a documentation address (RFC 5737 203.0.113.0/24, RFC 3849 2001:db8::/32): in
  * the guest they all belong to the sinkhole's namespace, which has no device but lo and lives in a
  * VM without a network device, so no packet leaves the guest; with --network none they are unreachable. */
@@ -134,10 +135,21 @@ static void forge(void) {
     exit(5);
 }
 
+static void hold(void) {
+    struct sockaddr_storage s;
+    socklen_t sl = addr(&s, "203.0.113.7", 8443);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&s, sl) != 0 || write(fd, "HOLD", 4) != 4) printf("hold: %s\n", strerror(errno));
+    fflush(stdout);
+    sleep(100000);
+    exit(0);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     if (!strcmp(mode, "sinkhole")) sinkhole();
     if (!strcmp(mode, "forge")) forge();
+    if (!strcmp(mode, "hold")) hold();
     fprintf(stderr, "usage: network sinkhole|forge\n");
     return 2;
 }

@@ -23,11 +23,11 @@ public sealed class AnalyzeSinkholeTests : IDisposable
         Directory.Delete(_work, recursive: true);
     }
 
-    private (CliRun Run, JsonElement Report, string Out) Analyze(string mode, string network)
+    private (CliRun Run, JsonElement Report, string Out) Analyze(string mode, string network, string timeout = "60s")
     {
         Require.Tool("gcc");
         string outDir = Path.Combine(_work, $"{mode}-{network}");
-        var run = _cli.Run(["analyze", "--timeout", "60s", "--network", network, "--arg", mode, "--out", outDir, AnalysisSample.NetworkPath], stdin: null, TimeSpan.FromMinutes(4));
+        var run = _cli.Run(["analyze", "--timeout", timeout, "--network", network, "--arg", mode, "--out", outDir, AnalysisSample.NetworkPath], stdin: null, TimeSpan.FromMinutes(4));
         Assert.True(run.ExitCode == 0, run.ToString());
         return (run, JsonDocument.Parse(File.ReadAllBytes(Path.Combine(outDir, "report.json"))).RootElement, outDir);
     }
@@ -148,5 +148,16 @@ public sealed class AnalyzeSinkholeTests : IDisposable
         var dns = Assert.Single(All(sink, "dns"));
         Assert.StartsWith("x\ntcp 9 9 ipv4 6", dns.GetProperty("query").GetProperty("name").GetString(), StringComparison.Ordinal);
         Assert.All(All(sink, "dns").Concat(tcp), e => Assert.NotEqual("6.6.6.6", e.GetProperty("address").GetString()));
+    }
+
+    [Fact]
+    public void A_connection_still_open_at_the_timeout_is_recorded_with_its_first_bytes()
+    {
+        var (_, r, _) = Analyze("hold", "sinkhole", "4s");
+        Assert.True(r.GetProperty("run").GetProperty("timedOut").GetBoolean());
+        var sink = r.GetProperty("sinkhole");
+        Assert.True(sink.GetProperty("complete").GetBoolean()); // stopped by init after the sample's tree was killed, not lost
+        var c = Assert.Single(All(sink, "connections"));
+        Assert.Equal(("203.0.113.7", 8443, "HOLD"), (c.GetProperty("address").GetString(), c.GetProperty("port").GetInt32(), FirstBytes(c)));
     }
 }
