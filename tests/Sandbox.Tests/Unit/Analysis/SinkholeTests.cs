@@ -46,6 +46,14 @@ public sealed class SinkholeTests
         Assert.Equal(Sinkhole.GuestPath.TrimStart('/'), Sandbox.Backends.MicroVm.Initramfs.InitramfsBuilder.SinkholeFile.GuestPath);
     }
 
+    [Fact]
+    public void Init_starts_the_helper_where_the_config_joins_it_as_the_helpers_own_identity()
+    {
+        string init = Sandbox.Backends.MicroVm.Initramfs.InitramfsBuilder.InitScript;
+        Assert.Contains($"{Sinkhole.GuestPath} {Sinkhole.NetnsPath} {Sinkhole.HelperUid} >/run/report/sinkhole", init, StringComparison.Ordinal);
+        Assert.NotEqual(0u, Sinkhole.HelperUid);
+    }
+
     private const string Query = "abcd01000001000000000000046576696c076578616d706c650000010001"; // evil.example A
 
     [Fact]
