@@ -46,11 +46,13 @@ i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; 
   i=$((i + 1)); [ $i -gt 500 ] && fail "virtio-serial ports did not appear"; usleep 10000; done
 control=$(port sandbox.control); wait_for "$control"
 exec 3<>"$control" || fail "cannot open $control"
-read -r tag length stdin volumes mode <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
+read -r tag length stdin volumes mode network <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
 case "$length:$volumes" in *[!0-9:]* | :* | *:) fail "bad spec header from the host" ;; esac
 # "analyze" (sandbox analyze): the root is writable (its changes stay in the upper layer, which is
 # bigger), the collector traces the workload, and a report follows on this port before the exit line.
 case "$mode" in "" | analyze) ;; *) fail "bad spec header from the host" ;; esac
+# "analyze sinkhole" (--network sinkhole): the workload joins the sinkhole helper's network namespace.
+case "$mode:$network" in *: | analyze:sinkhole) ;; *) fail "bad spec header from the host" ;; esac
 # Named volumes: one "volume TAG ro|rw TARGET" line each. The target is the rest of the line and is
 # only ever used quoted. Kept in /run/volumes, read back line by line below.
 mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create /run"
@@ -195,8 +197,25 @@ collector_report() {
   echo "report $n" >&3 && cat /run/report.tar >&3
 }
 run_crun() { crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload; }
+# --- sinkhole (analyze --network sinkhole; Analysis/Sinkhole/sinkhole.c) ---
+# The helper makes the network namespace config.json joins (/run/sinkhole/net: only lo, every
+# address local), answers every TCP connection and DNS question there, and writes its records to
+# /run/report/sinkhole, which goes to the host in the report tar. It is init's child: outside the
+# workload's PID, mount and cgroup namespaces, and it drops to uid 65533 once set up. Started
+# before crun, stopped (SIGTERM: it records the connections still open) after the workload.
+sinkhole=
+sinkhole_start() {
+  mkdir -p /run/sinkhole && : >/run/sinkhole/net && mkfifo /run/sinkhole/ready || return 1
+  /usr/libexec/sandbox-sinkhole /run/sinkhole/net 65533 >/run/report/sinkhole 2>/run/sinkhole/err 3>&- 4>/run/sinkhole/ready &
+  sinkhole=$!
+  read -r ready </run/sinkhole/ready
+  [ "$ready" = ready ] || { say "sinkhole: $(head -c 300 /run/sinkhole/err | tr -cd ' -~')"; return 1; }
+}
+sinkhole_stop() { [ -z "$sinkhole" ] || { kill -TERM "$sinkhole"; wait "$sinkhole"; }; }
+# --- end sinkhole ---
 if [ "$mode" = analyze ]; then
   collector_start || fail "cannot start the analysis collector"
+  [ "$network" != sinkhole ] || sinkhole_start || fail "cannot start the sinkhole"
   # The shell that becomes crun is the root of what is traced.
   run_crun() { sh -c 'for t in "$0" "$0/instances/names"; do echo $$ >"$t/set_event_pid" && echo 1 >"$t/tracing_on"; done; exec crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload' $T; }
 fi
@@ -214,6 +233,7 @@ engine=$(grep -m 1 '"level": *"error"' /run/crun.log 2>/dev/null | head -c 1024 
 [ -n "$engine" ] && echo "engine $engine" >&3
 oom=
 while read -r key value; do [ "$key" = oom_kill ] && [ "$value" != 0 ] && oom=" oom"; done </sys/fs/cgroup/sandbox/memory.events
+sinkhole_stop
 [ "$mode" = analyze ] && collector_report
 read -r outbytes </run/stdout.bytes; read -r errbytes </run/stderr.bytes
 case "$outbytes:$errbytes" in

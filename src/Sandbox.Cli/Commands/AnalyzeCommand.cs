@@ -4,7 +4,7 @@ using Sandbox.Runtime;
 
 namespace Sandbox.Cli.Commands;
 
-/// <summary>`sandbox analyze [--image IMAGE] [--timeout 60s] [--arg A]... [--network none] [--out DIR] FILE`.</summary>
+/// <summary>`sandbox analyze [--image IMAGE] [--timeout 60s] [--arg A]... [--network none|sinkhole] [--out DIR] FILE`.</summary>
 internal static class AnalyzeCommand
 {
     public static Command Build()
@@ -12,7 +12,7 @@ internal static class AnalyzeCommand
         var image = new Option<string?>("--image") { Description = "Image with the sample's loader or interpreter (default: busybox, for static programs)" };
         var timeout = new Option<string?>("--timeout") { Description = "How long the sample may run (default 60s); reaching it is a normal outcome" };
         var args = new Option<string[]>("--arg") { Description = "An argument for the sample (repeat for more)" };
-        var network = new Option<string>("--network") { Description = "none (loopback only; attempts are listed) or sinkhole (not yet supported)", DefaultValueFactory = _ => "none" };
+        var network = new Option<string>("--network") { Description = "none (loopback only; attempts are listed) or sinkhole (every TCP connection and DNS question answered inside the guest, first bytes recorded)", DefaultValueFactory = _ => "none" };
         var outDir = new Option<string?>("--out") { Description = "Output directory, which must not exist (default: ./analysis-SHA256PREFIX)" };
         var kernel = new Option<string?>("--kernel") { Description = "Guest kernel (sandbox kernel ls), default debian-6.1" };
         var policy = new Option<string?>("--policy") { Description = "Policy file (default: the built-in policy)" };

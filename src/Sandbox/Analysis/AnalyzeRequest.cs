@@ -17,7 +17,7 @@ public sealed record AnalyzeRequest
     /// <summary>--arg, in order: the sample's arguments after its own name.</summary>
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
-    /// <summary>--network: none (the sample's own loopback only); sinkhole is not available yet.</summary>
+    /// <summary>--network: none (the sample's own loopback only) or sinkhole (Analysis/Sinkhole: a fake network inside the guest).</summary>
     public string Network { get; init; } = "none";
 
     /// <summary>--out; null: ./analysis-SHA256PREFIX.</summary>

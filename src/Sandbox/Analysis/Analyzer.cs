@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Sandbox.Analysis.Sinkhole;
 using Sandbox.Host;
 using Sandbox.Host.Mounts;
 using Sandbox.Policy;
@@ -26,13 +27,10 @@ public sealed class Analyzer(Launcher launcher)
         ArgumentNullException.ThrowIfNull(a);
         switch (a.Network)
         {
-            case "none":
+            case "none" or "sinkhole":
                 break;
-            case "sinkhole":
-                throw new SandboxException(ErrorKind.Refused, "refused: --network sinkhole is not yet supported",
-                    "use --network none: every connection attempt is still listed, and fails");
             default:
-                throw new SandboxException(ErrorKind.InvalidArgument, $"--network: '{Printable.Escape(a.Network)}' is not valid", "use none");
+                throw new SandboxException(ErrorKind.InvalidArgument, $"--network: '{Printable.Escape(a.Network)}' is not valid", "use none or sinkhole");
         }
 
         if (a.Timeout <= TimeSpan.Zero)
@@ -89,7 +87,7 @@ public sealed class Analyzer(Launcher launcher)
                 verdict = report.Verdict;
                 digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(json));
                 return Task.FromResult(digest);
-            }, ct).ConfigureAwait(false);
+            }, sinkhole: a.Network == "sinkhole", ct).ConfigureAwait(false);
             Directory.Move(partial, outDir);
             File.SetUnixFileMode(outDir, (UnixFileMode)0b111_101_101);
             return new AnalysisSummary(outDir, verdict!, digest!);
@@ -158,6 +156,12 @@ public sealed class Analyzer(Launcher launcher)
             missing.Add("executed file names (a file name forged a line in their trace; argv is still shown)");
         }
 
+        ReportSinkhole? sinkhole = collection.Sinkhole is { } records ? SinkholeRecords.Parse(records, behaviour.Start) : null;
+        if (a.Network == "sinkhole" && sinkhole is not { Complete: true })
+        {
+            missing.Add(sinkhole is null ? "the sinkhole's records (the guest sent none)" : "the sinkhole's end line (records may be missing)");
+        }
+
         if (behaviour.Start is null)
         {
             missing.Add("the sample's exec (the trace never saw it start)");
@@ -172,6 +176,7 @@ public sealed class Analyzer(Launcher launcher)
             Files = collection.Files,
             Network = behaviour.Network,
             Signals = behaviour.Signals,
+            Sinkhole = sinkhole,
             Denials = Denials.From(collection.Seccomp, behaviour.Processes.Select(p => p.Pid).ToHashSet()),
             Resources = resources,
             Output = new ReportOutput(
@@ -199,6 +204,11 @@ public sealed class Analyzer(Launcher launcher)
         if (r.Network.Count(n => n.Dns is not null) is > 0 and int q)
         {
             s.Append(CultureInfo.InvariantCulture, $", {q} DNS quer{(q == 1 ? "y" : "ies")}");
+        }
+
+        if (r.Sinkhole is { } sink)
+        {
+            s.Append(CultureInfo.InvariantCulture, $", sinkhole: {sink.Connections.Count} TCP connection{(sink.Connections.Count == 1 ? "" : "s")}, {sink.Dns.Count} DNS question{(sink.Dns.Count == 1 ? "" : "s")} answered");
         }
 
         if (r.Files.Any(f => f.Setuid || f.Setgid || f.Device))

@@ -22,6 +22,10 @@ public sealed class CollectorArchive
 
     /// <summary>The guest kernel log's seccomp audit records (type=1326), one per refusal it logged.</summary>
     public string? Seccomp { get; private set; }
+
+    /// <summary>--network sinkhole: the helper's records (Sinkhole/SinkholeRecords); null without it.</summary>
+    public string? Sinkhole { get; private set; }
+
     public long EventsLost { get; private set; }
     public Dictionary<string, string> Cgroup { get; } = new(StringComparer.Ordinal);
     public List<string> Missing { get; } = [];
@@ -61,6 +65,9 @@ public sealed class CollectorArchive
                     break;
                 case "seccomp":
                     c.Seccomp = text;
+                    break;
+                case "sinkhole":
+                    c.Sinkhole = text;
                     break;
                 case "trace-stats":
                     c.EventsLost = Lost(text);

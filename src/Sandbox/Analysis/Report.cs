@@ -28,6 +28,9 @@ public sealed record AnalysisReport
 
     public required IReadOnlyList<ReportSignal> Signals { get; init; }
 
+    /// <summary>--network sinkhole: what the guest's fake network answered and received; null with --network none.</summary>
+    public ReportSinkhole? Sinkhole { get; init; }
+
     public required ReportDenials Denials { get; init; }
 
     public required ReportResources Resources { get; init; }
@@ -65,6 +68,23 @@ public sealed record ReportNetwork(
     double AtSeconds, int Pid, string Syscall, string? Family, string? Address, int? Port, long? Result, string? Error, ReportDns? Dns);
 
 public sealed record ReportDns(int Id, string Name, string Type, bool Truncated);
+
+/// <param name="Complete">The helper wrote its end line: no record was lost to its being stopped.</param>
+/// <param name="RecordsDropped">Connections and questions beyond the helper's 1024 records: counted, not listed.</param>
+/// <param name="UnparsedLines">Lines that were not a whole record (none expected: every field is a number, an address or hex).</param>
+public sealed record ReportSinkhole(
+    string Note, IReadOnlyList<ReportSinkholeConnection> Connections, IReadOnlyList<ReportSinkholeDns> Dns, long RecordsDropped, bool Complete, int UnparsedLines);
+
+/// <param name="Address">The destination the sample asked for (the accepted socket's local address).</param>
+/// <param name="Bytes">Bytes the sample sent on the connection; the first 4096 are kept.</param>
+/// <param name="FirstBytesText">The kept bytes with everything but printable ASCII as \xNN (\n, \r, \t, \\).</param>
+public sealed record ReportSinkholeConnection(
+    double? AtSeconds, string Protocol, string Family, string Address, int Port, int SourcePort, long Bytes, string FirstBytesBase64, string FirstBytesText, bool Truncated);
+
+/// <param name="Address">The DNS server the sample asked (any address: all of them are the sinkhole's).</param>
+/// <param name="Answer">The address answered (A, AAAA); null when the answer held none.</param>
+public sealed record ReportSinkholeDns(
+    double? AtSeconds, string Family, string Address, int Port, int SourcePort, ReportDns? Query, bool Answered, string? Answer, string QueryBase64);
 
 /// <param name="Pid">The process the signal was sent to.</param>
 /// <param name="SenderPid">The process that sent it (a kernel-generated signal names the process it was raised in).</param>

@@ -78,6 +78,11 @@ public static class ReportHtml
                 .Append(n.Dns is { } d ? Text($"{d.Type} {d.Name}{(d.Truncated ? " (truncated)" : "")}") : "").Append("</code></td></tr>");
         }
 
+        if (r.Sinkhole is { } sink)
+        {
+            Sinkhole(h, sink);
+        }
+
         h.Append("</table>\n<h2>Signals</h2><table id=\"signals\"><tr><th>s</th><th>from</th><th>to</th><th>signal</th></tr>");
         foreach (var s in r.Signals)
         {
@@ -104,6 +109,30 @@ public static class ReportHtml
         h.Append("</table>\n<p>Links to <a href=\"stdout\">stdout</a>, <a href=\"stderr\">stderr</a>, <a href=\"report.json\">report.json</a>. ")
             .Append("Dropped files are inert copies (mode 0400) named by SHA-256.</p>\n</body></html>\n");
         return h.ToString();
+    }
+
+    // --network sinkhole: what the guest's fake network received. The first bytes are already escaped
+    // text (SinkholeRecords.Text) and still go through Text, like everything the sample chose.
+    private static void Sinkhole(StringBuilder h, ReportSinkhole sink)
+    {
+        h.Append("</table>\n<h2>Sinkhole</h2><p>").Append(Text(sink.Note)).Append(sink.RecordsDropped > 0 ? $"; {sink.RecordsDropped} more not listed" : "")
+            .Append("</p><table id=\"sinkhole-tcp\"><tr><th>s</th><th>destination asked</th><th>bytes</th><th>first bytes</th></tr>");
+        foreach (var c in sink.Connections)
+        {
+            h.Append("<tr><td>").Append(c.AtSeconds?.ToString("0.000000", CultureInfo.InvariantCulture) ?? "").Append("</td><td><code>")
+                .Append(Text(c.Family == "ipv6" ? $"[{c.Address}]:{c.Port}" : $"{c.Address}:{c.Port}")).Append("</code></td><td>")
+                .Append(c.Bytes.ToString(CultureInfo.InvariantCulture)).Append(c.Truncated ? " (first 4096 kept)" : "").Append("</td><td><code>")
+                .Append(Text(c.FirstBytesText)).Append("</code></td></tr>");
+        }
+
+        h.Append("</table>\n<table id=\"sinkhole-dns\"><tr><th>s</th><th>server asked</th><th>question</th><th>answer</th></tr>");
+        foreach (var d in sink.Dns)
+        {
+            h.Append("<tr><td>").Append(d.AtSeconds?.ToString("0.000000", CultureInfo.InvariantCulture) ?? "").Append("</td><td><code>")
+                .Append(Text(d.Family == "ipv6" ? $"[{d.Address}]:{d.Port}" : $"{d.Address}:{d.Port}")).Append("</code></td><td><code>")
+                .Append(d.Query is { } q ? Text($"{q.Type} {q.Name}{(q.Truncated ? " (truncated)" : "")}") : "(not a query)").Append("</code></td><td><code>")
+                .Append(Text(d.Answered ? d.Answer ?? "(no address)" : "(not answered)")).Append("</code></td></tr>");
+        }
     }
 
     /// <summary>Sample-controlled text as HTML: control characters and non-printing code points shown escaped (\x1b, \n), markup as entities.</summary>

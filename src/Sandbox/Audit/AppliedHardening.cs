@@ -30,7 +30,10 @@ public sealed record AppliedHardening
 
     public bool NoNewPrivileges { get; init; }
 
-    /// <summary>"none" when the sandbox has its own network namespace with no interfaces but loopback.</summary>
+    /// <summary>
+    /// "none" when the sandbox has its own network namespace with no interfaces but loopback; "sinkhole"
+    /// for analyze --network sinkhole (loopback only, every connection answered inside the guest).
+    /// </summary>
     public string? Network { get; init; }
 
     public AppliedLimits? Limits { get; init; }

@@ -51,4 +51,10 @@ public sealed record WorkloadSpec(
     /// a run. The guest then traces the workload, keeps its writes in the overlay, and a timeout is an outcome.
     /// </summary>
     public string? ReportPath { get; init; }
+
+    /// <summary>
+    /// sandbox analyze --network sinkhole (with <see cref="ReportPath"/>): the workload joins the network
+    /// namespace of the guest's sinkhole helper, where every TCP connection and DNS question is answered.
+    /// </summary>
+    public bool Sinkhole { get; init; }
 }

@@ -22,9 +22,10 @@ public sealed partial class Launcher
     /// `sandbox analyze`: the request's command is the sample at /sample/NAME. Decided by policy and
     /// audited like a run, but always in the microVM: the sample's directory (a private copy) is
     /// shared read-only with the guest, and the guest's collector report is handed to
-    /// <paramref name="report"/>, whose digest goes into the audit record.
+    /// <paramref name="report"/>, whose digest goes into the audit record. With <paramref name="sinkhole"/>
+    /// the sample's network is the guest's fake one (Analysis/Sinkhole) instead of a bare loopback.
     /// </summary>
-    public async Task<int> AnalyzeAsync(RunRequest request, SampleFile sample, WorkloadIo io, Func<AnalysisRun, Task<string>> report, CancellationToken ct = default)
+    public async Task<int> AnalyzeAsync(RunRequest request, SampleFile sample, WorkloadIo io, Func<AnalysisRun, Task<string>> report, bool sinkhole = false, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(sample);
@@ -56,6 +57,13 @@ public sealed partial class Launcher
             }
 
             var spec = WorkloadSpecBuilder.Build(request, image, decision, seccompFor(decision.SeccompProfile), [SampleMount]);
+            if (sinkhole && spec.Uid == Analysis.Sinkhole.Sinkhole.HelperUid)
+            {
+                // The helper's identity must not be the sample's (it could then signal it, were it visible).
+                throw new SandboxException(ErrorKind.InvalidArgument,
+                    $"analyze --network sinkhole: the image runs as uid {spec.Uid}, the guest sinkhole's own identity", "use an image whose user is another uid");
+            }
+
             ISandboxBackend backend = backends.For(BackendKind.MicroVm);
             backend.Admit(decision);
             await backend.PreflightAsync(spec, [], ct).ConfigureAwait(false);
@@ -71,7 +79,7 @@ public sealed partial class Launcher
                 File.Copy(sample.HostPath, copy);
                 File.SetUnixFileMode(copy, (UnixFileMode)0b101_101_101); // r-x: the guest runs it; QEMU refuses writes to the share
                 string tar = Path.Combine(work, "collector.tar");
-                var analysis = spec with { Mounts = [new VolumeBind(shared, SampleMount, ReadOnly: true)], ReportPath = tar };
+                var analysis = spec with { Mounts = [new VolumeBind(shared, SampleMount, ReadOnly: true)], ReportPath = tar, Sinkhole = sinkhole };
                 var result = await RunAsync(backend, analysis, io, audit, null, ct).ConfigureAwait(false);
                 if (!result.ReportReceived)
                 {

@@ -39,11 +39,13 @@ public sealed class AnalyzeInputTests : IDisposable
     }
 
     [Fact]
-    public void Sinkhole_networking_is_refused_as_not_yet_supported()
+    public void An_unknown_network_mode_is_refused_naming_the_valid_ones()
     {
-        var run = Analyze("--network", "sinkhole", "/bin/busybox");
+        var run = Analyze("--network", "host", "/bin/busybox");
         Assert.Equal(125, run.ExitCode);
-        Assert.Contains("not yet supported", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("--network: 'host' is not valid", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("none or sinkhole", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_work, "out")));
     }
 
     [Fact]

@@ -4,20 +4,24 @@ using System.Security.Cryptography;
 namespace Sandbox.Tests.Support;
 
 /// <summary>
-/// The analyze tests' sample (tests/samples/sample.c), compiled static on first use into
-/// tests/samples/bin/sample and reused until its source changes. Callers gate on Require.Tool("gcc").
+/// The analyze tests' samples (tests/samples/sample.c; network.c for --network sinkhole), compiled
+/// static on first use into tests/samples/bin/NAME and reused until the source changes. Callers gate on Require.Tool("gcc").
 /// </summary>
 public static class AnalysisSample
 {
-    private static readonly Lazy<string> Built = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string> Built = new(() => Build("sample"), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly Lazy<string> BuiltNetwork = new(() => Build("network"), LazyThreadSafetyMode.ExecutionAndPublication);
 
     public static string Path => Built.Value;
 
-    private static string Build()
+    /// <summary>tests/samples/network.c: the sinkhole's sample (DNS, TCP to documentation addresses, forged records).</summary>
+    public static string NetworkPath => BuiltNetwork.Value;
+
+    private static string Build(string name)
     {
-        string source = System.IO.Path.Combine(RepoPaths.Root, "tests", "samples", "sample.c");
+        string source = System.IO.Path.Combine(RepoPaths.Root, "tests", "samples", name + ".c");
         string dir = Directory.CreateDirectory(System.IO.Path.Combine(RepoPaths.Root, "tests", "samples", "bin")).FullName;
-        string binary = System.IO.Path.Combine(dir, "sample");
+        string binary = System.IO.Path.Combine(dir, name);
         string hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(source)));
         if (File.Exists(binary) && File.Exists(binary + ".sha256") && File.ReadAllText(binary + ".sha256").Trim() == hash)
         {

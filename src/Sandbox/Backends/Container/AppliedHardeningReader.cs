@@ -46,8 +46,15 @@ public static class AppliedHardeningReader
             Namespaces = namespaces,
             ReadonlyRoot = spec.Root.Readonly,
             NoNewPrivileges = spec.Process.NoNewPrivileges,
-            // A fresh network namespace with no interfaces configured leaves only loopback.
-            Network = namespaces.Contains("network") ? "none" : "host",
+            // A fresh network namespace with no interfaces configured leaves only loopback; the guest's
+            // sinkhole namespace (analyze --network sinkhole) has only loopback too, answered in the guest.
+            Network = linux.Namespaces.FirstOrDefault(n => n.Type == "network") switch
+            {
+                null => "host",
+                { Path: null } => "none",
+                { Path: Analysis.Sinkhole.Sinkhole.NetnsPath } => "sinkhole",
+                { Path: var joined } => $"joined {joined}",
+            },
             Limits = new AppliedLimits(linux.Resources.Memory?.Limit, linux.Resources.Cpu?.Quota, linux.Resources.Cpu?.Period, linux.Resources.Pids?.Limit),
             // The workload's only bind mounts are its volumes and host paths, staged by the launcher.
             Volumes = [.. spec.Mounts.Where(m => m.Type == "bind" && m.Destination != Exec.ExecShim.SandboxPath).Select(m => new AppliedVolume(

@@ -60,7 +60,8 @@ public sealed record OciIdMapping(
     [property: JsonPropertyName("hostID")] uint HostId,
     uint Size);
 
-public sealed record OciNamespace(string Type);
+/// <param name="Path">A namespace to join instead of a new one (the guest's sinkhole network); null: a new one.</param>
+public sealed record OciNamespace(string Type, string? Path = null);
 
 public sealed record OciResources(
     IReadOnlyList<OciDeviceRule> Devices,

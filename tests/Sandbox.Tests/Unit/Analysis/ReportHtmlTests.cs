@@ -7,7 +7,7 @@ public sealed class ReportHtmlTests
 {
     private const string Evil = "<script>alert(1)</script>\u001b[31m\"'&\u0007";
 
-    private static AnalysisReport Report() => new()
+    internal static AnalysisReport Report() => new()
     {
         Verdict = "v " + Evil,
         Sample = new ReportSample(Evil, "/sample/sample", 1, new string('a', 64), "elf", new ElfFacts("ELF64", "x86-64", "static", null), null),

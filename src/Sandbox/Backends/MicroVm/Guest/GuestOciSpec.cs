@@ -14,6 +14,9 @@ public sealed record GuestPlan(
 
     /// <summary>sandbox analyze: the root is writable so that every change lands in init's overlay upper layer, /tmp included.</summary>
     public bool Analysis { get; init; }
+
+    /// <summary>analyze --network sinkhole: the workload joins the sinkhole helper's network namespace instead of a new, empty one.</summary>
+    public bool Sinkhole { get; init; }
 }
 
 /// <summary>
@@ -55,7 +58,10 @@ public static class GuestOciSpec
                 //    and seccomp, can use its own files and nothing more.
                 UidMappings = [],
                 GidMappings = [],
-                Namespaces = [.. container.Linux.Namespaces.Where(n => n.Type != "user")],
+                // 6. (analyze --network sinkhole only) The network namespace is the one guest init's sinkhole
+                //    helper made (only lo, every address local, every connection answered in the guest).
+                Namespaces = [.. container.Linux.Namespaces.Where(n => n.Type != "user")
+                    .Select(n => plan.Sinkhole && n.Type == "network" ? n with { Path = Analysis.Sinkhole.Sinkhole.NetnsPath } : n)],
                 // 2. The guest's own cgroup2 tree, not the host's.
                 CgroupsPath = CgroupsPath,
                 // 5. (analyze only) The same filter, which also logs each refusal to the guest kernel's

@@ -17,12 +17,13 @@ public static class GuestSpec
 {
     /// <param name="stdin">Whether the host feeds stdin; with <paramref name="terminal"/> it arrives on the virtio console /dev/hvc0 (STDIN 2).</param>
     /// <param name="analyze">sandbox analyze: the header ends in "analyze", and init traces the workload and sends a report.</param>
-    public static byte[] Message(byte[] config, bool stdin, IReadOnlyList<GuestMount>? mounts = null, bool terminal = false, bool analyze = false)
+    /// <param name="sinkhole">analyze --network sinkhole: the header ends in "analyze sinkhole", and init starts the sinkhole helper first.</param>
+    public static byte[] Message(byte[] config, bool stdin, IReadOnlyList<GuestMount>? mounts = null, bool terminal = false, bool analyze = false, bool sinkhole = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         mounts ??= [];
         int stdinMode = !stdin ? 0 : terminal ? 2 : 1;
-        var head = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"spec {config.Length} {stdinMode} {mounts.Count}{(analyze ? " analyze" : "")}\n"));
+        var head = new StringBuilder(string.Create(CultureInfo.InvariantCulture, $"spec {config.Length} {stdinMode} {mounts.Count}{(analyze ? " analyze" : "")}{(analyze && sinkhole ? " sinkhole" : "")}\n"));
         foreach (var m in mounts)
         {
             if (!m.Target.StartsWith('/') || m.Target.Any(char.IsControl) || m.Tag.Length == 0 || m.Tag.Any(c => !char.IsAsciiLetterOrDigit(c)))
