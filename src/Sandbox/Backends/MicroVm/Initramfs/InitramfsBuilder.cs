@@ -8,7 +8,7 @@ namespace Sandbox.Backends.MicroVm.Initramfs;
 /// <summary>
 /// The guest's initramfs: busybox-static with the applets init uses, the guest init script
 /// (kernels/init.sh), the kernel's modules and /etc/modules giving their load order, the OCI
-/// runtime (crun and its libraries) that starts the workload hardened, and the exec shim. Cached under the state root
+/// runtime (crun and its libraries) that starts the workload hardened, the exec shim and sandbox-init. Cached under the state root
 /// by a digest of everything that goes in, so it is built once per kernel/busybox/init/runtime.
 /// </summary>
 public static class InitramfsBuilder
@@ -30,6 +30,9 @@ public static class InitramfsBuilder
     /// <summary>The exec shim crun binds into the workload's /dev when argv or env is not UTF-8 (Backends/Exec).</summary>
     public static GuestFile ExecShimFile => new(Exec.ExecShim.GuestPath.TrimStart('/'), Exec.ExecShim.Binary);
 
+    /// <summary>sandbox-init, which crun binds into the workload's /dev as PID 1 with --init (Backends/Init).</summary>
+    public static GuestFile SandboxInitFile => new(Init.SandboxInit.GuestPath.TrimStart('/'), Init.SandboxInit.Binary);
+
     /// <summary>
     /// The cached archive for this kernel, built if missing. The key needs the digests of busybox,
     /// crun and its libraries: they come from a per-file identity cache (vm/initramfs/file-facts),
@@ -50,15 +53,15 @@ public static class InitramfsBuilder
         string busyboxSha = cache.Facts(BusyboxPath, elf: false).Sha256;
         var runtime = GuestRuntime.Plan(cache);
         cache.Save();
-        GuestFile shim = ExecShimFile;
-        string final = Path.Combine(dir, Key(busyboxSha, InitScript, kernel.Manifest.Modules, runtime, shim) + ".cpio");
+        GuestFile[] embedded = [ExecShimFile, SandboxInitFile];
+        string final = Path.Combine(dir, Key(busyboxSha, InitScript, kernel.Manifest.Modules, runtime, embedded) + ".cpio");
         if (File.Exists(final))
         {
             return final;
         }
 
         byte[] busybox = GuestRuntime.ReadVerified(BusyboxPath, busyboxSha);
-        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), [.. GuestRuntime.Load(runtime), shim]);
+        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), [.. GuestRuntime.Load(runtime), .. embedded]);
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
         File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
@@ -123,7 +126,7 @@ public static class InitramfsBuilder
     }
 
     private static string Key(
-        string busyboxSha256, string init, IEnumerable<ModuleFile> modules, IReadOnlyList<GuestFileSource> runtime, GuestFile embedded)
+        string busyboxSha256, string init, IEnumerable<ModuleFile> modules, IReadOnlyList<GuestFileSource> runtime, IEnumerable<GuestFile> embedded)
     {
         var text = new StringBuilder(FormatVersion).Append('\n')
             .Append(busyboxSha256).Append('\n')
@@ -138,7 +141,10 @@ public static class InitramfsBuilder
             text.Append(f.GuestPath).Append(' ').Append(f.Sha256).Append('\n');
         }
 
-        text.Append(embedded.GuestPath).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(embedded.Content))).Append('\n');
+        foreach (var f in embedded)
+        {
+            text.Append(f.GuestPath).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(f.Content))).Append('\n');
+        }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
