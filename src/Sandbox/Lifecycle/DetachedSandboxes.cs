@@ -48,6 +48,25 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
         return verb >= 0 && verb + 1 < argv.Length && SupervisorLock.IsHeld(PathsOf(argv[verb + 1]).Lock);
     }
 
+    /// <summary>
+    /// Ends a supervisor that no longer answers (SIGKILL, only if it is still the live supervisor of
+    /// <paramref name="id"/>), then reconciles: its row is marked exited and what it left is reaped
+    /// as for any dead supervisor (the runtime's container, the jailed VMM, mounts, cgroups, lease).
+    /// </summary>
+    public async Task AbandonSupervisorAsync(string id)
+    {
+        if (_store.Find(id) is { SupervisorPid: int pid } && SupervisorAlive(pid))
+        {
+            _ = Tmds.Linux.LibC.kill(pid, 9);
+            for (int i = 0; i < 100 && SupervisorLock.IsHeld(PathsOf(id).Lock); i++)
+            {
+                await Task.Delay(50).ConfigureAwait(false); // the kernel drops its lock as it dies
+            }
+        }
+
+        await ReconcileAsync().ConfigureAwait(false);
+    }
+
     /// <summary>The sandbox named by an ID or name; 125 naming it when there is none.</summary>
     public SandboxRecord Require(string idOrName) => _store.Find(idOrName)
         ?? throw new SandboxException(ErrorKind.InvalidArgument, $"no such sandbox: {idOrName}", "sandbox ps -a lists the sandboxes by ID and name");

@@ -163,7 +163,7 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         }
     }
 
-    /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed.</summary>
+    /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed, then delete (<see cref="GracefulStop"/>).</summary>
     private async Task StopWorkloadAsync(TimeSpan grace)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -186,10 +186,11 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
             return; // between attempts: the cancelled backoff ends the loop
         }
 
-        await sandbox.SignalAsync(15).ConfigureAwait(false);
-        if (await Task.WhenAny(_workload, Task.Delay(grace)).ConfigureAwait(false) != _workload)
+        if (await GracefulStop.RunAsync(sandbox, _workload, grace).ConfigureAwait(false) == "delete")
         {
-            await sandbox.SignalAsync(9).ConfigureAwait(false);
+            // Why the stop took the grace and then some: in the supervisor's own log.
+            await Console.Error.WriteLineAsync($"sandbox: {run.Request.Id}: SIGKILL did not end the workload within {GracefulStop.KillGrace.TotalSeconds:0}s; the sandbox was deleted")
+                .ConfigureAwait(false);
         }
     }
 

@@ -1,0 +1,42 @@
+using Sandbox.Runtime;
+
+namespace Sandbox.Cli.Commands;
+
+/// <summary>
+/// docker's way with several names (`stop a b c`, `kill`, `rm`): each is acted on, all at once (a
+/// stop's grace is not paid once per name); each one done is printed as given, in the order given;
+/// each failure is reported on stderr naming its sandbox and the others go on. The exit code is the
+/// first failure's (125 for a missing or refused sandbox; docker says 1), 0 when all succeeded.
+/// </summary>
+internal static class EachSandbox
+{
+    public static async Task<int> ActAsync(IReadOnlyList<string> names, Func<string, Task> act)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        ArgumentNullException.ThrowIfNull(act);
+        var acting = names.Select(n => Task.Run(() => act(n))).ToList();
+        int exit = 0;
+        for (int i = 0; i < names.Count; i++)
+        {
+            int code;
+            try
+            {
+                await acting[i].ConfigureAwait(false);
+                Console.Out.WriteLine(names[i]);
+                continue;
+            }
+            catch (SandboxException e)
+            {
+                code = ErrorReporter.Report(e);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                code = ErrorReporter.Unexpected(e);
+            }
+
+            exit = exit == 0 ? code : exit;
+        }
+
+        return exit;
+    }
+}
