@@ -1,4 +1,5 @@
 using Sandbox.Runtime;
+using Sandbox.Telemetry;
 
 namespace Sandbox.Cli.Commands;
 
@@ -10,11 +11,12 @@ namespace Sandbox.Cli.Commands;
 /// </summary>
 internal static class EachSandbox
 {
-    public static async Task<int> ActAsync(IReadOnlyList<string> names, Func<string, Task> act)
+    /// <param name="action">The verb, which names each one's span (sandbox.lifecycle.ACTION).</param>
+    public static async Task<int> ActAsync(string action, IReadOnlyList<string> names, Func<string, Task> act)
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(act);
-        var acting = names.Select(n => Task.Run(() => act(n))).ToList();
+        var acting = names.Select(n => Task.Run(() => Traced(action, n, act))).ToList();
         int exit = 0;
         for (int i = 0; i < names.Count; i++)
         {
@@ -38,5 +40,19 @@ internal static class EachSandbox
         }
 
         return exit;
+    }
+
+    private static async Task Traced(string action, string name, Func<string, Task> act)
+    {
+        using var span = LifecycleDiagnostics.StartAction(action, name);
+        try
+        {
+            await act(name).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            LifecycleDiagnostics.Failed(span, e);
+            throw;
+        }
     }
 }

@@ -26,7 +26,7 @@ internal static class KillCommand
                 await sandboxes.ReconcileAsync().ConfigureAwait(false);
             }
 
-            return await EachSandbox.ActAsync(r.GetValue(names)!, given => KillAsync(root, given, number)).ConfigureAwait(false);
+            return await EachSandbox.ActAsync("kill", r.GetValue(names)!, given => KillAsync(root, given, number)).ConfigureAwait(false);
         }));
         return command;
     }

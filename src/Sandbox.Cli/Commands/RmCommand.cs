@@ -22,7 +22,7 @@ internal static class RmCommand
                 await sandboxes.ReconcileAsync().ConfigureAwait(false);
             }
 
-            return await EachSandbox.ActAsync(r.GetValue(names)!, given => RemoveAsync(root, given, r.GetValue(force), ct)).ConfigureAwait(false);
+            return await EachSandbox.ActAsync("rm", r.GetValue(names)!, given => RemoveAsync(root, given, r.GetValue(force), ct)).ConfigureAwait(false);
         }));
         return command;
     }
@@ -53,8 +53,8 @@ internal static class RmCommand
             }
         }
 
+        SandboxDirectory.Remove(sandboxes.PathsOf(row.Id)); // the files first: a kill -9 in between leaves a row to rm again
         sandboxes.Store.Remove(row.Id);
-        SandboxDirectory.Remove(sandboxes.PathsOf(row.Id));
         LifecycleAudit.Record(AuditLog.For(root), row, "removed");
     }
 }

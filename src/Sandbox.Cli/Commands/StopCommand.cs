@@ -35,7 +35,7 @@ internal static class StopCommand
                 await sandboxes.ReconcileAsync().ConfigureAwait(false);
             }
 
-            return await EachSandbox.ActAsync(r.GetValue(names)!, given => StopAsync(root, given, seconds, ct)).ConfigureAwait(false);
+            return await EachSandbox.ActAsync("stop", r.GetValue(names)!, given => StopAsync(root, given, seconds, ct)).ConfigureAwait(false);
         }));
         return command;
     }

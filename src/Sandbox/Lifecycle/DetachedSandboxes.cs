@@ -20,13 +20,16 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
     public async Task ReconcileAsync()
     {
         // Judged inside the store's transaction, on the rows as they are then: a PID written since is seen.
-        var corrected = _store.Reconcile(SupervisorAlive, DateTime.UtcNow);
+        var corrected = _store.Reconcile(SupervisorAlive, DateTime.UtcNow, Starting);
         if (corrected.Count > 0)
         {
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             await OrphanReaper.ReapLeasesAsync(root).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A start under way: its `run -d` holds the starting lock, or its supervisor already holds its own.</summary>
+    private bool Starting(string id) => SupervisorLock.IsHeld(PathsOf(id).Starting) || SupervisorLock.IsHeld(PathsOf(id).Lock);
 
     /// <summary>
     /// A live supervisor: the process is this program's `supervise ID` and ID's lock is held. The

@@ -18,13 +18,26 @@ public static class DetachedStart
         ArgumentNullException.ThrowIfNull(root);
         ArgumentNullException.ThrowIfNull(request);
         string id = WorkloadSpecBuilder.NewId();
+        using var span = Telemetry.LifecycleDiagnostics.StartAction("run", id);
+        span?.SetTag("sandbox.name", request.Name);
         using var sandboxes = new DetachedSandboxes(root);
         await sandboxes.ReconcileAsync().ConfigureAwait(false);
-        sandboxes.Store.Add(new SandboxRecord(id, request.Name ?? id, request.Image, PolicyNames.Backend(request.Backend)) { Created = DateTime.UtcNow });
         var paths = sandboxes.PathsOf(id);
+        paths.Create();
+        // Held before the row exists: a reconcile tells a start under way from one killed midway (kill -9 of this CLI).
+        using var starting = SupervisorLock.TryTake(paths.Starting);
         try
         {
-            paths.Create();
+            sandboxes.Store.Add(new SandboxRecord(id, request.Name ?? id, request.Image, PolicyNames.Backend(request.Backend)) { Created = DateTime.UtcNow });
+        }
+        catch
+        {
+            SandboxDirectory.Remove(paths);
+            throw;
+        }
+
+        try
+        {
             await SupervisorProcess.SpawnAsync(id, runArguments).ConfigureAwait(false);
             var deadline = DateTime.UtcNow + SupervisorDeadline;
             while (true)
@@ -46,10 +59,11 @@ public static class DetachedStart
                 await Task.Delay(50, ct).ConfigureAwait(false);
             }
         }
-        catch
+        catch (Exception e)
         {
+            Telemetry.LifecycleDiagnostics.Failed(span, e);
+            SandboxDirectory.Remove(paths); // the files first: a kill -9 in between leaves a row to rm, never files without one
             sandboxes.Store.Remove(id);
-            SandboxDirectory.Remove(paths);
             throw;
         }
     }

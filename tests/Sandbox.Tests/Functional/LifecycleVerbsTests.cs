@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Sandbox.Tests.Support;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>
+/// The lifecycle verbs' edges (container backend): several names at once, a fresh state root, and a
+/// stop whose workload SIGKILL cannot end.
+/// </summary>
+[Collection(SerialTests.Name)]
+public sealed class LifecycleVerbsTests : IDisposable
+{
+    private readonly SandboxCli _cli = SandboxCli.ForContainers();
+
+    [Fact]
+    public void Ps_on_a_fresh_state_root_creates_the_database_and_prints_only_the_header()
+    {
+        Assert.False(File.Exists(Path.Combine(_cli.StateRoot, "sandboxes.db")));
+        var ps = Ok(_cli.Run("ps"));
+        Assert.Equal("SANDBOX ID   NAME   IMAGE   BACKEND   STATUS   RESTARTS   CREATED\n", ps.Stdout);
+        Assert.Equal("", ps.Stderr);
+        Assert.True(File.Exists(Path.Combine(_cli.StateRoot, "sandboxes.db")), "ps did not create the database");
+        Assert.Equal("[]", Ok(_cli.Run("ps", "-a", "--json")).Stdout.Trim());
+    }
+
+    [Fact]
+    public void Stop_kill_and_rm_act_on_each_name_and_report_each_failure()
+    {
+        string a = Detach("--name", "one", "busybox", "sleep", "300");
+        string b = Detach("--name", "two", "busybox", "sleep", "300");
+        string c = Detach("--name", "three", "busybox", "sleep", "300");
+
+        var kill = _cli.Run("kill", "one", "ghost", b);
+        Assert.Equal(125, kill.ExitCode); // the others were still killed
+        Assert.Equal($"one\n{b}\n", kill.Stdout);
+        Assert.Contains("no such sandbox: ghost", kill.Stderr, StringComparison.Ordinal);
+        Assert.Equal("137\n", Ok(_cli.Run("wait", a)).Stdout);
+        Assert.Equal("137\n", Ok(_cli.Run("wait", b)).Stdout);
+
+        var clock = Stopwatch.StartNew();
+        var stop = Ok(_cli.Run("stop", "-t", "2", "three", "one")); // one already exited: nothing to do, still fine
+        Assert.Equal("three\none\n", stop.Stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"stop took {clock.Elapsed}");
+
+        var rm = _cli.Run("rm", "ghost", a, "two", "three");
+        Assert.Equal(125, rm.ExitCode);
+        Assert.Equal($"{a}\ntwo\nthree\n", rm.Stdout);
+        Assert.Single(rm.Stderr.Split('\n'), l => l.StartsWith("sandbox: ", StringComparison.Ordinal));
+        Assert.Equal("[]", Ok(_cli.Run("ps", "-a", "--json")).Stdout.Trim());
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "sandboxes", c)));
+    }
+
+    [Fact]
+    public void Rm_without_force_removes_the_exited_and_refuses_the_running_by_name()
+    {
+        string done = Detach("busybox", "true");
+        Assert.Equal("0\n", Ok(_cli.Run("wait", done)).Stdout);
+        Detach("--name", "busy", "busybox", "sleep", "300");
+        var rm = _cli.Run("rm", done, "busy");
+        Assert.Equal(125, rm.ExitCode);
+        Assert.Equal(done + "\n", rm.Stdout);
+        Assert.Contains("sandbox busy is running", rm.Stderr, StringComparison.Ordinal);
+        Assert.Contains("busy", Ok(_cli.Run("ps")).Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Stop_of_a_workload_that_SIGKILL_cannot_end_deletes_the_sandbox_after_the_grace()
+    {
+        // A frozen cgroup (v1 freezer) holds SIGKILL pending: the workload never exits on its own.
+        string id = Detach("busybox", "sh", "-c", "echo up; exec sleep 300");
+        Eventually(() => _cli.Run("logs", id).Stdout == "up\n", "the workload runs");
+        string freezer = Path.Combine("/sys/fs/cgroup/freezer/sandbox", id, "freezer.state");
+        Require.HostHas(File.Exists(freezer), $"a cgroup v1 freezer for the sandbox ({freezer})");
+        File.WriteAllText(freezer, "FROZEN");
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(id + "\n", Ok(_cli.Run(["stop", "-t", "1", id], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
+        Assert.Equal("exited", Row(id).GetProperty("status").GetString());
+        Eventually(() => !Directory.Exists(Path.GetDirectoryName(freezer)), "the cgroup removed");
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
+        Assert.Contains("the sandbox was deleted", File.ReadAllText(Path.Combine(_cli.StateRoot, "sandboxes", id, "supervisor.log")), StringComparison.Ordinal);
+    }
+
+    private string Detach(params string[] args) => Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
+
+    private JsonElement Row(string id) =>
+        JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+
+    private static CliRun Ok(CliRun run)
+    {
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return run;
+    }
+
+    private static void Eventually(Func<bool> condition, string what)
+    {
+        for (int i = 0; i < 300; i++)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        Assert.Fail($"timed out waiting for {what}");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var row in JsonDocument.Parse(_cli.Run("ps", "-a", "--json").Stdout).RootElement.EnumerateArray())
+            {
+                _cli.Run("rm", "-f", row.GetProperty("id").GetString()!);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        _cli.Dispose();
+    }
+}
