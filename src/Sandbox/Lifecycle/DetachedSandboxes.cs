@@ -20,11 +20,47 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
     public async Task ReconcileAsync()
     {
         // Judged inside the store's transaction, on the rows as they are then: a PID written since is seen.
-        var corrected = _store.Reconcile(SupervisorAlive, DateTime.UtcNow, Starting);
+        var dead = new List<int>();
+        var corrected = _store.Reconcile(pid => SupervisorAlive(pid) || Noted(dead, pid), DateTime.UtcNow, Starting);
         if (corrected.Count > 0)
         {
+            // A supervisor killed a moment ago may still be exiting: its memory (and command line) is
+            // gone before its files are closed, and the reaper skips a run whose owner lock is held.
+            // Reaped once it has finished dying, or this correction would be the last chance missed.
+            await Task.WhenAll(dead.Select(FinishedDyingAsync)).ConfigureAwait(false);
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             await OrphanReaper.ReapLeasesAsync(root).ConfigureAwait(false);
+        }
+    }
+
+    private static bool Noted(List<int> dead, int pid)
+    {
+        dead.Add(pid);
+        return false;
+    }
+
+    /// <summary>Waits (5 s at most: the PID may have been reused) until the process is gone or a zombie, i.e. its files are closed.</summary>
+    private static async Task FinishedDyingAsync(int pid)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText($"/proc/{pid}/stat");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return; // gone
+            }
+
+            int end = stat.LastIndexOf(')');
+            if (end < 0 || end + 2 >= stat.Length || stat[end + 2] is 'Z' or 'X')
+            {
+                return;
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
         }
     }
 

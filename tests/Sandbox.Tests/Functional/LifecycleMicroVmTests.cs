@@ -101,3 +101,21 @@ public sealed class LifecycleMicroVmTests : IDisposable
         _cli.Dispose();
     }
 }
+
+/// <summary>
+/// The kill -9 drill on the microVM backend: 5 iterations, one of each kind (each boot takes 5-10 s
+/// under TCG, so 20 would take minutes; the container drill runs 20).
+/// </summary>
+public sealed class LifecycleMicroVmKillNineTests : IDisposable
+{
+    private readonly SandboxCli _cli = MicroVmHost.Cli();
+
+    [Fact]
+    public void Kill_9s_at_random_instants_leave_ps_truthful_and_no_vmm_behind()
+    {
+        int seed = Environment.TickCount;
+        new KillNineDrill(_cli, ["--backend", "microvm"], "k9vm-" + Guid.NewGuid().ToString("N")[..6], seed, TimeSpan.FromSeconds(8)).Run(5);
+    }
+
+    public void Dispose() => _cli.Dispose();
+}
