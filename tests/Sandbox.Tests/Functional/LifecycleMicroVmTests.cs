@@ -47,6 +47,25 @@ public sealed class LifecycleMicroVmTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
     }
 
+    [Fact]
+    public void Under_init_a_microvm_workload_has_no_zombies_and_stops_on_SIGTERM_with_143()
+    {
+        // The subshell's sleep is orphaned; sandbox-init, the guest workload's PID 1, reaps it.
+        string id = Ok(_cli.Run(["run", "-d", "--init", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c",
+            "(sleep 0.1 &); sleep 1; echo zombies=$(grep -l '^State:.Z' /proc/[0-9]*/status | wc -l); sleep 1000"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("zombies=", StringComparison.Ordinal));
+        Assert.Equal("zombies=0\n", _cli.Run("logs", _name).Stdout);
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "30", _name], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"stop took {clock.Elapsed}: SIGTERM was not forwarded, the grace ran out");
+        Assert.Equal("143\n", Ok(_cli.Run("wait", _name)).Stdout);
+        var applied = JsonDocument.Parse(Ok(_cli.Run("inspect", "--json", id)).Stdout).RootElement.GetProperty("started").GetProperty("applied");
+        Assert.Equal("sandbox-init", applied.GetProperty("init").GetString());
+        Eventually(() => !QemuOf(id).Any());
+    }
+
     private JsonElement Row(string id) =>
         JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
 
