@@ -33,6 +33,14 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
         }
     }
 
+    /// <summary>Reaps what the dead supervisor <paramref name="pid"/> left, once it has finished dying.</summary>
+    public async Task ReapAfterAsync(int pid)
+    {
+        await FinishedDyingAsync(pid).ConfigureAwait(false);
+        await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+        await OrphanReaper.ReapLeasesAsync(root).ConfigureAwait(false);
+    }
+
     private static bool Noted(List<int> dead, int pid)
     {
         dead.Add(pid);
