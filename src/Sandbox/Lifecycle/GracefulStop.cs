@@ -24,7 +24,9 @@ public static class GracefulStop
             return "term";
         }
 
-        if (await sandbox.SignalAsync(9).ConfigureAwait(false) && await EndsWithin(ended, killGrace ?? KillGrace).ConfigureAwait(false))
+        // A refused SIGKILL most often means it is already gone: its end is still awaited before deleting.
+        await sandbox.SignalAsync(9).ConfigureAwait(false);
+        if (await EndsWithin(ended, killGrace ?? KillGrace).ConfigureAwait(false))
         {
             return "kill";
         }
