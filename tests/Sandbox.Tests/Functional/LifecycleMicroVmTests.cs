@@ -66,6 +66,28 @@ public sealed class LifecycleMicroVmTests : IDisposable
         Eventually(() => !QemuOf(id).Any());
     }
 
+    [Fact]
+    public void Stop_of_a_microvm_whose_guest_no_longer_answers_deletes_it_after_the_grace()
+    {
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal));
+        string[] vmm = [.. QemuOf(id)];
+        Assert.NotEmpty(vmm);
+        foreach (string qemu in vmm)
+        {
+            Assert.Equal(0, Tmds.Linux.LibC.kill(int.Parse(Path.GetFileName(qemu), System.Globalization.CultureInfo.InvariantCulture), 19)); // SIGSTOP: the guest hangs
+        }
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "1", _name], stdin: null, TimeSpan.FromMinutes(3))).Stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
+        Assert.Equal("exited", Row(id).GetProperty("status").GetString());
+        Assert.Contains("the sandbox was deleted", File.ReadAllText(Path.Combine(_cli.StateRoot, "sandboxes", id, "supervisor.log")), StringComparison.Ordinal);
+        Eventually(() => !vmm.Any(Directory.Exists));
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
+    }
+
     private JsonElement Row(string id) =>
         JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
 
