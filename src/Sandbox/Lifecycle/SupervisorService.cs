@@ -28,6 +28,7 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
     private readonly TaskCompletionSource<ISandbox> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ISandbox? _current; // the attempt running now, if any
     private string? _backend; // the last attempt's, for the restart counter
+    private volatile bool _deletedByStop; // a stop had to delete the sandbox: it ended as if SIGKILLed
     private Task _workload = Task.CompletedTask;
     private Task _control = Task.CompletedTask;
 
@@ -126,6 +127,10 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
                 }
             }, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (SandboxException) when (_deletedByStop)
+        {
+            return 128 + 9; // the backend's complaint about a VMM or runtime deleted under it is the stop's doing: docker's 137
+        }
         catch (SandboxException e)
         {
             LifecycleDiagnostics.Failed(span, e);
@@ -205,6 +210,7 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
 
         if (await GracefulStop.RunAsync(sandbox, _workload, grace).ConfigureAwait(false) == "delete")
         {
+            _deletedByStop = true;
             // Why the stop took the grace and then some: in the supervisor's own log.
             await Console.Error.WriteLineAsync($"sandbox: {run.Request.Id}: SIGKILL did not end the workload within {GracefulStop.KillGrace.TotalSeconds:0}s; the sandbox was deleted")
                 .ConfigureAwait(false);

@@ -83,6 +83,7 @@ public sealed class LifecycleMicroVmTests : IDisposable
         Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "1", _name], stdin: null, TimeSpan.FromMinutes(3))).Stdout);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
         Assert.Equal("exited", Row(id).GetProperty("status").GetString());
+        Assert.Equal(137, Row(id).GetProperty("exitCode").GetInt32()); // as if SIGKILLed, not the VMM's failure (125)
         Assert.Contains("the sandbox was deleted", File.ReadAllText(Path.Combine(_cli.StateRoot, "sandboxes", id, "supervisor.log")), StringComparison.Ordinal);
         Eventually(() => !vmm.Any(Directory.Exists));
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
