@@ -14,7 +14,8 @@ public static class GracefulStop
     public static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>How the stop ended it: "term", "kill" or "delete".</summary>
-    public static async Task<string> RunAsync(ISandbox sandbox, Task ended, TimeSpan grace, TimeSpan? killGrace = null)
+    /// <param name="deleting">Told just before the sandbox is deleted (the workload's waiter may fail as it goes).</param>
+    public static async Task<string> RunAsync(ISandbox sandbox, Task ended, TimeSpan grace, TimeSpan? killGrace = null, Action? deleting = null)
     {
         ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(ended);
@@ -31,6 +32,7 @@ public static class GracefulStop
             return "kill";
         }
 
+        deleting?.Invoke();
         await sandbox.DeleteAsync().ConfigureAwait(false);
         return "delete";
     }

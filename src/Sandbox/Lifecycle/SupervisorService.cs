@@ -208,9 +208,8 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
             return; // between attempts: the cancelled backoff ends the loop
         }
 
-        if (await GracefulStop.RunAsync(sandbox, _workload, grace).ConfigureAwait(false) == "delete")
+        if (await GracefulStop.RunAsync(sandbox, _workload, grace, deleting: () => _deletedByStop = true).ConfigureAwait(false) == "delete")
         {
-            _deletedByStop = true;
             // Why the stop took the grace and then some: in the supervisor's own log.
             await Console.Error.WriteLineAsync($"sandbox: {run.Request.Id}: SIGKILL did not end the workload within {GracefulStop.KillGrace.TotalSeconds:0}s; the sandbox was deleted")
                 .ConfigureAwait(false);

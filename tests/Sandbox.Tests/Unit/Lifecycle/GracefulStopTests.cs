@@ -32,7 +32,9 @@ public sealed class GracefulStopTests
     {
         var sandbox = new StandInSandbox(endsOn: null);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        Assert.Equal("delete", await GracefulStop.RunAsync(sandbox, sandbox.Ended, Short, Short));
+        bool told = false;
+        Assert.Equal("delete", await GracefulStop.RunAsync(sandbox, sandbox.Ended, Short, Short, deleting: () => told = !sandbox.Deleted));
+        Assert.True(told, "the caller was not told before the deletion");
         Assert.Equal([15, 9], sandbox.Signals);
         Assert.True(sandbox.Deleted);
         Assert.True(sandbox.Ended.IsCompleted); // deleting ended the wait: the supervisor can record the exit
