@@ -7,12 +7,20 @@ namespace Sandbox.Cli.Commands;
 /// docker's way with several names (`stop a b c`, `kill`, `rm`): each is acted on, all at once (a
 /// stop's grace is not paid once per name); each one done is printed as given, in the order given;
 /// each failure is reported on stderr naming its sandbox and the others go on. The exit code is the
-/// first failure's (125 for a missing or refused sandbox; docker says 1), 0 when all succeeded.
+/// first failure's (125 for a missing or refused sandbox; docker says 1), 0 when all succeeded. An
+/// action that returns false did nothing worth a line (docker's `rm -f` of a missing one).
 /// </summary>
 internal static class EachSandbox
 {
     /// <param name="action">The verb, which names each one's span (sandbox.lifecycle.ACTION).</param>
-    public static async Task<int> ActAsync(string action, IReadOnlyList<string> names, Func<string, Task> act)
+    public static Task<int> ActAsync(string action, IReadOnlyList<string> names, Func<string, Task> act) =>
+        ActAsync(action, names, async n =>
+        {
+            await act(n).ConfigureAwait(false);
+            return true;
+        });
+
+    public static async Task<int> ActAsync(string action, IReadOnlyList<string> names, Func<string, Task<bool>> act)
     {
         ArgumentNullException.ThrowIfNull(names);
         ArgumentNullException.ThrowIfNull(act);
@@ -23,8 +31,11 @@ internal static class EachSandbox
             int code;
             try
             {
-                await acting[i].ConfigureAwait(false);
-                Console.Out.WriteLine(names[i]);
+                if (await acting[i].ConfigureAwait(false))
+                {
+                    Console.Out.WriteLine(names[i]);
+                }
+
                 continue;
             }
             catch (SandboxException e)
@@ -42,12 +53,12 @@ internal static class EachSandbox
         return exit;
     }
 
-    private static async Task Traced(string action, string name, Func<string, Task> act)
+    private static async Task<bool> Traced(string action, string name, Func<string, Task<bool>> act)
     {
         using var span = LifecycleDiagnostics.StartAction(action, name);
         try
         {
-            await act(name).ConfigureAwait(false);
+            return await act(name).ConfigureAwait(false);
         }
         catch (Exception e)
         {

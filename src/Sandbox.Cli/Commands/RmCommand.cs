@@ -27,9 +27,16 @@ internal static class RmCommand
         return command;
     }
 
-    private static async Task RemoveAsync(StateRoot root, string given, bool force, CancellationToken ct)
+    private static async Task<bool> RemoveAsync(StateRoot root, string given, bool force, CancellationToken ct)
     {
         using var sandboxes = new DetachedSandboxes(root);
+        if (force && sandboxes.Store.Find(given) is null)
+        {
+            // docker's rm -f: a missing one is said on stderr and is not a failure (scripts clean up with it).
+            await Console.Error.WriteLineAsync($"sandbox: no such sandbox: {given}").ConfigureAwait(false);
+            return false;
+        }
+
         var row = sandboxes.Require(given);
         if (row.Status != SandboxStatus.Exited)
         {
@@ -56,5 +63,6 @@ internal static class RmCommand
         SandboxDirectory.Remove(sandboxes.PathsOf(row.Id)); // the files first: a kill -9 in between leaves a row to rm again
         sandboxes.Store.Remove(row.Id);
         LifecycleAudit.Record(AuditLog.For(root), row, "removed");
+        return true;
     }
 }

@@ -52,6 +52,16 @@ public sealed class LifecycleVerbsTests : IDisposable
     }
 
     [Fact]
+    public void Rm_force_of_a_missing_sandbox_says_so_and_is_no_failure_as_in_docker()
+    {
+        string id = Detach("busybox", "sleep", "300");
+        var rm = _cli.Run("rm", "-f", "ghost", id);
+        Assert.Equal(0, rm.ExitCode);
+        Assert.Equal(id + "\n", rm.Stdout);
+        Assert.Contains("no such sandbox: ghost", rm.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rm_without_force_removes_the_exited_and_refuses_the_running_by_name()
     {
         string done = Detach("busybox", "true");
