@@ -54,6 +54,8 @@ public sealed class KillNineDrill(SandboxCli cli, string[] runFlags, string pref
                         }
 
                         start.WaitForExit(120_000);
+                        // kill(2) only queues SIGKILL: "the next CLI call" comes once it is dead (gone or a zombie).
+                        Eventually(() => IsGone(supervisor), () => $"supervisor {supervisor} survived SIGKILL");
                     }
 
                     break;
@@ -92,6 +94,13 @@ public sealed class KillNineDrill(SandboxCli cli, string[] runFlags, string pref
     }
 
     private static void Kill(int pid) => _ = Tmds.Linux.LibC.kill(pid, 9);
+
+    private static bool IsGone(int pid)
+    {
+        string stat = ReadOrEmpty($"/proc/{pid}/stat");
+        int end = stat.LastIndexOf(')');
+        return end < 0 || end + 2 >= stat.Length || stat[end + 2] is 'Z' or 'X';
+    }
 
     /// <summary>Every row of this drill shown running or restarting has a live supervisor of that sandbox.</summary>
     private void AssertTruthful()
