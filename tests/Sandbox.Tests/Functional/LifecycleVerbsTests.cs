@@ -74,6 +74,43 @@ public sealed class LifecycleVerbsTests : IDisposable
         Assert.Contains("busy", Ok(_cli.Run("ps")).Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Stop_of_a_sandbox_whose_supervisor_hangs_kills_the_supervisor_and_reaps_its_sandbox()
+    {
+        // A stopped (SIGSTOP) supervisor accepts the control connection but never answers: after its
+        // deadline (grace + 65 s) and 30 s more the CLI kills it and reconciles. Slow by design (~95 s).
+        string id = Detach("busybox", "sh", "-c", "echo up; exec sleep 300");
+        Eventually(() => _cli.Run("logs", id).Stdout == "up\n", "the workload runs");
+        int supervisor = Row(id).GetProperty("supervisorPid").GetInt32();
+        Assert.Equal(0, Tmds.Linux.LibC.kill(supervisor, 19)); // SIGSTOP
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(id + "\n", Ok(_cli.Run(["stop", "-t", "0", id], stdin: null, TimeSpan.FromMinutes(4))).Stdout);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(150));
+        var row = Row(id);
+        Assert.Equal("exited", row.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("exitCode").ValueKind); // nobody saw how it ended
+        Assert.True(Dead(supervisor), "the supervisor was not killed");
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "runtime", "runc", id)), "runtime state left behind");
+    }
+
+    // Gone, or a zombie its parent (here the host's init) has not reaped yet.
+    private static bool Dead(int pid)
+    {
+        string stat;
+        try
+        {
+            stat = File.ReadAllText($"/proc/{pid}/stat");
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+
+        return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+    }
+
     private string Detach(params string[] args) => Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
 
     private JsonElement Row(string id) =>
