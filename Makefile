@@ -62,6 +62,7 @@ bench: deps build ## Benchmarks: sandbox vs the bare OCI runtime vs podman; the 
 	tests/Performance/bench.sh $(BIN)
 	tests/Performance/image-sharing.sh $(BIN)
 	tests/Performance/bench-microvm.sh $(BIN)
+	tests/Performance/bench-lifecycle.sh $(BIN)
 
 clean: ## Remove build outputs
 	rm -rf bin artifacts src/*/bin src/*/obj tests/*/bin tests/*/obj tests/probe/bin

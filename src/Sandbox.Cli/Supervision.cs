@@ -36,12 +36,15 @@ internal static class Supervision
     {
         var paths = new SandboxPaths(root, id);
         SupervisorProcess.DetachStdio(paths);
-        using var held = SupervisorLock.TryTake(paths.Lock)
+        using var held = await TakeLockAsync(paths.Lock).ConfigureAwait(false)
             ?? throw new SandboxException(ErrorKind.StateConflict, $"sandbox {id} already has a supervisor");
         using (var store = SandboxStore.Open(root))
         {
-            var row = store.Find(id) ?? throw new SandboxException(ErrorKind.InvalidArgument, $"no such sandbox: {id}");
-            store.Update(row with { SupervisorPid = Environment.ProcessId });
+            // Only a row still waiting for its supervisor: a reconcile may have given up on a start whose `run -d` was killed.
+            if (!store.TryClaim(id, Environment.ProcessId))
+            {
+                throw new SandboxException(ErrorKind.StateConflict, $"sandbox {id} is no longer waiting for a supervisor (its start was given up)");
+            }
         }
 
         var options = SandboxOptions.From(Environment.GetEnvironmentVariable);
@@ -58,5 +61,24 @@ internal static class Supervision
         using var host = builder.Build();
         await host.RunAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    // A reconcile's liveness probe holds the lock for an instant: a few tries tell that from a second supervisor.
+    private static async Task<SupervisorLock?> TakeLockAsync(string path)
+    {
+        for (int i = 0; ; i++)
+        {
+            if (SupervisorLock.TryTake(path) is { } held)
+            {
+                return held;
+            }
+
+            if (i == 20)
+            {
+                return null;
+            }
+
+            await Task.Delay(25).ConfigureAwait(false);
+        }
     }
 }

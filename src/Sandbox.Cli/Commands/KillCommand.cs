@@ -7,7 +7,7 @@ using Sandbox.State;
 
 namespace Sandbox.Cli.Commands;
 
-/// <summary>`sandbox kill [-s SIGNAL] SANDBOX`: sends a signal to the workload (default SIGKILL); prints the sandbox as given.</summary>
+/// <summary>`sandbox kill [-s SIGNAL] SANDBOX...`: sends a signal to each workload (default SIGKILL); prints each sandbox as given.</summary>
 internal static class KillCommand
 {
     private static readonly string[] Names = ["", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE", "ALRM", "TERM"];
@@ -15,28 +15,35 @@ internal static class KillCommand
     public static Command Build()
     {
         var signal = new Option<string>("--signal", "-s") { Description = "Signal: a name (TERM, SIGKILL) or number", DefaultValueFactory = _ => "KILL" };
-        var name = new Argument<string>("SANDBOX") { Description = "Sandbox ID or name" };
-        var command = new Command("kill", "Send a signal to a detached sandbox's workload") { signal, name };
+        var names = new Argument<string[]>("SANDBOX") { Description = "Sandbox IDs or names", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("kill", "Send a signal to detached sandboxes' workloads") { signal, names };
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(async () =>
         {
             int number = Parse(r.GetValue(signal)!);
-            using var sandboxes = new DetachedSandboxes(GlobalOptions.StateRootFrom(r));
-            await sandboxes.ReconcileAsync().ConfigureAwait(false);
-            string given = r.GetValue(name)!;
-            var row = sandboxes.Require(given);
-            string? reply = row.Status == SandboxStatus.Exited ? null
-                : await SupervisorControl.SendAsync(sandboxes.PathsOf(row.Id).Control, string.Create(CultureInfo.InvariantCulture, $"kill {number}"), TimeSpan.FromSeconds(30))
-                    .ConfigureAwait(false);
-            if (reply != "ok")
+            StateRoot root = GlobalOptions.StateRootFrom(r);
+            using (var sandboxes = new DetachedSandboxes(root))
             {
-                throw new SandboxException(ErrorKind.StateConflict, $"sandbox {given} is not running", "sandbox ps -a shows its state; sandbox start is not available, run it again");
+                await sandboxes.ReconcileAsync().ConfigureAwait(false);
             }
 
-            LifecycleAudit.Record(AuditLog.For(GlobalOptions.StateRootFrom(r)), row, "killed", $"signal {number}");
-            Console.Out.WriteLine(given);
-            return 0;
+            return await EachSandbox.ActAsync("kill", r.GetValue(names)!, given => KillAsync(root, given, number)).ConfigureAwait(false);
         }));
         return command;
+    }
+
+    private static async Task KillAsync(StateRoot root, string given, int number)
+    {
+        using var sandboxes = new DetachedSandboxes(root);
+        var row = sandboxes.Require(given);
+        string? reply = row.Status == SandboxStatus.Exited ? null
+            : await SupervisorControl.SendAsync(sandboxes.PathsOf(row.Id).Control, string.Create(CultureInfo.InvariantCulture, $"kill {number}"), TimeSpan.FromSeconds(30))
+                .ConfigureAwait(false);
+        if (reply != "ok")
+        {
+            throw new SandboxException(ErrorKind.StateConflict, $"sandbox {given} is not running", "sandbox ps -a shows its state; sandbox start is not available, run it again");
+        }
+
+        LifecycleAudit.Record(AuditLog.For(root), row, "killed", $"signal {number}");
     }
 
     /// <summary>KILL, SIGKILL, kill or 9; 125 naming the signal otherwise.</summary>

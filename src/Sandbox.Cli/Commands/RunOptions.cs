@@ -37,6 +37,7 @@ internal sealed class RunOptions
     public Option<string?> Seccomp { get; } = new("--seccomp-profile") { Description = "Seccomp profile: a built-in name or a YAML file; may only tighten the policy's (default: the policy's)" };
     public Option<string?> Hostname { get; } = new("--hostname") { Description = "Hostname inside the sandbox (default: sandbox)" };
     public Option<bool> Interactive { get; } = new("--interactive", "-i") { Description = "Keep stdin open to the workload even when it is a terminal" };
+    public Option<bool> Init { get; } = new("--init") { Description = "Run a minimal init as PID 1 that forwards signals to the workload and reaps zombies" };
     public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Give the workload a terminal of its own (a new pty in the sandbox; stdout and stderr merge)" };
     public Option<string?> Name { get; } = new("--name") { Description = "Name for a detached sandbox (-d), unique; the verbs accept it in place of the ID" };
     public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background under a supervisor and print the sandbox ID (see ps, logs, stop)" };
@@ -53,7 +54,7 @@ internal sealed class RunOptions
         Trust.AcceptOnlyFromAmong("trusted", "untrusted");
         Backend.AcceptOnlyFromAmong("auto", "container", "microvm");
         Network.AcceptOnlyFromAmong("none");
-        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Hostname, Interactive, Tty, Name, Detach, Restart, Remove, PolicyFile, Runtime })
+        foreach (Option o in new Option[] { Trust, Backend, Kernel, Volume, Env, Workdir, User, Memory, Cpus, Pids, Timeout, Network, Seccomp, Hostname, Interactive, Tty, Init, Name, Detach, Restart, Remove, PolicyFile, Runtime })
         {
             command.Options.Add(o);
         }
@@ -101,6 +102,7 @@ internal sealed class RunOptions
             Hostname = ValidateHostname(r.GetValue(Hostname)),
             Interactive = r.GetValue(Interactive),
             Terminal = r.GetValue(Tty),
+            Init = r.GetValue(Init),
         };
     }
 

@@ -14,6 +14,7 @@ internal static class WaitCommand
         {
             using var sandboxes = new DetachedSandboxes(GlobalOptions.StateRootFrom(r));
             await sandboxes.ReconcileAsync().ConfigureAwait(false);
+            using var span = Sandbox.Telemetry.LifecycleDiagnostics.StartAction("wait", r.GetValue(name));
             var row = sandboxes.Require(r.GetValue(name)!);
             var exited = await sandboxes.WaitExitedAsync(row.Id, ct).ConfigureAwait(false);
             Console.Out.WriteLine(exited.ExitCode ?? 255);

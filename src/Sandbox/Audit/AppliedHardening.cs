@@ -41,6 +41,9 @@ public sealed record AppliedHardening
     /// <summary>Named volumes as handed to the engine: where, read-only or not, and by what means.</summary>
     public IReadOnlyList<AppliedVolume> Volumes { get; init; } = [];
 
+    /// <summary>--init: the init that ran as the workload's PID 1 ("sandbox-init"); null when the workload itself was PID 1.</summary>
+    public string? Init { get; init; }
+
     /// <summary>MicroVM only: the guest kernel booted (name and SHA-256 of the image).</summary>
     public string? Kernel { get; init; }
 

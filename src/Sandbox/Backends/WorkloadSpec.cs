@@ -25,6 +25,9 @@ public sealed record WorkloadSpec(
     /// <summary>-t: the workload gets a pty of its own, this size; null for none.</summary>
     public Host.TerminalSize? Terminal { get; init; }
 
+    /// <summary>--init: sandbox-init runs as PID 1, forwarding signals and reaping zombies.</summary>
+    public bool Init { get; init; }
+
     /// <summary>--runtime: the OCI runtime asked for; null lets the host choose (crun when its trial passes).</summary>
     public string? Runtime { get; init; }
 

@@ -20,13 +20,60 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
     public async Task ReconcileAsync()
     {
         // Judged inside the store's transaction, on the rows as they are then: a PID written since is seen.
-        var corrected = _store.Reconcile(SupervisorAlive, DateTime.UtcNow);
+        var dead = new List<int>();
+        var corrected = _store.Reconcile(pid => SupervisorAlive(pid) || Noted(dead, pid), DateTime.UtcNow, Starting);
         if (corrected.Count > 0)
         {
+            // A supervisor killed a moment ago may still be exiting: its memory (and command line) is
+            // gone before its files are closed, and the reaper skips a run whose owner lock is held.
+            // Reaped once it has finished dying, or this correction would be the last chance missed.
+            await Task.WhenAll(dead.Select(FinishedDyingAsync)).ConfigureAwait(false);
             await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
             await OrphanReaper.ReapLeasesAsync(root).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Reaps what the dead supervisor <paramref name="pid"/> left, once it has finished dying.</summary>
+    public async Task ReapAfterAsync(int pid)
+    {
+        await FinishedDyingAsync(pid).ConfigureAwait(false);
+        await OrphanReaper.ReapRunsAsync(root).ConfigureAwait(false);
+        await OrphanReaper.ReapLeasesAsync(root).ConfigureAwait(false);
+    }
+
+    private static bool Noted(List<int> dead, int pid)
+    {
+        dead.Add(pid);
+        return false;
+    }
+
+    /// <summary>Waits (5 s at most: the PID may have been reused) until the process is gone or a zombie, i.e. its files are closed.</summary>
+    private static async Task FinishedDyingAsync(int pid)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            string stat;
+            try
+            {
+                stat = File.ReadAllText($"/proc/{pid}/stat");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return; // gone
+            }
+
+            int end = stat.LastIndexOf(')');
+            if (end < 0 || end + 2 >= stat.Length || stat[end + 2] is 'Z' or 'X')
+            {
+                return;
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A start under way: its `run -d` holds the starting lock, or its supervisor already holds its own.</summary>
+    private bool Starting(string id) => SupervisorLock.IsHeld(PathsOf(id).Starting) || SupervisorLock.IsHeld(PathsOf(id).Lock);
 
     /// <summary>
     /// A live supervisor: the process is this program's `supervise ID` and ID's lock is held. The
@@ -46,6 +93,25 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
 
         int verb = Array.IndexOf(argv, "supervise");
         return verb >= 0 && verb + 1 < argv.Length && SupervisorLock.IsHeld(PathsOf(argv[verb + 1]).Lock);
+    }
+
+    /// <summary>
+    /// Ends a supervisor that no longer answers (SIGKILL, only if it is still the live supervisor of
+    /// <paramref name="id"/>), then reconciles: its row is marked exited and what it left is reaped
+    /// as for any dead supervisor (the runtime's container, the jailed VMM, mounts, cgroups, lease).
+    /// </summary>
+    public async Task AbandonSupervisorAsync(string id)
+    {
+        if (_store.Find(id) is { SupervisorPid: int pid } && SupervisorAlive(pid))
+        {
+            _ = Tmds.Linux.LibC.kill(pid, 9);
+            for (int i = 0; i < 100 && SupervisorLock.IsHeld(PathsOf(id).Lock); i++)
+            {
+                await Task.Delay(50).ConfigureAwait(false); // the kernel drops its lock as it dies
+            }
+        }
+
+        await ReconcileAsync().ConfigureAwait(false);
     }
 
     /// <summary>The sandbox named by an ID or name; 125 naming it when there is none.</summary>

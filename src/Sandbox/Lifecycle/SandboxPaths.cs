@@ -10,6 +10,9 @@ public sealed class SandboxPaths(StateRoot root, string id)
     /// <summary>Held (flock) by the live supervisor: its death releases it, whatever killed it.</summary>
     public string Lock => System.IO.Path.Combine(Dir, "supervisor.lock");
 
+    /// <summary>Held (flock) by `run -d` from before the row exists until the supervisor holds <see cref="Lock"/>: a start killed midway is seen.</summary>
+    public string Starting => System.IO.Path.Combine(Dir, "starting.lock");
+
     /// <summary>The supervisor's own messages (why a workload could not start).</summary>
     public string SupervisorLog => System.IO.Path.Combine(Dir, "supervisor.log");
 

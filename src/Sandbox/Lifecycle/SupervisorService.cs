@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Sandbox.Backends;
 using Sandbox.Runtime;
 using Sandbox.State;
+using Sandbox.Telemetry;
 
 namespace Sandbox.Lifecycle;
 
@@ -25,6 +27,8 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
     private readonly CancellationTokenSource _stopping = new(); // no more restarts; cancels a backoff
     private readonly TaskCompletionSource<ISandbox> _created = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile ISandbox? _current; // the attempt running now, if any
+    private string? _backend; // the last attempt's, for the restart counter
+    private volatile bool _deletedByStop; // a stop had to delete the sandbox: it ended as if SIGKILLed
     private Task _workload = Task.CompletedTask;
     private Task _control = Task.CompletedTask;
 
@@ -67,6 +71,7 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
 
                 step = DateTime.UtcNow - began >= RestartPolicy.ResetAfter ? 0 : step;
                 restarts++;
+                LifecycleDiagnostics.Restarts.Add(1, LifecycleDiagnostics.Backend(_backend ?? "unknown"));
                 Record(r => r with { Status = SandboxStatus.Restarting, ExitCode = exitCode, RestartCount = restarts });
                 try
                 {
@@ -83,9 +88,9 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         _created.TrySetCanceled();
         if (run.RemoveWhenDone && ran) // one that never ran is left for `run -d` to report
         {
+            SandboxDirectory.Remove(run.Paths); // the files first: a kill -9 in between leaves a row, never files without one
             using var store = SandboxStore.Open(run.Root);
             store.Remove(run.Request.Id!);
-            SandboxDirectory.Remove(run.Paths);
         }
         else
         {
@@ -99,6 +104,9 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
     private async Task<int> AttemptAsync(JsonFileLog log, int restarts)
     {
         var io = new WorkloadIo(null, log.Stream("stdout"), log.Stream("stderr"), ForwardSignals: false);
+        // The span covers deciding, creating and starting (not the workload's whole life); the gauge its running.
+        Activity? span = LifecycleDiagnostics.StartAction(restarts == 0 ? "start" : "restart", run.Request.Id);
+        string? running = null;
         try
         {
             return await launcher.RunAsync(run.Request, io, (sandbox, state) =>
@@ -108,6 +116,10 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
                     _current = sandbox; // before the row says running: a verb acting on that row finds it
                     Record(r => r with { Status = SandboxStatus.Running, Started = DateTime.UtcNow, Backend = sandbox.Applied.Backend, RestartCount = restarts });
                     _created.TrySetResult(sandbox);
+                    running = _backend = sandbox.Applied.Backend;
+                    LifecycleDiagnostics.Running.Add(1, LifecycleDiagnostics.Backend(running));
+                    span?.SetTag("sandbox.backend", running);
+                    span?.Dispose();
                 }
                 else
                 {
@@ -115,8 +127,13 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
                 }
             }, CancellationToken.None).ConfigureAwait(false);
         }
+        catch (SandboxException) when (_deletedByStop)
+        {
+            return 128 + 9; // the backend's complaint about a VMM or runtime deleted under it is the stop's doing: docker's 137
+        }
         catch (SandboxException e)
         {
+            LifecycleDiagnostics.Failed(span, e);
             // Why it did not run goes to the supervisor's log; `run -d` shows it and exits 125.
             await Console.Error.WriteLineAsync(e.Hint is null ? $"sandbox: {e.Message}" : $"sandbox: {e.Message}\nhint: {e.Hint}").ConfigureAwait(false);
             return ExitCodes.SandboxFailed;
@@ -124,6 +141,11 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         finally
         {
             _current = null;
+            span?.Dispose(); // idempotent: already stopped once the sandbox ran
+            if (running is not null)
+            {
+                LifecycleDiagnostics.Running.Add(-1, LifecycleDiagnostics.Backend(running));
+            }
         }
     }
 
@@ -163,7 +185,7 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         }
     }
 
-    /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed.</summary>
+    /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed, then delete (<see cref="GracefulStop"/>).</summary>
     private async Task StopWorkloadAsync(TimeSpan grace)
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -186,10 +208,11 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
             return; // between attempts: the cancelled backoff ends the loop
         }
 
-        await sandbox.SignalAsync(15).ConfigureAwait(false);
-        if (await Task.WhenAny(_workload, Task.Delay(grace)).ConfigureAwait(false) != _workload)
+        if (await GracefulStop.RunAsync(sandbox, _workload, grace, deleting: () => _deletedByStop = true).ConfigureAwait(false) == "delete")
         {
-            await sandbox.SignalAsync(9).ConfigureAwait(false);
+            // Why the stop took the grace and then some: in the supervisor's own log.
+            await Console.Error.WriteLineAsync($"sandbox: {run.Request.Id}: SIGKILL did not end the workload within {GracefulStop.KillGrace.TotalSeconds:0}s; the sandbox was deleted")
+                .ConfigureAwait(false);
         }
     }
 

@@ -50,4 +50,7 @@ public sealed record RunRequest
 
     /// <summary>-t: the workload gets a terminal (a pty in the sandbox).</summary>
     public bool Terminal { get; init; }
+
+    /// <summary>--init: a minimal init is PID 1, forwarding signals to the workload and reaping zombies.</summary>
+    public bool Init { get; init; }
 }

@@ -39,6 +39,7 @@ public static class WorkloadSpecBuilder
             Seccomp = seccomp,
             SeccompProfile = decision.SeccompProfile,
             Runtime = request.Runtime,
+            Init = request.Init,
             TimeoutSource = request.Timeout is null ? "the policy's timeout" : "--timeout",
             DecidedBy = decision.Rule?.ToString() ?? "the policy",
             Kernel = decision.Kernel is null or "default" ? null : decision.Kernel,

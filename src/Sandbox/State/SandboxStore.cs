@@ -141,6 +141,23 @@ public sealed class SandboxStore : IDisposable
         return changed == 1;
     }
 
+    /// <summary>
+    /// The supervisor's claim on its `created` row: its PID, written only if the row is still created
+    /// and unclaimed (one statement, so a reconcile that gave up on the start wins or loses whole).
+    /// </summary>
+    public bool TryClaim(string id, int supervisorPid)
+    {
+        int changed = 0;
+        Write(c =>
+        {
+            c.CommandText = "UPDATE sandboxes SET supervisor_pid = $pid WHERE id = $id AND status = 'created' AND supervisor_pid IS NULL";
+            c.Parameters.AddWithValue("$pid", supervisorPid);
+            c.Parameters.AddWithValue("$id", id);
+            changed = c.ExecuteNonQuery();
+        }, execute: false);
+        return changed == 1;
+    }
+
     public bool Remove(string id)
     {
         int changed = 0;
@@ -183,7 +200,12 @@ public sealed class SandboxStore : IDisposable
     /// restarting with no live supervisor is exited, with no exit code (nobody saw it), so `ps`
     /// never shows a dead sandbox as running. Returns the IDs it corrected.
     /// </summary>
-    public IReadOnlyList<string> Reconcile(Func<int, bool> supervisorAlive, DateTime now)
+    /// <param name="starting">
+    /// Whether a `created` row with no supervisor PID yet is still being started (its `run -d` or its
+    /// supervisor alive); when it is not, the start was killed and the row is exited. Null leaves
+    /// such rows alone.
+    /// </param>
+    public IReadOnlyList<string> Reconcile(Func<int, bool> supervisorAlive, DateTime now, Func<string, bool>? starting = null)
     {
         ArgumentNullException.ThrowIfNull(supervisorAlive);
         var corrected = new List<string>();
@@ -203,7 +225,7 @@ public sealed class SandboxStore : IDisposable
                 }
             }
 
-            foreach (var record in stale.Where(s => s.Status != SandboxStatus.Created || s.SupervisorPid is not null))
+            foreach (var record in stale.Where(s => s.Status != SandboxStatus.Created || s.SupervisorPid is not null || (starting is not null && !starting(s.Id))))
             {
                 using var u = _db.CreateCommand();
                 u.Transaction = c.Transaction;

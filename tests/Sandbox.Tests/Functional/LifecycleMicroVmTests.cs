@@ -47,6 +47,48 @@ public sealed class LifecycleMicroVmTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
     }
 
+    [Fact]
+    public void Under_init_a_microvm_workload_has_no_zombies_and_stops_on_SIGTERM_with_143()
+    {
+        // The subshell's sleep is orphaned; sandbox-init, the guest workload's PID 1, reaps it.
+        string id = Ok(_cli.Run(["run", "-d", "--init", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c",
+            "(sleep 0.1 &); sleep 1; echo zombies=$(grep -l '^State:.Z' /proc/[0-9]*/status | wc -l); sleep 1000"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("zombies=", StringComparison.Ordinal));
+        Assert.Equal("zombies=0\n", _cli.Run("logs", _name).Stdout);
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "30", _name], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(25), $"stop took {clock.Elapsed}: SIGTERM was not forwarded, the grace ran out");
+        Assert.Equal("143\n", Ok(_cli.Run("wait", _name)).Stdout);
+        var applied = JsonDocument.Parse(Ok(_cli.Run("inspect", "--json", id)).Stdout).RootElement.GetProperty("started").GetProperty("applied");
+        Assert.Equal("sandbox-init", applied.GetProperty("init").GetString());
+        Eventually(() => !QemuOf(id).Any());
+    }
+
+    [Fact]
+    public void Stop_of_a_microvm_whose_guest_no_longer_answers_deletes_it_after_the_grace()
+    {
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal));
+        string[] vmm = [.. QemuOf(id)];
+        Assert.NotEmpty(vmm);
+        foreach (string qemu in vmm)
+        {
+            Assert.Equal(0, Tmds.Linux.LibC.kill(int.Parse(Path.GetFileName(qemu), System.Globalization.CultureInfo.InvariantCulture), 19)); // SIGSTOP: the guest hangs
+        }
+
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "1", _name], stdin: null, TimeSpan.FromMinutes(3))).Stdout);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
+        Assert.Equal("exited", Row(id).GetProperty("status").GetString());
+        Assert.Equal(137, Row(id).GetProperty("exitCode").GetInt32()); // as if SIGKILLed, not the VMM's failure (125)
+        Assert.Contains("the sandbox was deleted", File.ReadAllText(Path.Combine(_cli.StateRoot, "sandboxes", id, "supervisor.log")), StringComparison.Ordinal);
+        Eventually(() => !vmm.Any(Directory.Exists));
+        Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
+    }
+
     private JsonElement Row(string id) =>
         JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
 
@@ -100,4 +142,19 @@ public sealed class LifecycleMicroVmTests : IDisposable
         _cli.Run(["rm", "-f", _name], stdin: null, TimeSpan.FromMinutes(2));
         _cli.Dispose();
     }
+}
+
+/// <summary>The kill -9 drill (<see cref="KillNineDrill"/>) on the microVM backend, 20 times: the jailed QEMU must never be left.</summary>
+public sealed class LifecycleMicroVmKillNineTests : IDisposable
+{
+    private readonly SandboxCli _cli = MicroVmHost.Cli();
+
+    [Fact]
+    public void Twenty_kill_9s_at_random_instants_leave_ps_truthful_and_no_vmm_behind()
+    {
+        int seed = Environment.TickCount;
+        new KillNineDrill(_cli, ["--backend", "microvm"], "k9vm-" + Guid.NewGuid().ToString("N")[..6], seed, TimeSpan.FromSeconds(3)).Run(20);
+    }
+
+    public void Dispose() => _cli.Dispose();
 }

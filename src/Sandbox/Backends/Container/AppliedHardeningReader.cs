@@ -57,10 +57,13 @@ public static class AppliedHardeningReader
             },
             Limits = new AppliedLimits(linux.Resources.Memory?.Limit, linux.Resources.Cpu?.Quota, linux.Resources.Cpu?.Period, linux.Resources.Pids?.Limit),
             // The workload's only bind mounts are its volumes and host paths, staged by the launcher.
-            Volumes = [.. spec.Mounts.Where(m => m.Type == "bind" && m.Destination != Exec.ExecShim.SandboxPath).Select(m => new AppliedVolume(
+            Volumes = [.. spec.Mounts.Where(m => m.Type == "bind" && m.Destination != Exec.ExecShim.SandboxPath && m.Destination != Init.SandboxInit.SandboxPath).Select(m => new AppliedVolume(
                 m.Destination, m.Options.Contains("ro"),
                 (IsHostPath(m) ? "host path bind mount, not ID-mapped" : "ID-mapped bind mount")
                     + " (" + string.Join(',', m.Options.Where(o => o is "nosuid" or "nodev" or "ro" or "rw")) + ")"))],
+            // --init: the process the runtime starts is sandbox-init, bound from outside the image.
+            Init = spec.Process.Args is [Init.SandboxInit.SandboxPath, ..] && spec.Mounts.Any(m => m.Destination == Init.SandboxInit.SandboxPath)
+                ? Init.SandboxInit.Name : null,
         };
     }
 

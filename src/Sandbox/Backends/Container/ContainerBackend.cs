@@ -96,11 +96,13 @@ public sealed partial class ContainerBackend(
             var (rootfs, mounts) = MountRootfs(runDir, spec.Image.RootfsPath, lease, spec.Mounts);
             // Argv or env bytes that are not UTF-8 reach the workload through the exec shim, bound from here.
             string? shim = Exec.ExecShim.Needed(spec.Args, spec.Env) ? Exec.ExecShim.WriteTo(runDir) : null;
+            string? init = spec.Init ? Init.SandboxInit.WriteTo(runDir) : null; // --init: PID 1, bound from here
             var plan = new ContainerPlan(id, rootfs, spec.Args, spec.Env, spec.Cwd, spec.Uid, spec.Gid, lease.Range, spec.Hostname, spec.Limits, spec.Seccomp)
             {
                 ExtraMounts = mounts,
                 Terminal = io.Terminal,
                 ExecShimSource = shim,
+                InitSource = init,
             };
             string config = Path.Combine(runDir, "config.json");
             PrivateFile.Create(config, OciSpecBuilder.ToUtf8Json(OciSpecBuilder.Build(plan)));

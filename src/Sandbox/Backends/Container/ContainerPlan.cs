@@ -31,4 +31,7 @@ public sealed record ContainerPlan(
     /// environment entry is not UTF-8 (<see cref="Exec.ExecShim"/>); unused otherwise.
     /// </summary>
     public string? ExecShimSource { get; init; }
+
+    /// <summary>--init: where the runtime finds sandbox-init to bind at /dev/.sandbox-init as PID 1 (<see cref="Init.SandboxInit"/>); null for none.</summary>
+    public string? InitSource { get; init; }
 }

@@ -18,12 +18,15 @@ public static class ContainerRunner
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(10);
     private const int SigKill = 9;
 
+    /// <summary>Where in the bundle the runtime writes the container's init PID once it started it.</summary>
+    public const string PidFileName = "init.pid";
+
     /// <param name="startDeadline">How long the runtime may take to create the container (<see cref="SandboxOptions.StartTimeout"/>).</param>
     public static async Task<ContainerOutcome> RunAsync(
         OciRuntime runtime, string bundleDir, string id, WorkloadIo io, TimeSpan? timeout, TimeSpan startDeadline, CancellationToken ct)
     {
         string logPath = Path.Combine(bundleDir, "runtime.log");
-        string pidFile = Path.Combine(bundleDir, "init.pid");
+        string pidFile = Path.Combine(bundleDir, PidFileName);
         // With -t the runtime gets the launcher's terminal: it makes the sandbox's own pty, puts the
         // terminal in raw mode, copies both ways and follows resizes, as `runc run` does at a terminal.
         bool tty = io.Terminal is not null;

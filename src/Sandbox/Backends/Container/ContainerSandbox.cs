@@ -16,7 +16,9 @@ internal sealed class ContainerSandbox(
     : ISandbox
 {
     private Task<ContainerOutcome>? _run;
+    private readonly Lock _deleteLock = new();
     private bool _deleted;
+    private Task? _deletion;
 
     public string Id => spec.Id;
 
@@ -37,8 +39,18 @@ internal sealed class ContainerSandbox(
         return Task.CompletedTask;
     }
 
-    public async Task<bool> SignalAsync(int signal) =>
-        State == SandboxState.Running && await runtime.KillAsync(Id, signal).ConfigureAwait(false);
+    public async Task<bool> SignalAsync(int signal)
+    {
+        // Until the runtime has written the pid file it is still setting the container up: a signal
+        // then would kill its own init mid-setup ("container process is already dead", 125), not
+        // reach the workload. A stop right after `run -d` waits for it (the start deadline bounds it).
+        for (int i = 0; i < 200 && State == SandboxState.Running && !File.Exists(Path.Combine(runDir, ContainerRunner.PidFileName)); i++)
+        {
+            await Task.Delay(25).ConfigureAwait(false);
+        }
+
+        return State == SandboxState.Running && await runtime.KillAsync(Id, signal).ConfigureAwait(false);
+    }
 
     public async Task<WorkloadExit> WaitAsync()
     {
@@ -65,14 +77,19 @@ internal sealed class ContainerSandbox(
     private Task<ContainerOutcome> Outcome() =>
         _run ?? throw new InvalidOperationException($"sandbox {Id} was not started");
 
-    public async Task DeleteAsync()
+    /// <summary>Idempotent, and a second caller (a stop's fallback beside the launcher's own teardown) awaits the deletion in flight.</summary>
+    public Task DeleteAsync()
     {
-        if (_deleted)
+        lock (_deleteLock)
         {
-            return;
+            _deleted = true;
+            return _deletion ??= DeleteOnceAsync();
         }
+    }
 
-        _deleted = true;
+    private async Task DeleteOnceAsync()
+    {
+        await Task.Yield(); // outside the lock
         try
         {
             await runtime.StopAndDeleteAsync(Id, _run).ConfigureAwait(false); // deleting a running sandbox stops it first

@@ -34,11 +34,14 @@ public sealed record OciRuntime(string Name, string BinaryPath, string StateDir)
         (await ExternalCommand.RunAsync(BinaryPath, ["--root", StateDir, "kill", id, signal.ToString(CultureInfo.InvariantCulture)],
             CommandTimeout, CancellationToken.None).ConfigureAwait(false)).Succeeded;
 
-    /// <summary>Stops and removes the container, its cgroups and runtime state.</summary>
+    /// <summary>How long a killed workload's runtime gets to end before `delete --force` goes ahead regardless.</summary>
+    private static readonly TimeSpan RunEndsAfterKill = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// A sandbox's delete: a workload still running is killed first and its <paramref name="run"/>
-    /// awaited (never tear down under a runtime still running; a failure of the run is its waiter's
-    /// to report), then the runtime's state is removed.
+    /// awaited (do not tear down under a runtime still running; a failure of the run is its waiter's
+    /// to report), for <see cref="RunEndsAfterKill"/> at most: a kill that failed must not hold the
+    /// deletion forever, and `delete --force` kills what is left. Then the runtime's state is removed.
     /// </summary>
     public async Task StopAndDeleteAsync(string id, Task? run)
     {
@@ -51,11 +54,12 @@ public sealed record OciRuntime(string Name, string BinaryPath, string StateDir)
 
             try
             {
-                await run.ConfigureAwait(false);
+                // Bounded: a kill that failed must not hold the deletion forever (delete --force kills too).
+                await run.WaitAsync(RunEndsAfterKill).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                // reported by WaitAsync; deletion goes on
+                // reported by WaitAsync, or still running; deletion goes on
             }
         }
 

@@ -39,6 +39,9 @@ public static class OciSpecBuilder
         OciMount[] shimMount = shim
             ? [Exec.ExecShim.Mount(plan.ExecShimSource ?? throw new InvalidOperationException("the plan needs the exec shim but names no source for it"))]
             : [];
+        // --init: sandbox-init is PID 1 and runs the workload (or the shim) as its child.
+        args = plan.InitSource is null ? args : Init.SandboxInit.Wrap(args);
+        OciMount[] initMount = plan.InitSource is { } init ? [Init.SandboxInit.Mount(init)] : [];
         return new OciSpec(
             OciVersion: "1.0.2",
             Process: new OciProcess(
@@ -64,7 +67,7 @@ public static class OciSpecBuilder
             },
             Root: new OciRoot(plan.RootfsPath, Readonly: true),
             Hostname: plan.Hostname,
-            Mounts: [.. Mounts(limits), .. plan.ExtraMounts, .. shimMount],
+            Mounts: [.. Mounts(limits), .. plan.ExtraMounts, .. shimMount, .. initMount],
             Linux: new OciLinux(
                 UidMappings: [new OciIdMapping(0, plan.Ids.HostStart, plan.Ids.Size)],
                 GidMappings: [new OciIdMapping(0, plan.Ids.HostStart, plan.Ids.Size)],

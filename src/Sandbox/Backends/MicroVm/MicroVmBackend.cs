@@ -180,7 +180,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             await File.WriteAllTextAsync(config, OciSpecBuilder.ToJson(OciSpecBuilder.Build(containerPlan)), ct).ConfigureAwait(false);
             var mounts = w.Mounts.Select((v, i) => new GuestMount(Tag(i), v.Target, v.ReadOnly)).ToList();
             byte[] guestConfig = OciSpecBuilder.ToUtf8Json(GuestOciSpec.Build(
-                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal, Analysis = w.ReportPath is not null, Sinkhole = w.Sinkhole && w.ReportPath is not null }));
+                new GuestPlan(w.Args, w.Env, w.Cwd, w.Uid, w.Gid, w.Hostname, w.Limits, w.Seccomp, mounts) { Terminal = w.Terminal, Analysis = w.ReportPath is not null, Sinkhole = w.Sinkhole && w.ReportPath is not null, Init = w.Init }));
             string guestConfigPath = Path.Combine(bundle, "guest-config.json");
             PrivateFile.Create(guestConfigPath, guestConfig); // read back below like a container's bundle
             created.Applied = Applied(

@@ -21,7 +21,9 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
     private readonly ConsoleLog _console = new();
     private Task<VmOutcome>? _run;
     private IDisposable? _rawTerminal;
+    private readonly Lock _deleteLock = new();
     private bool _deleted;
+    private Task? _deletion;
 
     internal IdLease Lease => lease;
 
@@ -78,14 +80,19 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         return new WorkloadExit(exit, outcome.TimedOut && outcome.Signal is null) { ReportReceived = outcome.ReportReceived };
     }
 
-    public async Task DeleteAsync()
+    /// <summary>Idempotent, and a second caller (a stop's fallback beside the launcher's own teardown) awaits the deletion in flight.</summary>
+    public Task DeleteAsync()
     {
-        if (_deleted)
+        lock (_deleteLock)
         {
-            return;
+            _deleted = true;
+            return _deletion ??= DeleteOnceAsync();
         }
+    }
 
-        _deleted = true;
+    private async Task DeleteOnceAsync()
+    {
+        await Task.Yield(); // outside the lock
         try
         {
             await runtime.StopAndDeleteAsync(Id, _run).ConfigureAwait(false); // deleting a running VM stops it first

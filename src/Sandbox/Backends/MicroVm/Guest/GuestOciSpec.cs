@@ -12,6 +12,9 @@ public sealed record GuestPlan(
     /// <summary>-t: crun gives the workload a pty of this size and copies between it and init's pipes.</summary>
     public Host.TerminalSize? Terminal { get; init; }
 
+    /// <summary>--init: sandbox-init (from the initramfs) is the workload's PID 1.</summary>
+    public bool Init { get; init; }
+
     /// <summary>sandbox analyze: the root is writable so that every change lands in init's overlay upper layer, /tmp included.</summary>
     public bool Analysis { get; init; }
 
@@ -44,6 +47,7 @@ public static class GuestOciSpec
         {
             Terminal = plan.Terminal,
             ExecShimSource = Exec.ExecShim.GuestPath, // in init's root, from the initramfs
+            InitSource = plan.Init ? Init.SandboxInit.GuestPath : null, // likewise
         });
         return container with
         {

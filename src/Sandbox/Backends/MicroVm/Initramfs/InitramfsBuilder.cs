@@ -8,7 +8,7 @@ namespace Sandbox.Backends.MicroVm.Initramfs;
 /// <summary>
 /// The guest's initramfs: busybox-static with the applets init uses, the guest init script
 /// (kernels/init.sh), the kernel's modules and /etc/modules giving their load order, the OCI
-/// runtime (crun and its libraries) that starts the workload hardened, the exec shim and the sinkhole helper. Cached under the state root
+/// runtime (crun and its libraries) that starts the workload hardened, the exec shim, sandbox-init and the sinkhole helper. Cached under the state root
 /// by a digest of everything that goes in, so it is built once per kernel/busybox/init/runtime.
 /// </summary>
 public static class InitramfsBuilder
@@ -33,6 +33,9 @@ public static class InitramfsBuilder
     /// <summary>The fake network of analyze --network sinkhole, which init starts outside the sample's reach (Analysis/Sinkhole).</summary>
     public static GuestFile SinkholeFile => new(Analysis.Sinkhole.Sinkhole.GuestPath.TrimStart('/'), Analysis.Sinkhole.Sinkhole.Binary);
 
+    /// <summary>sandbox-init, which crun binds into the workload's /dev as PID 1 with --init (Backends/Init).</summary>
+    public static GuestFile SandboxInitFile => new(Init.SandboxInit.GuestPath.TrimStart('/'), Init.SandboxInit.Binary);
+
     /// <summary>
     /// The cached archive for this kernel, built if missing. The key needs the digests of busybox,
     /// crun and its libraries: they come from a per-file identity cache (vm/initramfs/file-facts),
@@ -53,7 +56,7 @@ public static class InitramfsBuilder
         string busyboxSha = cache.Facts(BusyboxPath, elf: false).Sha256;
         var runtime = GuestRuntime.Plan(cache);
         cache.Save();
-        GuestFile[] embedded = [ExecShimFile, SinkholeFile];
+        GuestFile[] embedded = [ExecShimFile, SandboxInitFile, SinkholeFile];
         string final = Path.Combine(dir, Key(busyboxSha, InitScript, kernel.Manifest.Modules, runtime, embedded) + ".cpio");
         if (File.Exists(final))
         {
