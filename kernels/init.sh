@@ -46,7 +46,28 @@ i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; 
   i=$((i + 1)); [ $i -gt 500 ] && fail "virtio-serial ports did not appear"; usleep 10000; done
 control=$(port sandbox.control); wait_for "$control"
 exec 3<>"$control" || fail "cannot open $control"
-read -r tag length stdin volumes mode <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
+# --- VM templates and per-run identity (docs/templates.md) ---
+# "waiting": init is about to read its spec. A run that builds a template saves the VM here: nothing
+# run-specific is in guest memory yet, nothing is mounted over 9p (QEMU refuses to migrate a
+# mounted share), and nothing has read boot_id (the kernel makes it on first read, so every clone
+# makes its own, after the reseed below). Clones restored from the template resume right here.
+echo waiting >&3
+# "identity HEX SECONDS NANOSECONDS MACHINE-ID" may precede the spec (the host sends it on every
+# run): the host's random bytes credited to the pool and the CRNG reseeded, the host's clock, a
+# fresh machine ID and hostname, all before anything of the workload runs.
+identity() {
+  sandbox-identity "$1" "$2" "$3" || return 1
+  case "$4" in ????????????????????????????????) ;; *) return 1 ;; esac
+  case "$4" in *[!0-9a-f]*) return 1 ;; esac
+  echo "$4" >/etc/machine-id && hostname "sandbox-${4%????????????????????}"
+}
+read -r tag length stdin volumes mode <&3 || fail "bad spec header from the host"
+if [ "$tag" = identity ]; then
+  identity "$length" "$stdin" "$volumes" "$mode" || fail "cannot apply the run's identity (entropy, clock, machine ID)"
+  read -r tag length stdin volumes mode <&3 || fail "bad spec header from the host"
+fi
+# --- end of templates and identity ---
+[ "$tag" = spec ] || fail "bad spec header from the host"
 case "$length:$volumes" in *[!0-9:]* | :* | *:) fail "bad spec header from the host" ;; esac
 # "analyze" (sandbox analyze): the root is writable (its changes stay in the upper layer, which is
 # bigger), the collector traces the workload, and a report follows on this port before the exit line.

@@ -34,6 +34,9 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
 
     internal string ConfigSha256 { get; set; } = "";
 
+    /// <summary>The run's VM template step (restore, or capture while booting); null when it boots plainly.</summary>
+    internal Templates.TemplateRun? Template { get; set; }
+
     public string Id => spec.Id;
 
     public SandboxState State => _deleted || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
@@ -49,7 +52,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         }
 
         _rawTerminal = spec.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
-        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest, spec.ReportPath);
+        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest, spec.ReportPath, Template);
         return Task.CompletedTask;
     }
 
@@ -66,6 +69,11 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         finally
         {
             RestoreTerminal();
+        }
+
+        if (outcome.Boot is { } boot)
+        {
+            Applied = Applied with { Boot = boot }; // a template capture's outcome is known only now
         }
 
         if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)
@@ -98,6 +106,12 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
                 {
                     socket?.Dispose();
                 }
+            }
+
+            if (Template is Templates.TemplateRun.Capture c)
+            {
+                c.Qmp.Dispose();
+                c.Migration.Dispose();
             }
 
             if (Bundle is not null)

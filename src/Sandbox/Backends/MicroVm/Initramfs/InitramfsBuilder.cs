@@ -23,12 +23,24 @@ public static class InitramfsBuilder
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
         ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "cp", "rm", "head", "switch_root", "sync", "reboot", "mkfifo", "tee",
-            "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg"];
+            "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg", "hostname"];
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
 
     /// <summary>The exec shim crun binds into the workload's /dev when argv or env is not UTF-8 (Backends/Exec).</summary>
     public static GuestFile ExecShimFile => new(Exec.ExecShim.GuestPath.TrimStart('/'), Exec.ExecShim.Binary);
+
+    /// <summary>Guest init's identity helper (sandbox-identity.c): fresh entropy, CRNG reseed and clock for every run.</summary>
+    public static GuestFile IdentityHelperFile => new("bin/sandbox-identity", IdentityHelper.Value);
+
+    private static readonly Lazy<byte[]> IdentityHelper = new(() =>
+    {
+        using Stream stream = typeof(InitramfsBuilder).Assembly.GetManifestResourceStream("sandbox-identity")
+            ?? throw new InvalidOperationException("embedded resource sandbox-identity is missing (the build compiles it with gcc)");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
 
     /// <summary>
     /// The cached archive for this kernel, built if missing. The key needs the digests of busybox,
@@ -50,15 +62,15 @@ public static class InitramfsBuilder
         string busyboxSha = cache.Facts(BusyboxPath, elf: false).Sha256;
         var runtime = GuestRuntime.Plan(cache);
         cache.Save();
-        GuestFile shim = ExecShimFile;
-        string final = Path.Combine(dir, Key(busyboxSha, InitScript, kernel.Manifest.Modules, runtime, shim) + ".cpio");
+        GuestFile[] embedded = [ExecShimFile, IdentityHelperFile];
+        string final = Path.Combine(dir, Key(busyboxSha, InitScript, kernel.Manifest.Modules, runtime, embedded) + ".cpio");
         if (File.Exists(final))
         {
             return final;
         }
 
         byte[] busybox = GuestRuntime.ReadVerified(BusyboxPath, busyboxSha);
-        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), [.. GuestRuntime.Load(runtime), shim]);
+        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), [.. GuestRuntime.Load(runtime), .. embedded]);
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
         File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
@@ -123,7 +135,7 @@ public static class InitramfsBuilder
     }
 
     private static string Key(
-        string busyboxSha256, string init, IEnumerable<ModuleFile> modules, IReadOnlyList<GuestFileSource> runtime, GuestFile embedded)
+        string busyboxSha256, string init, IEnumerable<ModuleFile> modules, IReadOnlyList<GuestFileSource> runtime, IEnumerable<GuestFile> embedded)
     {
         var text = new StringBuilder(FormatVersion).Append('\n')
             .Append(busyboxSha256).Append('\n')
@@ -138,7 +150,10 @@ public static class InitramfsBuilder
             text.Append(f.GuestPath).Append(' ').Append(f.Sha256).Append('\n');
         }
 
-        text.Append(embedded.GuestPath).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(embedded.Content))).Append('\n');
+        foreach (var e in embedded)
+        {
+            text.Append(e.GuestPath).Append(' ').Append(Convert.ToHexStringLower(SHA256.HashData(e.Content))).Append('\n');
+        }
 
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
