@@ -58,6 +58,11 @@ internal static class AuditView
                 s.Append($"          kernel {a.Kernel ?? "-"}, accelerator {a.Accelerator ?? "-"}, vmm {(a.Vmm is { } v ? $"uid {v.Uid}, seccomp {v.Seccomp}, namespaces {string.Join(",", v.Namespaces)}" : "-")}\n");
             }
 
+            if (a.Boot is { } boot)
+            {
+                s.Append($"          guest {boot}\n");
+            }
+
             if (a.GuestConfirmation is { } g)
             {
                 s.Append($"          guest init confirmed: {g}\n");
