@@ -47,6 +47,11 @@ i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; 
 control=$(port sandbox.control); wait_for "$control"
 exec 3<>"$control" || fail "cannot open $control"
 # --- VM templates and per-run identity (docs/templates.md) ---
+# What every run needs and no run decides is done before "waiting", so a template holds it done:
+# the image's read-only disk mounted (the template's key names the disk) and crun's version read.
+wait_for /dev/vda
+mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
+version=$(crun --version | head -n 1) || fail "cannot run crun"
 # "waiting": init is about to read its spec. A run that builds a template saves the VM here: nothing
 # run-specific is in guest memory yet, nothing is mounted over 9p (QEMU refuses to migrate a
 # mounted share), and nothing has read boot_id (the kernel makes it on first read, so every clone
@@ -95,8 +100,6 @@ volume_mount() {
   mkdir -p "/run/volumes/$1" && mount -t 9p -o "$opts" "$1" "/run/volumes/$1"
 }
 
-wait_for /dev/vda
-mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
 upper=4m; [ "$mode" = analyze ] && upper=64m
 mount -t tmpfs -o mode=0755,size=$upper rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
 each_volume volume_dir || fail "cannot create the volume mount points"
@@ -104,7 +107,7 @@ mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work 
 each_volume volume_mount || fail "cannot mount the volumes"
 head -c "$length" <&3 >/run/bundle/config.json || fail "cannot receive the workload's config"
 # What the guest applies, said before it runs: the digest of the config crun gets and crun's version.
-digest=$(sha256sum /run/bundle/config.json) && version=$(crun --version | head -n 1) || fail "cannot read the config or crun"
+digest=$(sha256sum /run/bundle/config.json) || fail "cannot read the config"
 echo "applied ${digest%% *} $version" | tr -cd ' -~\n' >&3
 
 out=$(port sandbox.stdout); err=$(port sandbox.stderr)
