@@ -118,7 +118,9 @@ public sealed partial class MicroVmTemplateTests : IDisposable
     public void A_corrupt_truncated_or_mismatched_template_is_rebuilt_and_the_run_succeeds()
     {
         string kernel = MicroVmHost.BuiltKernels[0];
-        string digest = EnsureTemplate(kernel);
+        // A memory size no other test uses: a template of its own, which tests running meanwhile never restore or rebuild.
+        string[] own = ["--memory", "77M"];
+        string digest = EnsureTemplate(kernel, own);
         string dir = Path.Combine(_cli.StateRoot, "vm", "templates");
         string State() => Directory.GetFiles(dir, digest + "-*.state").Single();
 
@@ -141,14 +143,14 @@ public sealed partial class MicroVmTemplateTests : IDisposable
         {
             act();
             string marker = Marker();
-            var run = Vm(kernel, marker, "echo ok");
+            var run = Vm(kernel, marker, "echo ok", own);
             Assert.True(run.ExitCode == 0 && run.Stdout == "ok\n", $"{damage}: {run}");
             string boot = BootOf(marker);
             Assert.StartsWith($"booted; this run saved template {digest}", boot, StringComparison.Ordinal);
             Assert.Contains(why, boot, StringComparison.Ordinal);
         }
 
-        Assert.Equal(digest, EnsureTemplate(kernel)); // and the rebuilt one restores
+        Assert.Equal(digest, EnsureTemplate(kernel, own)); // and the rebuilt one restores
     }
 
     [Fact]

@@ -314,6 +314,11 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             throw new SandboxException(ErrorKind.EngineFailed, violation, "the guest init was replaced or compromised; nothing it reported was used");
         }
 
+        if (o.TemplateError is { } template)
+        {
+            throw new SandboxException(ErrorKind.EngineFailed, template, "the template was removed; the next run boots and saves a new one");
+        }
+
         if (o.ConfigMismatch)
         {
             throw new SandboxException(ErrorKind.EngineFailed,

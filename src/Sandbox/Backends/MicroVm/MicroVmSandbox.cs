@@ -71,6 +71,14 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
             RestoreTerminal();
         }
 
+        if (Template is Templates.TemplateRun.Restore restored && outcome.Applied is null && outcome.Signal is null && !outcome.TimedOut
+            && (outcome.TemplateError is not null || (outcome.VmmExitCode != 0 && !string.IsNullOrWhiteSpace(outcome.VmmStderr))))
+        {
+            // QEMU refused the state (it says why on stderr; a VMM killed from outside says nothing) and the
+            // guest never spoke: never restore it again
+            restored.Template.Discard();
+        }
+
         if (outcome.Boot is { } boot)
         {
             Applied = Applied with { Boot = boot }; // a template capture's outcome is known only now

@@ -34,6 +34,9 @@ public sealed record VmOutcome(
 
     /// <summary>How the guest came up (booted, restored from a template, a template saved or why not), for the audit record.</summary>
     public string? Boot { get; init; }
+
+    /// <summary>A restore whose state QEMU never took (the run was stopped); null otherwise.</summary>
+    public string? TemplateError { get; init; }
 }
 
 /// <summary>
@@ -106,6 +109,7 @@ public sealed partial class VmRunner
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var templateStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token); // also ends a capture once the VMM is gone
         int? signal = null;
         string? protocolError = null;
         bool timedOut = false, bootTimedOut = false, analysisTimedOut = false;
@@ -175,6 +179,7 @@ public sealed partial class VmRunner
         StreamPump? stdoutPump = null, stderrPump = null;
         Task? control = null, acknowledged = null, consoleCapture = null, specSent = null;
         string? boot = template is null ? null : template.Boot;
+        string? templateError = null;
         Socket? stdinConnection = null;
         try
         {
@@ -185,21 +190,34 @@ public sealed partial class VmRunner
                 trace.Mark("VMM started (QEMU connected its ports)");
                 consoleCapture = console.CaptureAsync(new NetworkStream(conns[listeners.Stdin is null ? 3 : 4], ownsSocket: true));
                 Task<string?> saved = capture is null ? Task.FromResult<string?>(null)
-                    : Templates.TemplateRun.CaptureAsync(capture, conns[^1], waiting.Task, trace, stop.Token);
+                    : Templates.TemplateRun.CaptureAsync(capture, conns[^1], waiting.Task, trace, templateStop.Token);
                 if (template is Templates.TemplateRun.Restore restore)
                 {
-                    _ = Templates.TemplateRun.RestoreAsync(restore, ConnectTimeout, stop.Token).ContinueWith(t =>
+                    _ = HandOverAsync(restore);
+                }
+
+                // A restore QEMU is up but never took the state: the run ends now, not at the boot budget.
+                // A QEMU that died meanwhile (its runtime exits just after it) is reported as the VMM's exit.
+                async Task HandOverAsync(Templates.TemplateRun.Restore restore)
+                {
+                    try
                     {
-                        if (t.IsFaulted)
+                        await Templates.TemplateRun.RestoreAsync(restore, ConnectTimeout, templateStop.Token).ConfigureAwait(false);
+                        trace.Mark("template state handed to QEMU");
+                    }
+                    catch (Exception e) when (e is SocketException or IOException)
+                    {
+                        await Task.WhenAny(vmm.WaitForExitAsync(CancellationToken.None), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+                        if (!vmm.HasExited)
                         {
-                            protocolError ??= $"the VM template {restore.Template.Digest} could not be handed to QEMU: {t.Exception.InnerException?.Message}";
-                            stop.Cancel();
+                            templateError = $"QEMU did not take the state of VM template {restore.Template.Digest}: {e.Message}";
+                            await stop.CancelAsync().ConfigureAwait(false);
                         }
-                        else if (t.IsCompletedSuccessfully)
-                        {
-                            trace.Mark("template state handed to QEMU");
-                        }
-                    }, TaskScheduler.Default);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // the run is over
+                    }
                 }
 
                 Socket specTo = conns[0];
@@ -288,7 +306,7 @@ public sealed partial class VmRunner
         }
         catch (OperationCanceledException)
         {
-            timedOut = signal is null && protocolError is null && !ct.IsCancellationRequested && !report.ConfigMismatch;
+            timedOut = signal is null && protocolError is null && templateError is null && !ct.IsCancellationRequested && !report.ConfigMismatch;
         }
         finally
         {
@@ -301,6 +319,7 @@ public sealed partial class VmRunner
         }
 
         trace.Mark("VMM exited");
+        await templateStop.CancelAsync().ConfigureAwait(false);
         // QEMU is gone, so every socket reaches EOF once its buffered data is read. Writing that data
         // to a slow sink takes as long as it takes; only a socket that delivers nothing is given up on.
         if (stdoutPump is not null && stderrPump is not null)
@@ -340,6 +359,7 @@ public sealed partial class VmRunner
             OutOfMemory = report.OutOfMemory,
             ReportReceived = report.ReportReceived,
             Boot = boot,
+            TemplateError = templateError,
         };
     }
 

@@ -6,7 +6,11 @@ using Sandbox.Runtime;
 namespace Sandbox.Backends.MicroVm.Templates;
 
 /// <summary>A usable template: its saved VM state and that state's digest.</summary>
-public sealed record VmTemplate(string Digest, string StatePath, string StateSha256);
+public sealed record VmTemplate(string Digest, string StatePath, string StateSha256)
+{
+    /// <summary>Unpublishes the template (its manifest): the next run with its key boots and saves a new one.</summary>
+    public void Discard() => File.Delete(Path.Combine(Path.GetDirectoryName(StatePath)!, Digest + ".manifest"));
+}
 
 /// <summary>
 /// Saved VM states under the state root (vm/templates, root-only like the disks: a state holds the
