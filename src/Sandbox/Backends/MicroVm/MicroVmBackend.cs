@@ -165,6 +165,9 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             VmTemplatePlan? templatePlan = null;
             if (template is { } key)
             {
+                // Freed guest pages are zeroed, and migration skips zero pages: a smaller template, a faster restore.
+                commandLine = [.. commandLine, TemplateKernelOption];
+                key = key with { KernelCommandLine = commandLine };
                 var spares = Enumerable.Range(w.Mounts.Count, QemuCommandLine.MaxShares - w.Mounts.Count)
                     .Select(i => new VmShare(Tag(i), VmmJail.VolumePath(i), ReadOnly: true)).ToList();
                 var store = new TemplateStore(root);
@@ -225,6 +228,9 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             throw;
         }
     }
+
+    /// <summary>Appended to the guest kernel's command line of a template run (it is part of the key).</summary>
+    public const string TemplateKernelOption = "init_on_free=1";
 
     /// <summary>
     /// Whether this run uses a VM template (docs/templates.md), and if not, why it boots. -t (the
