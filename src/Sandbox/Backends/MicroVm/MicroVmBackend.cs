@@ -172,9 +172,9 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
                     .Select(i => new VmShare(Tag(i), VmmJail.VolumePath(i), ReadOnly: true)).ToList();
                 var store = new TemplateStore(root);
                 key = key with { QemuSha256 = store.Sha256Of($"/usr/bin/{QemuCommandLine.Binary}") }; // the binary the jail runs
-                if (store.Find(key, out string why) is { } found)
+                if (store.Find(key, out string why, out FileStream? state) is { } found)
                 {
-                    created.Template = new TemplateRun.Restore(found, Path.Combine(ioDir, "incoming.sock"));
+                    created.Template = new TemplateRun.Restore(found, state!, Path.Combine(ioDir, "incoming.sock"));
                     templatePlan = new VmTemplatePlan(spares, QmpSocket: null, IncomingSocket: InJail("incoming.sock"));
                 }
                 else

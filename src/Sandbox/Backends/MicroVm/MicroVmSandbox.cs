@@ -121,6 +121,10 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
                 c.Qmp.Dispose();
                 c.Migration.Dispose();
             }
+            else if (Template is Templates.TemplateRun.Restore r)
+            {
+                await r.State.DisposeAsync().ConfigureAwait(false);
+            }
 
             if (Bundle is not null)
             {

@@ -25,7 +25,8 @@ public abstract record TemplateRun
 
     /// <summary>Start from a saved template: its state is streamed into QEMU's -incoming socket.</summary>
     /// <param name="IncomingSocket">Where QEMU listens, as the host sees it.</param>
-    public sealed record Restore(VmTemplate Template, string IncomingSocket) : TemplateRun
+    /// <param name="State">The state file, opened when the template was checked.</param>
+    public sealed record Restore(VmTemplate Template, FileStream State, string IncomingSocket) : TemplateRun
     {
         public override string Boot => $"restored from template {Template.Digest}";
     }
@@ -135,7 +136,11 @@ public abstract record TemplateRun
             }
         }
 
-        await socket.SendFileAsync(r.Template.StatePath, ct).ConfigureAwait(false);
+        await using (var to = new NetworkStream(socket, ownsSocket: false))
+        {
+            await r.State.CopyToAsync(to, 1 << 20, ct).ConfigureAwait(false);
+        }
+
         socket.Shutdown(SocketShutdown.Send);
     }
 }

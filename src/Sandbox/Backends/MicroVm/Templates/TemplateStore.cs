@@ -45,8 +45,34 @@ public sealed class TemplateStore
         return sha;
     }
 
-    /// <summary>The template for <paramref name="key"/>, or null with why none is usable (absent, stale, corrupt: then removed).</summary>
-    public VmTemplate? Find(TemplateKey key, out string why)
+    /// <summary>
+    /// The template for <paramref name="key"/> with its state file open (a concurrent capture may
+    /// replace and delete the file meanwhile; the open file stays readable), or null with why none
+    /// is usable (absent, stale, corrupt: then removed).
+    /// </summary>
+    public VmTemplate? Find(TemplateKey key, out string why, out FileStream? state)
+    {
+        state = null;
+        VmTemplate? found = Find(key, out why);
+        if (found is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Same name, same content: a state file's name carries its digest.
+            state = new FileStream(found.StatePath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.SequentialScan);
+            return found;
+        }
+        catch (FileNotFoundException)
+        {
+            why = "its state file was replaced meanwhile";
+            return null;
+        }
+    }
+
+    private VmTemplate? Find(TemplateKey key, out string why)
     {
         ArgumentNullException.ThrowIfNull(key);
         string manifest = Path.Combine(_dir, key.Digest + ".manifest");
