@@ -1,3 +1,4 @@
+using Sandbox.Backends.MicroVm;
 using Sandbox.Backends.MicroVm.Guest;
 using Sandbox.Backends.MicroVm.Qemu;
 using Sandbox.Backends.MicroVm.Templates;
@@ -81,6 +82,19 @@ public sealed class TemplateArgvTests
         Assert.Null(TemplateStore.ParseManifest(text.Replace("size 1234", "size -1", StringComparison.Ordinal)));
         Assert.Null(TemplateStore.ParseManifest(text.Replace(sha, "A" + sha[1..], StringComparison.Ordinal)));
         Assert.Null(TemplateStore.ParseManifest("other-format\n" + text));
+    }
+
+    [Fact]
+    public void Templates_are_used_only_when_policy_allows_and_the_run_fits_the_device_model()
+    {
+        var w = new Sandbox.Backends.WorkloadSpec("sb-1", null!, ["true"], [], "/", 0, 0, "h", Sandbox.Policy.ResourceLimits.Default)
+        {
+            Seccomp = new("SCMP_ACT_ERRNO", 1, ["SCMP_ARCH_X86_64"], []), SeccompProfile = "default", Templates = true,
+        };
+        Assert.Equal((Key, "booted"), MicroVmBackend.ChooseTemplate(w, Key));
+        Assert.Equal((null, "booted (templates: false in the deciding policy rule)"), MicroVmBackend.ChooseTemplate(w with { Templates = false }, Key));
+        Assert.Null(MicroVmBackend.ChooseTemplate(w with { Terminal = new Sandbox.Host.TerminalSize(24, 80) }, Key).Key);
+        Assert.Null(MicroVmBackend.ChooseTemplate(w with { ReportPath = "/tmp/r" }, Key).Key);
     }
 
     [Fact]

@@ -33,7 +33,15 @@ public sealed class TemplateStore
         root.Ensure(Path.Combine(root.Path, "vm"), traversable: true);
         _dir = root.Ensure(Path.Combine(root.Path, "vm", "templates"));
         _facts = new FileFactsCache(Path.Combine(_dir, "file-facts"));
+        foreach (string stale in System.IO.Directory.EnumerateFiles(_dir, ".tmp-*")
+            .Where(f => DateTime.UtcNow - File.GetLastWriteTimeUtc(f) > StaleTemp))
+        {
+            File.Delete(stale); // a capture whose launcher was killed (a live one writes, or gives up within its budget)
+        }
     }
+
+    /// <summary>A temp file this old belongs to no live capture (<see cref="TemplateRun.CaptureBudget"/> is far shorter).</summary>
+    public static readonly TimeSpan StaleTemp = TimeSpan.FromMinutes(10);
 
     public string Directory => _dir;
 
