@@ -57,7 +57,7 @@ public sealed class TemplateArgvTests
         Assert.Single(argv, a => a.StartsWith("virtio-9p-device", StringComparison.Ordinal));
     }
 
-    private static TemplateKey Key => new("k".PadRight(64, '0'), "initramfs.cpio", "disk", 160, 1, "tcg", ["acpi=off"], ["console=ttyS0"], "q".PadRight(64, '0'));
+    private static readonly TemplateKey Key = new("k".PadRight(64, '0'), "initramfs.cpio", "disk", 160, 1, "tcg", ["acpi=off"], ["console=ttyS0"], "q".PadRight(64, '0'));
 
     [Fact]
     public void Every_field_of_the_key_changes_its_digest()
