@@ -96,11 +96,6 @@ public static class PolicyReplay
         Diff(changes, "volumes", List(old.Volumes), List(@new.Volumes));
         Diff(changes, "binds", List(old.Binds), List(@new.Binds));
         Diff(changes, "allowEmulation", Flag(old.AllowEmulation), Flag(@new.AllowEmulation));
-        if (old.Backend == BackendKind.MicroVm && @new.Backend == BackendKind.MicroVm)
-        {
-            Diff(changes, "templates", Flag(old.Templates), Flag(@new.Templates)); // a backend change already says it
-        }
-
         Diff(changes, "memory", PolicyNames.Size(old.Limits.MemoryBytes), PolicyNames.Size(@new.Limits.MemoryBytes));
         Diff(changes, "cpus", PolicyNames.Number(old.Limits.Cpus), PolicyNames.Number(@new.Limits.Cpus));
         Diff(changes, "pids", Num(old.Limits.PidsLimit), Num(@new.Limits.PidsLimit));
