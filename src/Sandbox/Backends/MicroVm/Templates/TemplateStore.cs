@@ -45,6 +45,9 @@ public sealed class TemplateStore
 
     public string Directory => _dir;
 
+    /// <summary>How many templates the store keeps (each tens of MiB): publishing one removes the least recently used beyond.</summary>
+    public const int MaxTemplates = 8;
+
     /// <summary>The digest of a host file, cached by its identity (the QEMU binary's, for the key).</summary>
     public string Sha256Of(string path)
     {
@@ -100,6 +103,7 @@ public sealed class TemplateStore
             : "";
         if (why.Length == 0)
         {
+            File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow); // last use, for the store's bound (Publish)
             return new VmTemplate(key.Digest, state!, parsed!.Value.Sha256);
         }
 
@@ -131,6 +135,20 @@ public sealed class TemplateStore
         foreach (string older in System.IO.Directory.EnumerateFiles(_dir, key.Digest + "-*.state").Where(f => Path.GetFileName(f) != name))
         {
             File.Delete(older); // a restore streaming it keeps its open descriptor
+        }
+
+        // Keys change with every kernel, image, initramfs or memory size: only the most recently used stay.
+        var manifests = new DirectoryInfo(_dir).EnumerateFiles("*.manifest").OrderByDescending(f => f.LastWriteTimeUtc).ToList();
+        foreach (var unused in manifests.Skip(MaxTemplates))
+        {
+            Remove(Path.GetFileNameWithoutExtension(unused.Name));
+        }
+
+        foreach (var orphan in new DirectoryInfo(_dir).EnumerateFiles("*.state")
+            .Where(f => !f.Name.StartsWith('.') && !File.Exists(Path.Combine(_dir, f.Name.Split('-')[0] + ".manifest"))
+                && DateTime.UtcNow - f.LastWriteTimeUtc > StaleTemp))
+        {
+            orphan.Delete(); // its manifest was removed (unpublished after a refused restore)
         }
 
         return new VmTemplate(key.Digest, state, sha256);
