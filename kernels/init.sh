@@ -46,7 +46,33 @@ i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; 
   i=$((i + 1)); [ $i -gt 500 ] && fail "virtio-serial ports did not appear"; usleep 10000; done
 control=$(port sandbox.control); wait_for "$control"
 exec 3<>"$control" || fail "cannot open $control"
-read -r tag length stdin volumes mode network <&3 && [ "$tag" = spec ] || fail "bad spec header from the host"
+# --- VM templates and per-run identity (docs/templates.md) ---
+# What every run needs and no run decides is done before "waiting", so a template holds it done:
+# the image's read-only disk mounted (the template's key names the disk) and crun's version read.
+wait_for /dev/vda
+mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
+version=$(crun --version | head -n 1) || fail "cannot run crun"
+# "waiting": init is about to read its spec. A run that builds a template saves the VM here: nothing
+# run-specific is in guest memory yet, nothing is mounted over 9p (QEMU refuses to migrate a
+# mounted share), and nothing has read boot_id (the kernel makes it on first read, so every clone
+# makes its own, after the reseed below). Clones restored from the template resume right here.
+echo waiting >&3
+# "identity HEX SECONDS NANOSECONDS MACHINE-ID" may precede the spec (the host sends it on every
+# run): the host's random bytes credited to the pool and the CRNG reseeded, the host's clock, a
+# fresh machine ID and hostname, all before anything of the workload runs.
+identity() {
+  sandbox-identity "$1" "$2" "$3" || return 1
+  case "$4" in ????????????????????????????????) ;; *) return 1 ;; esac
+  case "$4" in *[!0-9a-f]*) return 1 ;; esac
+  echo "$4" >/etc/machine-id && hostname "sandbox-${4%????????????????????}"
+}
+read -r tag length stdin volumes mode network <&3 || fail "bad spec header from the host"
+if [ "$tag" = identity ]; then
+  identity "$length" "$stdin" "$volumes" "$mode" || fail "cannot apply the run's identity (entropy, clock, machine ID)"
+  read -r tag length stdin volumes mode network <&3 || fail "bad spec header from the host"
+fi
+# --- end of templates and identity ---
+[ "$tag" = spec ] || fail "bad spec header from the host"
 case "$length:$volumes" in *[!0-9:]* | :* | *:) fail "bad spec header from the host" ;; esac
 # "analyze" (sandbox analyze): the root is writable (its changes stay in the upper layer, which is
 # bigger), the collector traces the workload, and a report follows on this port before the exit line.
@@ -76,8 +102,6 @@ volume_mount() {
   mkdir -p "/run/volumes/$1" && mount -t 9p -o "$opts" "$1" "/run/volumes/$1"
 }
 
-wait_for /dev/vda
-mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
 upper=4m; [ "$mode" = analyze ] && upper=64m
 mount -t tmpfs -o mode=0755,size=$upper rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
 each_volume volume_dir || fail "cannot create the volume mount points"
@@ -85,7 +109,7 @@ mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work 
 each_volume volume_mount || fail "cannot mount the volumes"
 head -c "$length" <&3 >/run/bundle/config.json || fail "cannot receive the workload's config"
 # What the guest applies, said before it runs: the digest of the config crun gets and crun's version.
-digest=$(sha256sum /run/bundle/config.json) && version=$(crun --version | head -n 1) || fail "cannot read the config or crun"
+digest=$(sha256sum /run/bundle/config.json) || fail "cannot read the config"
 echo "applied ${digest%% *} $version" | tr -cd ' -~\n' >&3
 
 out=$(port sandbox.stdout); err=$(port sandbox.stderr)

@@ -2,7 +2,9 @@
 # `make bench`, microVM part: boot-to-exit of `sandbox run --backend microvm busybox true` against
 # bare, unjailed QEMU booting the very same kernel, initramfs and root disk with the very same QEMU
 # argv (captured from the config.json of a live sandbox run), both measured in this run with
-# hyperfine. Then one SANDBOX_TRACE=1 run for the phase breakdown. Needs root, runc and QEMU.
+# hyperfine, both booting cold (a policy with templates: false); then the same run restored from a
+# VM template (docs/templates.md) against the cold one. Then one SANDBOX_TRACE=1 run of each for the
+# phase breakdown. Needs root, runc and QEMU.
 set -euo pipefail
 BIN=$(realpath "${1:-bin/sandbox}")
 RUNS=${BENCH_MICROVM_RUNS:-5}
@@ -14,6 +16,16 @@ mkdir -p "$ROOT" && chmod 711 "$ROOT" # the jail's unprivileged ID resolves its 
 WORK=$(mktemp -d /tmp/sandbox-bench-vm-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 sb() { "$BIN" --root "$ROOT" "$@"; }
+# Cold boots: the built-in policy's limits, no templates (the bare peer boots cold too).
+cat > "$WORK/cold.yaml" <<'YAML'
+version: 1
+rules:
+  - name: bench-cold-microvm
+    effect: allow
+    why: make bench times a cold boot against bare QEMU
+    decide: {backend: microvm, kernels: ['*'], allowEmulation: true, templates: false}
+YAML
+cold=(--policy "$WORK/cold.yaml")
 
 # Minimal kernels are compiled once per machine (shared with the test suite's build cache).
 case $KERNEL in
@@ -21,10 +33,12 @@ case $KERNEL in
   *) sb kernel fetch "$KERNEL" >&2 ;;
 esac
 # Warm up: builds the initramfs and the busybox root disk and caches the accelerator verdict.
+sb run "${cold[@]}" --backend microvm --kernel "$KERNEL" busybox true
+# ... and saves the VM template the template runs restore.
 sb run --backend microvm --kernel "$KERNEL" busybox true
 
 # Capture the jailed QEMU's argv and the host files behind /vm from a live run.
-sb run --backend microvm --kernel "$KERNEL" busybox sleep 1 & pid=$!
+sb run "${cold[@]}" --backend microvm --kernel "$KERNEL" busybox sleep 1 & pid=$!
 for _ in $(seq 200); do conf=$(ls "$ROOT"/run/*/config.json 2>/dev/null | head -1 || true); [ -n "$conf" ] && break; sleep 0.05; done
 cp "$conf" "$WORK/config.json"
 for _ in $(seq 200); do [ -e "$(dirname "$conf")/guest-config.json" ] && break; sleep 0.05; done
@@ -45,8 +59,9 @@ jq '.process.args = ["true"]' "$WORK/guest-config.json" > "$WORK/guest-true.json
 bare="python3 $HERE/qemu-peer.py $WORK/guest-true.json $WORK/qemu.argv"
 
 hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/results.json" \
-  -n "sandbox microvm" "$BIN --root $ROOT run --backend microvm --kernel $KERNEL busybox true" \
-  -n "bare qemu" "$bare" >&2
+  -n "sandbox microvm" "$BIN --root $ROOT run ${cold[*]} --backend microvm --kernel $KERNEL busybox true" \
+  -n "bare qemu" "$bare" \
+  -n "microVM from a template" "$BIN --root $ROOT run --backend microvm --kernel $KERNEL busybox true" >&2
 
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$WORK/results.json"; }
 range() { jq -r --arg n "$1" '.results[] | select(.command == $n) | "\(.min*1000|round)-\(.max*1000|round)"' "$WORK/results.json"; }
@@ -54,12 +69,16 @@ ours=$(median "sandbox microvm")
 echo
 echo "| command | median (ms) | min-max (ms) | sandbox / this |"
 echo "|---|---:|---:|---:|"
-for name in "sandbox microvm" "bare qemu"; do
+for name in "sandbox microvm" "bare qemu" "microVM from a template"; do
   m=$(median "$name")
   printf '| %s | %.0f | %s | %.3fx |\n' "$name" "$(jq -n "$m*1000")" "$(range "$name")" "$(jq -n "$ours/$m")"
 done
 echo
-echo "Phases of one run (SANDBOX_TRACE=1):"
+echo "Phases of one cold run (SANDBOX_TRACE=1):"
+echo '```'
+SANDBOX_TRACE=1 "$BIN" --root "$ROOT" run "${cold[@]}" --backend microvm --kernel "$KERNEL" busybox true 2>&1 | grep '^sandbox-trace' || true
+echo '```'
+echo "Phases of one run restored from a template (SANDBOX_TRACE=1):"
 echo '```'
 SANDBOX_TRACE=1 "$BIN" --root "$ROOT" run --backend microvm --kernel "$KERNEL" busybox true 2>&1 | grep '^sandbox-trace' || true
 echo '```'

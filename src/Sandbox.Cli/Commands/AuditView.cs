@@ -63,6 +63,11 @@ internal static class AuditView
                 s.Append($"          init {init} as PID 1 (--init: signals forwarded, zombies reaped)\n");
             }
 
+            if (a.Boot is { } boot)
+            {
+                s.Append($"          guest {boot}\n");
+            }
+
             if (a.GuestConfirmation is { } g)
             {
                 s.Append($"          guest init confirmed: {g}\n");

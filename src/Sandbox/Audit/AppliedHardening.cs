@@ -52,6 +52,12 @@ public sealed record AppliedHardening
     /// <summary>MicroVM only: "kvm" or "emulation".</summary>
     public string? Accelerator { get; init; }
 
+    /// <summary>
+    /// MicroVM only: how the guest came up: "restored from template DIGEST", or "booted" with why no
+    /// template was used, or that this run saved one (docs/templates.md).
+    /// </summary>
+    public string? Boot { get; init; }
+
     /// <summary>MicroVM only: how the VMM process itself was confined.</summary>
     public VmmConfinement? Vmm { get; init; }
 

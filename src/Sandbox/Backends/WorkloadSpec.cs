@@ -49,6 +49,9 @@ public sealed record WorkloadSpec(
     /// <summary>MicroVM: whether the decision accepts TCG emulation.</summary>
     public bool AllowEmulation { get; init; }
 
+    /// <summary>MicroVM only: the guest may be restored from a pre-booted VM template (policy decide.templates; docs/templates.md).</summary>
+    public bool Templates { get; init; }
+
     /// <summary>
     /// sandbox analyze (microVM only): where the guest collector's report (a tar) is written; null for
     /// a run. The guest then traces the workload, keeps its writes in the overlay, and a timeout is an outcome.

@@ -34,6 +34,9 @@ public sealed record Decision(BackendKind Backend, string SeccompProfile, Resour
     /// <summary>Whether the rule accepts emulated virtualization (TCG) when KVM is unavailable.</summary>
     public bool AllowEmulation { get; init; }
 
+    /// <summary>MicroVM only: whether the guest may be restored from a pre-booted VM template (decide.templates, default true).</summary>
+    public bool Templates { get; init; }
+
     /// <summary>For a microVM: the accelerator the host offers and the rule accepts; None for containers.</summary>
     public Accelerator Accelerator { get; init; } = Accelerator.None;
 

@@ -8,7 +8,7 @@ namespace Sandbox.Policy;
 internal static class OutcomeParser
 {
     private static readonly string[] Keys =
-        ["backend", "seccompProfile", "capabilities", "devices", "network", "limits", "kernel", "kernels", "volumes", "binds", "allowEmulation"];
+        ["backend", "seccompProfile", "capabilities", "devices", "network", "limits", "kernel", "kernels", "volumes", "binds", "allowEmulation", "templates"];
 
     public static RuleOutcome Read(YamlReader r, YamlNode node, string rule)
     {
@@ -40,6 +40,13 @@ internal static class OutcomeParser
             throw r.Fail(f["allowEmulation"]!, $"decide.allowEmulation of {rule} only applies to the microvm backend", "remove it, or add microvm to decide.backend");
         }
 
+        // VM templates (docs/templates.md): on unless the rule says templates: false.
+        bool templates = f.Optional("templates") is not { } t || PolicyYaml.Bool(r, t, $"decide.templates of {rule}");
+        if (f.Optional("templates") is not null && !vm)
+        {
+            throw r.Fail(f["templates"]!, $"decide.templates of {rule} only applies to the microvm backend", "remove it, or add microvm to decide.backend");
+        }
+
         return new RuleOutcome(
             backends,
             seccomp,
@@ -51,7 +58,8 @@ internal static class OutcomeParser
             kernels,
             List(r, f.Optional("volumes"), $"decide.volumes of {rule}", "list patterns of volume names the workload may mount, e.g. ['*']"),
             List(r, f.Optional("binds"), $"decide.binds of {rule}", "list patterns of host paths the workload may bind-mount, e.g. [/srv/data/*]"),
-            emulation);
+            emulation,
+            templates);
     }
 
     private static ImmutableArray<string> List(YamlReader r, YamlNode? node, string what, string hint) =>

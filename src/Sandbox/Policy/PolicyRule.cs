@@ -33,7 +33,8 @@ public sealed record RuleOutcome(
     ImmutableArray<string> Kernels,
     ImmutableArray<string> Volumes,
     ImmutableArray<string> Binds,
-    bool AllowEmulation);
+    bool AllowEmulation,
+    bool Templates = true);
 
 /// <summary>A loaded policy: where it came from, the SHA-256 of its exact bytes, and its rules in order.</summary>
 public sealed record PolicyDocument(string Source, string Sha256, ImmutableArray<PolicyRule> Rules);

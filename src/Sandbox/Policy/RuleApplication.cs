@@ -40,6 +40,7 @@ internal sealed class RuleApplication(PolicyRule rule, WorkloadFacts facts, IBac
                 Volumes = volumes,
                 Binds = binds,
                 AllowEmulation = o.AllowEmulation,
+                Templates = backend == BackendKind.MicroVm && o.Templates,
                 Ceilings = o.Ceilings,
             };
             (Accelerator accel, Refusal? unavailable) = CheckHost(backend, kernel);

@@ -45,6 +45,7 @@ public static class WorkloadSpecBuilder
             Kernel = decision.Kernel is null or "default" ? null : decision.Kernel,
             Accelerator = decision.Accelerator,
             AllowEmulation = decision.AllowEmulation,
+            Templates = decision.Templates,
         };
     }
 

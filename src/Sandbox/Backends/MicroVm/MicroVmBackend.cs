@@ -12,6 +12,7 @@ using Sandbox.Backends.MicroVm.Initramfs;
 using Sandbox.Backends.MicroVm.Jail;
 using Sandbox.Backends.MicroVm.Kernels;
 using Sandbox.Backends.MicroVm.Qemu;
+using Sandbox.Backends.MicroVm.Templates;
 using Sandbox.Host;
 using Sandbox.Host.Files;
 using Sandbox.Host.Mounts;
@@ -156,15 +157,46 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
                 Listen(ioDir, "console.sock", lease.Range.HostStart));
 
             static string InJail(string name) => $"{VmmJail.IoDir}/{name}";
+            long memoryMiB = Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB + (w.ReportPath is null ? 0 : AnalysisOverheadMiB);
+            int cpus = Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus));
+            IReadOnlyList<string> commandLine = KernelCommandLine(kernel.Entry, accel);
+            var (template, booted) = ChooseTemplate(w, new TemplateKey(
+                kernel.Manifest.VmlinuzSha256, Path.GetFileName(initramfs), Path.GetFileNameWithoutExtension(disk), memoryMiB, cpus,
+                accel == Accelerator.Kvm ? "kvm" : "tcg", kernel.Entry.MachineOptions, commandLine, "qemu"));
+            VmTemplatePlan? templatePlan = null;
+            if (template is { } key)
+            {
+                // Freed guest pages are zeroed, and migration skips zero pages: a smaller template, a faster restore.
+                commandLine = [.. commandLine, TemplateKernelOption];
+                key = key with { KernelCommandLine = commandLine };
+                var spares = Enumerable.Range(w.Mounts.Count, QemuCommandLine.MaxShares - w.Mounts.Count)
+                    .Select(i => new VmShare(Tag(i), VmmJail.VolumePath(i), ReadOnly: true)).ToList();
+                var store = new TemplateStore(root);
+                key = key with { QemuSha256 = store.Sha256Of($"/usr/bin/{QemuCommandLine.Binary}") }; // the binary the jail runs
+                if (store.Find(key, out string why, out FileStream? state) is { } found)
+                {
+                    created.Template = new TemplateRun.Restore(found, state!, Path.Combine(ioDir, "incoming.sock"));
+                    templatePlan = new VmTemplatePlan(spares, QmpSocket: null, IncomingSocket: InJail("incoming.sock"));
+                }
+                else
+                {
+                    created.Template = new TemplateRun.Capture(store, key, Listen(ioDir, "qmp.sock", lease.Range.HostStart),
+                        Listen(ioDir, "template.sock", lease.Range.HostStart), InJail("template.sock"), why);
+                    templatePlan = new VmTemplatePlan(spares, QmpSocket: InJail("qmp.sock"), IncomingSocket: null);
+                }
+
+                trace.Mark(created.Template.Boot);
+            }
+
             var plan = new VmPlan(
-                kernel.Entry.MachineOptions, KernelCommandLine(kernel.Entry, accel), accel,
-                MemoryMiB: Math.Max(64, w.Limits.MemoryBytes >> 20) + GuestOverheadMiB + (w.ReportPath is null ? 0 : AnalysisOverheadMiB), Cpus: Math.Max(1, (int)Math.Ceiling(w.Limits.Cpus)),
+                kernel.Entry.MachineOptions, commandLine, accel, MemoryMiB: memoryMiB, Cpus: cpus,
                 Kernel: $"{VmmJail.VmDir}/vmlinuz", Initrd: $"{VmmJail.VmDir}/initramfs.cpio", RootDisk: $"{VmmJail.VmDir}/rootfs.ext4",
                 ConsoleSocket: InJail("console.sock"), ControlSocket: InJail("control.sock"), StdoutSocket: InJail("stdout.sock"),
                 StderrSocket: InJail("stderr.sock"), StdinSocket: stdin ? InJail("stdin.sock") : null)
             {
                 Shares = [.. w.Mounts.Select((v, i) => new VmShare(Tag(i), VmmJail.VolumePath(i), v.ReadOnly))],
                 StdinIsTerminal = stdin && w.Terminal is not null,
+                Template = templatePlan,
             };
             IReadOnlyList<string> argv = [$"/usr/bin/{QemuCommandLine.Binary}", .. QemuCommandLine.Render(plan)];
 
@@ -172,7 +204,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             string jailDisk = RootDisk.Stage(disk, bundle, userns);
             var volumes = StageVolumes(bundle, userns, w.Mounts);
 
-            string jailRoot = VmmJail.PrepareRoot(bundle, volumes.Count);
+            string jailRoot = VmmJail.PrepareRoot(bundle, templatePlan is null ? volumes.Count : QemuCommandLine.MaxShares); // a template's spare slots: empty directories
             string? kvmNode = accel == Accelerator.Kvm ? VmmJail.CreateKvmNode(bundle, lease.Range.HostStart) : null;
             var containerPlan = VmmJail.Plan(w.Id, jailRoot, ioDir, new VmmJail.Files(kernel.Vmlinuz, initramfs, jailDisk), argv,
                 plan.MemoryMiB << 20, w.Limits.Cpus, lease.Range, seccompFor(VmmSeccompProfile), kvmNode, volumes);
@@ -186,7 +218,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             created.Applied = Applied(
                 AppliedHardeningReader.FromBundle(guestConfigPath, "crun (in the guest)", w.SeccompProfile),
                 AppliedHardeningReader.FromBundle(config, runtime.Name, VmmSeccompProfile), kernel, accel, forced is not null)
-                with { Volumes = AppliedVolumes(argv, w.Mounts) };
+                with { Volumes = AppliedVolumes(argv, w.Mounts), Boot = created.Template?.Boot ?? booted };
             created.ConfigSha256 = Convert.ToHexStringLower(SHA256.HashData(guestConfig));
             created.Spec = GuestSpec.Message(guestConfig, stdin, mounts, terminal: w.Terminal is not null, analyze: w.ReportPath is not null, sinkhole: w.Sinkhole && w.ReportPath is not null);
             return created;
@@ -197,6 +229,19 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             throw;
         }
     }
+
+    /// <summary>Appended to the guest kernel's command line of a template run (it is part of the key).</summary>
+    public const string TemplateKernelOption = "init_on_free=1";
+
+    /// <summary>
+    /// Whether this run uses a VM template (docs/templates.md), and if not, why it boots. -t (the
+    /// stdin port is a console) and sandbox analyze (more memory, a tracing init) always boot.
+    /// </summary>
+    internal static (TemplateKey? Key, string Booted) ChooseTemplate(WorkloadSpec w, TemplateKey key) =>
+        !w.Templates ? (null, "booted (templates: false in the deciding policy rule)")
+        : w.Terminal is not null ? (null, "booted (a -t run has a console device a template does not)")
+        : w.ReportPath is not null ? (null, "booted (sandbox analyze never uses templates)")
+        : (key, "booted");
 
     /// <summary>Read back from the VMM's argv: which 9p export each volume got, and whether QEMU refuses writes to it.</summary>
     private static List<AppliedVolume> AppliedVolumes(IReadOnlyList<string> argv, IReadOnlyList<VolumeBind> volumes)
@@ -212,6 +257,11 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             string[] props = argv[i + 1].Split(',');
             string tag = props.Single(p => p.StartsWith("id=", StringComparison.Ordinal))[3..];
             int index = int.Parse(tag["vol".Length..], CultureInfo.InvariantCulture);
+            if (index >= volumes.Count)
+            {
+                continue; // a VM template's spare slot: an empty read-only directory, no volume
+            }
+
             string model = props.Single(p => p.StartsWith("security_model=", StringComparison.Ordinal));
             applied.Add(new AppliedVolume(volumes[index].Target, props.Contains("readonly=on"),
                 $"virtio-9p {model} of an ID-mapped bind{(props.Contains("readonly=on") ? ", writes refused by QEMU" : "")}"));
@@ -269,6 +319,11 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         if (o.ProtocolError is { } violation)
         {
             throw new SandboxException(ErrorKind.EngineFailed, violation, "the guest init was replaced or compromised; nothing it reported was used");
+        }
+
+        if (o.TemplateError is { } template)
+        {
+            throw new SandboxException(ErrorKind.EngineFailed, template, "the template was removed; the next run boots and saves a new one");
         }
 
         if (o.ConfigMismatch)

@@ -37,6 +37,9 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
 
     internal string ConfigSha256 { get; set; } = "";
 
+    /// <summary>The run's VM template step (restore, or capture while booting); null when it boots plainly.</summary>
+    internal Templates.TemplateRun? Template { get; set; }
+
     public string Id => spec.Id;
 
     public SandboxState State => _deleted || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
@@ -52,7 +55,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         }
 
         _rawTerminal = spec.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
-        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest, spec.ReportPath);
+        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest, spec.ReportPath, Template);
         return Task.CompletedTask;
     }
 
@@ -69,6 +72,19 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         finally
         {
             RestoreTerminal();
+        }
+
+        if (Template is Templates.TemplateRun.Restore restored && outcome.Applied is null && outcome.Signal is null && !outcome.TimedOut
+            && (outcome.TemplateError is not null || (outcome.VmmExitCode != 0 && !string.IsNullOrWhiteSpace(outcome.VmmStderr))))
+        {
+            // QEMU refused the state (it says why on stderr; a VMM killed from outside says nothing) and the
+            // guest never spoke: never restore it again
+            restored.Template.Discard();
+        }
+
+        if (outcome.Boot is { } boot)
+        {
+            Applied = Applied with { Boot = boot }; // a template capture's outcome is known only now
         }
 
         if (outcome.Applied is { } confirmed && !outcome.ConfigMismatch)
@@ -106,6 +122,16 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
                 {
                     socket?.Dispose();
                 }
+            }
+
+            if (Template is Templates.TemplateRun.Capture c)
+            {
+                c.Qmp.Dispose();
+                c.Migration.Dispose();
+            }
+            else if (Template is Templates.TemplateRun.Restore r)
+            {
+                await r.State.DisposeAsync().ConfigureAwait(false);
             }
 
             if (Bundle is not null)

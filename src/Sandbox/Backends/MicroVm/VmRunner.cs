@@ -32,6 +32,12 @@ public sealed record VmOutcome(
 
     /// <summary>sandbox analyze: the guest's collector report arrived whole (written to the report path).</summary>
     public bool ReportReceived { get; init; }
+
+    /// <summary>How the guest came up (booted, restored from a template, a template saved or why not), for the audit record.</summary>
+    public string? Boot { get; init; }
+
+    /// <summary>A restore whose state QEMU never took (the run was stopped); null otherwise.</summary>
+    public string? TemplateError { get; init; }
 }
 
 /// <summary>
@@ -82,7 +88,8 @@ public sealed partial class VmRunner
 
     public static async Task<VmOutcome> RunAsync(
         OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, string configSha256, WorkloadIo io, TimeSpan? timeout,
-        PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null, string? reportPath = null)
+        PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null, string? reportPath = null,
+        Templates.TemplateRun? template = null)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
         // The runtime gets a session of its own (util-linux setsid; -w in case it has to fork): a
@@ -103,6 +110,7 @@ public sealed partial class VmRunner
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var templateStop = CancellationTokenSource.CreateLinkedTokenSource(stop.Token); // also ends a capture once the VMM is gone
         int? signal = null;
         string? protocolError = null;
         bool timedOut = false, bootTimedOut = false, analysisTimedOut = false;
@@ -163,35 +171,83 @@ public sealed partial class VmRunner
         Task drainOut = DrainAsync(vmm.StandardOutput.BaseStream, vmmOutput);
         Task drainErr = DrainAsync(vmm.StandardError.BaseStream, vmmOutput);
 
+        var waiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var report = new GuestReport();
         int? exitCode = null;
         bool outputIncomplete = false;
         StreamPump? stdoutPump = null, stderrPump = null;
-        Task? control = null, acknowledged = null, consoleCapture = null;
+        Task? control = null, acknowledged = null, consoleCapture = null, specSent = null;
+        string? boot = template is null ? null : template.Boot;
+        string? templateError = null;
         Socket? stdinConnection = null;
         try
         {
-            Socket[]? conns = await AcceptAllAsync(listeners, vmm, stop.Token).ConfigureAwait(false);
+            var capture = template as Templates.TemplateRun.Capture;
+            Socket[]? conns = await AcceptAllAsync(listeners, vmm, stop.Token, capture?.Qmp).ConfigureAwait(false);
             if (conns is not null)
             {
                 trace.Mark("VMM started (QEMU connected its ports)");
-                consoleCapture = console.CaptureAsync(new NetworkStream(conns[^1], ownsSocket: true));
-                try
+                consoleCapture = console.CaptureAsync(new NetworkStream(conns[listeners.Stdin is null ? 3 : 4], ownsSocket: true));
+                Task<string?> saved = capture is null ? Task.FromResult<string?>(null)
+                    : Templates.TemplateRun.CaptureAsync(capture, conns[^1], waiting.Task, trace, templateStop.Token);
+                if (template is Templates.TemplateRun.Restore restore)
                 {
-                    await conns[0].SendAsync(spec, SocketFlags.None, stop.Token).ConfigureAwait(false);
+                    _ = HandOverAsync(restore);
                 }
-                catch (SocketException)
+
+                // A restore QEMU is up but never took the state: the run ends now, not at the boot budget.
+                // A QEMU that died meanwhile (its runtime exits just after it) is reported as the VMM's exit.
+                async Task HandOverAsync(Templates.TemplateRun.Restore restore)
                 {
-                    // QEMU died while the spec was on its way (EPIPE): the VMM's exit is reported below
+                    try
+                    {
+                        await Templates.TemplateRun.RestoreAsync(restore, ConnectTimeout, templateStop.Token).ConfigureAwait(false);
+                        trace.Mark("template state handed to QEMU");
+                    }
+                    catch (Exception e) when (e is SocketException or IOException)
+                    {
+                        await Task.WhenAny(vmm.WaitForExitAsync(CancellationToken.None), Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)).ConfigureAwait(false);
+                        if (!vmm.HasExited)
+                        {
+                            templateError = $"QEMU did not take the state of VM template {restore.Template.Digest}: {e.Message}";
+                            await stop.CancelAsync().ConfigureAwait(false);
+                        }
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // the run is over
+                    }
+                }
+
+                Socket specTo = conns[0];
+                CancellationToken specToken = stop.Token;
+                specSent = SendSpecAsync();
+
+                // The spec (after a fresh identity) goes out once a capture is done: the template never holds it.
+                async Task SendSpecAsync()
+                {
+                    if (await saved.ConfigureAwait(false) is { } failed)
+                    {
+                        boot = $"booted; saving template {capture!.Key.Digest} failed: {failed}";
+                    }
+
+                    try
+                    {
+                        await specTo.SendAsync((byte[])[.. GuestIdentity.Fresh(), .. spec], SocketFlags.None, specToken).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+                    {
+                        // QEMU died while the spec was on its way (EPIPE): the VMM's exit is reported below
+                    }
                 }
 
                 var stdoutP = stdoutPump = new StreamPump(conns[1], io.Stdout);
                 var stderrP = stderrPump = new StreamPump(conns[2], io.Stderr);
                 Socket controlSocket = conns[0];
                 CancellationToken stopToken = stop.Token;
-                control = ReadControlAsync(controlSocket, ready, started, report, configSha256, reportPath, stop, e =>
+                control = ReadControlAsync(controlSocket, waiting, ready, started, report, configSha256, reportPath, stop, e =>
                 {
                     if (exitCode is not null)
                     {
@@ -251,7 +307,7 @@ public sealed partial class VmRunner
         }
         catch (OperationCanceledException)
         {
-            timedOut = signal is null && protocolError is null && !ct.IsCancellationRequested && !report.ConfigMismatch;
+            timedOut = signal is null && protocolError is null && templateError is null && !ct.IsCancellationRequested && !report.ConfigMismatch;
         }
         finally
         {
@@ -264,6 +320,7 @@ public sealed partial class VmRunner
         }
 
         trace.Mark("VMM exited");
+        await templateStop.CancelAsync().ConfigureAwait(false);
         // QEMU is gone, so every socket reaches EOF once its buffered data is read. Writing that data
         // to a slow sink takes as long as it takes; only a socket that delivers nothing is given up on.
         if (stdoutPump is not null && stderrPump is not null)
@@ -274,6 +331,11 @@ public sealed partial class VmRunner
         if (control is not null)
         {
             await Task.WhenAny(control, Task.Delay(DrainStall, CancellationToken.None)).ConfigureAwait(false);
+        }
+
+        if (specSent is not null)
+        {
+            await specSent.ConfigureAwait(false);
         }
 
         if (acknowledged is not null)
@@ -297,6 +359,8 @@ public sealed partial class VmRunner
             GuestEngineError = report.EngineError,
             OutOfMemory = report.OutOfMemory,
             ReportReceived = report.ReportReceived,
+            Boot = boot,
+            TemplateError = templateError,
         };
     }
 
@@ -326,9 +390,11 @@ public sealed partial class VmRunner
     }
 
     // QEMU connects to each socket while it starts; if it dies first, there is nothing to accept.
-    private static async Task<Socket[]?> AcceptAllAsync(Sockets l, Process vmm, CancellationToken ct)
+    // A template capture's monitor connects last.
+    private static async Task<Socket[]?> AcceptAllAsync(Sockets l, Process vmm, CancellationToken ct, Socket? qmp = null)
     {
         Socket[] listeners = l.Stdin is null ? [l.Control, l.Stdout, l.Stderr, l.Console] : [l.Control, l.Stdout, l.Stderr, l.Stdin, l.Console];
+        listeners = qmp is null ? listeners : [.. listeners, qmp];
         var accept = Task.WhenAll(listeners.Select(s => s.AcceptAsync(ct).AsTask()));
         var first = await Task.WhenAny(accept, vmm.WaitForExitAsync(ct), Task.Delay(ConnectTimeout, ct)).ConfigureAwait(false);
         ct.ThrowIfCancellationRequested();
@@ -351,7 +417,7 @@ public sealed partial class VmRunner
 
     /// <param name="violation">Told why, when the guest breaks the protocol; reading stops.</param>
     private static async Task ReadControlAsync(
-        Socket control, TaskCompletionSource ready, TaskCompletionSource started, GuestReport report, string configSha256, string? reportPath,
+        Socket control, TaskCompletionSource waiting, TaskCompletionSource ready, TaskCompletionSource started, GuestReport report, string configSha256, string? reportPath,
         CancellationTokenSource stop, Action<ControlMessage.Exited> exited, Action<string> violation)
     {
         using var stream = new NetworkStream(control, ownsSocket: true);
@@ -370,6 +436,9 @@ public sealed partial class VmRunner
                             await stop.CancelAsync().ConfigureAwait(false);
                         }
 
+                        break;
+                    case ControlMessage.Waiting:
+                        waiting.TrySetResult();
                         break;
                     case ControlMessage.Ready:
                         ready.TrySetResult();

@@ -33,6 +33,13 @@ public static class ExplainText
             s.Append(d.Backend == BackendKind.MicroVm
                 ? $"kernel: {d.Kernel}, accelerator: {PolicyNames.Accelerator(d.Accelerator)}, emulation: {(d.AllowEmulation ? "allowed" : "not allowed")}\n"
                 : "kernel: host (shared with the host)\n");
+            if (d.Backend == BackendKind.MicroVm)
+            {
+                s.Append(d.Templates
+                    ? "guest: restored from a VM template when one matches (else booted, and saved as one)\n"
+                    : "guest: booted (templates: false)\n");
+            }
+
             s.Append($"seccomp: {d.SeccompProfile}, capabilities: {Shown(d.Capabilities)}, network: {d.Network}\n");
             s.Append($"limits: memory {PolicyNames.Size(l.MemoryBytes)}, cpus {PolicyNames.Number(l.Cpus)}, pids {l.PidsLimit}, tmpfs {PolicyNames.Size(l.TmpfsBytes)}, open files {l.OpenFiles}, timeout {PolicyNames.Duration(l.Timeout)}, volume size {PolicyNames.Size(l.VolumeBytes)}\n");
             s.Append($"volumes: {Shown(d.Volumes)}, binds: {Shown(d.Binds)}, devices: {Shown(d.Devices)}\n");

@@ -28,6 +28,7 @@ public sealed class PolicyErrorCorpusTests
         { "wrong type: text for labels", Head + Rule(extra: "match: {labels: web}"), "p.yaml:7:21", "match.labels of rule 'r' must be a mapping" },
         { "bad size", Head + Rule(decide: "{backend: container, limits: {memory: lots}}"), "p.yaml:6:51", "memory in decide.limits of rule 'r' 'lots' is not a size" },
         { "bad bool", Head + Rule(decide: "{backend: microvm, allowEmulation: maybe}"), "p.yaml:6:48", "must be true or false, found 'maybe'" },
+        { "templates for a container", Head + Rule(decide: "{backend: container, templates: true}"), "p.yaml:6:45", "decide.templates of rule 'r' only applies to the microvm backend" },
         { "unknown trust", Head + Rule(extra: "match: {trust: truster}"), "p.yaml:7:20", "unknown value 'truster' in match.trust of rule 'r' (did you mean 'trusted'?)" },
         { "unknown backend", Head + Rule(decide: "{backend: vm}"), "p.yaml:6:23", "unknown value 'vm' in decide.backend" },
         { "auto is not a decision", Head + Rule(decide: "{backend: auto}"), "p.yaml:6:23", "unknown value 'auto' in decide.backend" },

@@ -130,6 +130,15 @@ public sealed class TighteningTests
         Assert.Equal(RefusalKind.Unavailable, refused.Refusal!.Kind);
     }
 
+    [Fact]
+    public void Vm_templates_are_on_unless_the_rule_says_templates_false_and_never_for_containers()
+    {
+        var host = new FakeHost(Best: Accelerator.Emulation);
+        Assert.True(Engine(host).Evaluate(AllowAll("{backend: microvm, allowEmulation: true}"), Facts()).Decision!.Templates);
+        Assert.False(Engine(host).Evaluate(AllowAll("{backend: microvm, allowEmulation: true, templates: false}"), Facts()).Decision!.Templates);
+        Assert.False(Run(Facts(), "{backend: container}").Decision!.Templates);
+    }
+
     private static string WriteProfile(string yaml)
     {
         string path = Path.Combine(Directory.CreateTempSubdirectory("sandbox-profile-").FullName, "p.yaml");

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Sandbox.Backends.MicroVm.Guest;
 
 /// <summary>
-/// What guest init says on the control port, in order: "applied SHA256 RUNTIME-VERSION" (the digest
+/// What guest init says on the control port, in order: "waiting" (about to read its spec), "applied SHA256 RUNTIME-VERSION" (the digest
 /// of the config.json it hands crun), "ready" once the workload's root is built, "started" just
 /// before crun runs (the --timeout clock starts here), "engine MSG" if crun itself failed, then
 /// "exit N OUT ERR [oom]" (N the exit status, OUT and ERR the bytes it forwarded to the stdout and
@@ -27,6 +27,9 @@ public abstract record ControlMessage
     public const int MaxLine = 4096;
 
     public sealed record Ready : ControlMessage;
+
+    /// <summary>"waiting": init is about to read its spec (where a template capture saves the VM).</summary>
+    public sealed record Waiting : ControlMessage;
 
     /// <summary>"report LENGTH": LENGTH bytes of the analysis collector's tar follow on the port (sandbox analyze only).</summary>
     public sealed record Report(long Length) : ControlMessage;
@@ -54,6 +57,8 @@ public abstract record ControlMessage
         {
             case "ready":
                 return new Ready();
+            case "waiting":
+                return new Waiting();
             case "started":
                 return new Started();
         }

@@ -23,7 +23,7 @@ public static class InitramfsBuilder
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
         ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "cp", "rm", "head", "switch_root", "sync", "reboot", "mkfifo", "tee",
-            "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg"];
+            "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg", "hostname"];
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
 
@@ -35,6 +35,18 @@ public static class InitramfsBuilder
 
     /// <summary>sandbox-init, which crun binds into the workload's /dev as PID 1 with --init (Backends/Init).</summary>
     public static GuestFile SandboxInitFile => new(Init.SandboxInit.GuestPath.TrimStart('/'), Init.SandboxInit.Binary);
+
+    /// <summary>Guest init's identity helper (sandbox-identity.c): fresh entropy, CRNG reseed and clock for every run.</summary>
+    public static GuestFile IdentityHelperFile => new("bin/sandbox-identity", IdentityHelper.Value);
+
+    private static readonly Lazy<byte[]> IdentityHelper = new(() =>
+    {
+        using Stream stream = typeof(InitramfsBuilder).Assembly.GetManifestResourceStream("sandbox-identity")
+            ?? throw new InvalidOperationException("embedded resource sandbox-identity is missing (the build compiles it with gcc)");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    });
 
     /// <summary>
     /// The cached archive for this kernel, built if missing. The key needs the digests of busybox,
@@ -56,7 +68,7 @@ public static class InitramfsBuilder
         string busyboxSha = cache.Facts(BusyboxPath, elf: false).Sha256;
         var runtime = GuestRuntime.Plan(cache);
         cache.Save();
-        GuestFile[] embedded = [ExecShimFile, SandboxInitFile, SinkholeFile];
+        GuestFile[] embedded = [ExecShimFile, SandboxInitFile, SinkholeFile, IdentityHelperFile];
         string final = Path.Combine(dir, Key(busyboxSha, InitScript, kernel.Manifest.Modules, runtime, embedded) + ".cpio");
         if (File.Exists(final))
         {

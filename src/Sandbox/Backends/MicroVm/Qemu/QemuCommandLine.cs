@@ -39,7 +39,7 @@ public static class QemuCommandLine
             new QemuDevice("virtio-blk-device", [new("drive", "root")]),
             new QemuDevice("virtio-serial-device", [new("max_ports", "5")]),
         };
-        foreach (var share in plan.Shares)
+        foreach (var share in plan.Template is { } t ? [.. plan.Shares, .. t.SpareShares] : plan.Shares)
         {
             options.Add(new QemuFsdev(share.Tag, share.Path, share.ReadOnly));
             options.Add(new QemuDevice("virtio-9p-device", [new("fsdev", share.Tag), new("mount_tag", share.Tag)]));
@@ -51,6 +51,23 @@ public static class QemuCommandLine
         if (plan.StdinSocket is { } stdin)
         {
             AddPort(options, "stdin", stdin, plan.StdinIsTerminal ? "virtconsole" : "virtserialport");
+        }
+        else if (plan.Template is not null)
+        {
+            // A template's device model always has the stdin port; a run without stdin leaves it unconnected.
+            options.Add(new QemuChardev("null", "stdin", []));
+            options.Add(new QemuDevice("virtserialport", [new("chardev", "stdin"), new("name", "sandbox.stdin")]));
+        }
+
+        if (plan.Template?.QmpSocket is { } qmp)
+        {
+            options.Add(new QemuChardev("socket", "qmp", [new("path", qmp)]));
+            options.Add(new QemuMonitor("qmp"));
+        }
+
+        if (plan.Template?.IncomingSocket is { } incoming)
+        {
+            options.Add(new QemuIncoming($"unix:{incoming}"));
         }
 
         options.Add(new QemuSandbox());

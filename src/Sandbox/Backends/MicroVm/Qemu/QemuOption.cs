@@ -110,3 +110,15 @@ public sealed record QemuSandbox : QemuOption
     public override IEnumerable<string> Render() =>
         ["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"];
 }
+
+/// <summary>-mon chardev=ID,mode=control: QEMU's machine protocol (QMP) on a chardev (template captures only).</summary>
+public sealed record QemuMonitor(string ChardevId) : QemuOption
+{
+    public override IEnumerable<string> Render() => ["-mon", $"chardev={Escape(ChardevId)},mode=control"];
+}
+
+/// <summary>-incoming URI: start by loading a saved VM state from URI instead of booting (a template restore).</summary>
+public sealed record QemuIncoming(string Uri) : QemuOption
+{
+    public override IEnumerable<string> Render() => ["-incoming", Uri];
+}

@@ -26,7 +26,22 @@ public sealed record VmPlan(
     /// guest's crun can put it in raw mode and copy keystrokes to the workload's own pty.
     /// </summary>
     public bool StdinIsTerminal { get; init; }
+
+    /// <summary>
+    /// Set when the run boots into, or restores, a VM template (docs/templates.md): the device model
+    /// is then fixed whatever the run asks for (every 9p slot declared, the stdin port always there),
+    /// so one saved state fits every run with the same key.
+    /// </summary>
+    public VmTemplatePlan? Template { get; init; }
 }
+
+/// <summary>
+/// A template run's extras. <paramref name="SpareShares"/> fill the 9p slots the run's volumes
+/// leave free (empty read-only directories of the jail). A capture has <paramref name="QmpSocket"/>
+/// (QEMU's monitor, to pause and save the VM); a restore has <paramref name="IncomingSocket"/>, where
+/// QEMU listens for the saved state (-incoming).
+/// </summary>
+public sealed record VmTemplatePlan(IReadOnlyList<VmShare> SpareShares, string? QmpSocket, string? IncomingSocket);
 
 /// <summary>
 /// One host directory the guest mounts by <paramref name="Tag"/>. ReadOnly is enforced by QEMU,
