@@ -20,7 +20,7 @@ internal static class ExecCommand
         var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the sandbox (default: the workload's)" };
         var user = new Option<string?>("--user", "-u") { Description = "UID[:GID] inside the sandbox (default: the workload's)" };
         var name = new Argument<string>("SANDBOX") { Description = "Sandbox ID or name" };
-        var commandLine = new Argument<string[]>("COMMAND") { Description = "Command and arguments", Arity = ArgumentArity.OneOrMore };
+        var commandLine = new Argument<string[]>("COMMAND") { Description = "Command and arguments", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("exec", "Run a command in a running detached sandbox") { interactive, tty, env, workdir, user, name, commandLine };
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(async () =>
         {

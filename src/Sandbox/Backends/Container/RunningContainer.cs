@@ -23,11 +23,22 @@ public sealed record RunningContainer(string Id, OciRuntime Runtime, string RunD
                 continue;
             }
 
-            var state = await ExternalCommand.RunAsync(runtime.BinaryPath, ["--root", runtime.StateDir, "state", id], TimeSpan.FromSeconds(30), CancellationToken.None)
-                .ConfigureAwait(false);
-            if (state.Succeeded && Parse(state.Stdout) is { } pid && File.Exists(Path.Combine(runDir, "config.json")))
+            // Just after `run -d` the runtime may still be starting the workload ("created"): wait for it briefly.
+            for (int attempt = 0; attempt < 50; attempt++)
             {
-                return new RunningContainer(id, runtime, runDir, pid);
+                var state = await ExternalCommand.RunAsync(runtime.BinaryPath, ["--root", runtime.StateDir, "state", id], TimeSpan.FromSeconds(30), CancellationToken.None)
+                    .ConfigureAwait(false);
+                if (state.Succeeded && Parse(state.Stdout) is { } pid && File.Exists(Path.Combine(runDir, "config.json")))
+                {
+                    return new RunningContainer(id, runtime, runDir, pid);
+                }
+
+                if (!state.Succeeded || !state.Stdout.Contains("\"created\"", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                await Task.Delay(100).ConfigureAwait(false);
             }
         }
 

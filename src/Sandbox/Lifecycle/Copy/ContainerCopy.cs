@@ -1,4 +1,3 @@
-using System.IO.Pipes;
 using Sandbox.Audit;
 using Sandbox.Backends.Container;
 using Sandbox.Images.Extraction;
@@ -30,9 +29,14 @@ internal static class ContainerCopy
             }
 
             return await Transfer.RunAsync(
-                source.IsStdio ? null : output => HostSource(source.Path, output),
+                source.IsStdio ? null : output => HostSide.Source(source.Path, output),
                 source.IsStdio ? stdin : null,
-                input => new TreeUntar(destination, rename, ids).Extract(input),
+                input =>
+                {
+                    // Created as the workload's user (its host IDs): owned by it, and written only where it could write.
+                    using var asWorkload = ids is var (uid, gid) ? Host.Interop.FileSystemIds.Become(uid, gid) : null;
+                    new TreeUntar(destination, rename, null).Extract(input);
+                },
                 "in", sandboxPath).ConfigureAwait(false);
         }
     }
@@ -55,7 +59,7 @@ internal static class ContainerCopy
         }
 
         return await Transfer.RunAsync(output => TreeTar.Write(parent, leaf, output), null,
-            destination.IsStdio ? input => input.CopyTo(stdout) : input => HostDestination(destination.Path, input),
+            destination.IsStdio ? input => input.CopyTo(stdout) : input => HostSide.Destination(destination.Path, input),
             "out", sandboxPath).ConfigureAwait(false);
     }
 
@@ -85,6 +89,12 @@ internal static class ContainerCopy
         for (int i = 0; i < list.Count; i++)
         {
             DirFd? next = current.OpenChild(list[i], out int errno);
+            if (next is null && quiet && i == list.Count - 1)
+            {
+                current.Dispose();
+                return null; // the leaf is not a directory: the copy replaces it (a link itself, never its target)
+            }
+
             if (next is null)
             {
                 bool symlink = current.Kind(list[i]) == NodeKind.Symlink;
@@ -108,51 +118,4 @@ internal static class ContainerCopy
 
     private static SandboxException Missing(string given, string path) =>
         new(ErrorKind.InvalidArgument, $"cp: no such file or directory in sandbox {given}: {path}", $"sandbox exec {given} ls -la shows what is there");
-
-    private static void HostSource(string path, Stream output)
-    {
-        string full = Path.GetFullPath(path);
-        string name = Path.GetFileName(full.TrimEnd('/'));
-        if (name.Length == 0)
-        {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: '{path}': copy a path below /, not the host's root");
-        }
-
-        using var parent = DirFd.OpenTrusted(Path.GetDirectoryName(full.TrimEnd('/'))!);
-        if (parent.Kind(name) == NodeKind.Missing)
-        {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: no such file or directory: {path}");
-        }
-
-        TreeTar.Write(parent, name, output);
-    }
-
-    private static void HostDestination(string path, Stream input)
-    {
-        string full = Path.GetFullPath(path);
-        string name = Path.GetFileName(full.TrimEnd('/'));
-        string parentPath = Path.GetDirectoryName(full.TrimEnd('/')) ?? "/";
-        if (!Directory.Exists(parentPath))
-        {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: the directory of '{path}' does not exist");
-        }
-
-        using var parent = DirFd.OpenTrusted(parentPath);
-        switch (name.Length == 0 ? NodeKind.Directory : parent.Kind(name))
-        {
-            case NodeKind.Directory:
-                using (var into = name.Length == 0 ? parent.OpenChild(".", out _)! : parent.OpenChild(name, out _)
-                    ?? throw new IOException($"'{path}' changed while it was written"))
-                {
-                    new TreeUntar(into, null, null).Extract(input);
-                }
-
-                break;
-            case NodeKind.Symlink:
-                throw new SandboxException(ErrorKind.Refused, $"cp: '{path}' is a symlink; cp never writes through links", "name the directory it points to");
-            default:
-                new TreeUntar(parent, name, null).Extract(input);
-                break;
-        }
-    }
 }

@@ -15,12 +15,13 @@ internal static class TreeTar
 {
     public const int MaxDepth = 128;
 
+    /// <param name="entryName">The name the node gets in the tar (default: its own).</param>
     /// <returns>How many entries were skipped (device nodes, FIFOs, sockets).</returns>
-    public static int Write(DirFd parent, string name, Stream output)
+    public static int Write(DirFd parent, string name, Stream output, string? entryName = null)
     {
         using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
         int skipped = 0;
-        Node(parent, name, name, 0);
+        Node(parent, name, entryName ?? name, 0);
         return skipped;
 
         void Node(DirFd dir, string child, string path, int depth)
