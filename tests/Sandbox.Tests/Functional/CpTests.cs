@@ -13,13 +13,13 @@ public sealed class CpTests : IDisposable
     private readonly string _host = Directory.CreateTempSubdirectory("sandbox-cp-test-").FullName;
 
     [Fact]
-    public void A_file_goes_in_owned_by_the_workloads_user_and_comes_back_out_unchanged()
+    public void A_file_goes_in_owned_by_the_sandboxs_root_and_comes_back_out_unchanged()
     {
-        string id = Detach("--name", "box", "-u", "1000:1000", "busybox", "sleep", "300");
+        string id = Detach("--name", "box", "busybox", "sleep", "300");
         string source = Path.Combine(_host, "in.txt");
         File.WriteAllText(source, "hello from the host\n");
         Ok(_cli.Run("cp", source, "box:/tmp/copied.txt"));
-        Assert.Equal("hello from the host\n1000:1000\n", Ok(_cli.Run("exec", "box", "sh", "-c", "cat /tmp/copied.txt; stat -c %u:%g /tmp/copied.txt")).Stdout);
+        Assert.Equal("hello from the host\n0:0\n", Ok(_cli.Run("exec", "box", "sh", "-c", "cat /tmp/copied.txt; stat -c %u:%g /tmp/copied.txt")).Stdout);
 
         Ok(_cli.Run("cp", source, "box:/tmp")); // into an existing directory: keeps its name
         Assert.Equal("hello from the host\n", Ok(_cli.Run("exec", "box", "cat", "/tmp/in.txt")).Stdout);

@@ -16,16 +16,17 @@ public sealed record RunningContainer(string Id, OciRuntime Runtime, string RunD
     {
         ArgumentNullException.ThrowIfNull(root);
         string runDir = Path.Combine(root.Runs, id);
-        foreach (string name in OciRuntime.Known)
+        // A sandbox is recorded running once created, before its runtime started the workload: wait for that briefly.
+        for (int attempt = 0; attempt < 100; attempt++)
         {
-            if (OciRuntime.Find(name, root) is not { } runtime || !runtime.HasState(id))
+            bool starting = true;
+            foreach (string name in OciRuntime.Known)
             {
-                continue;
-            }
+                if (OciRuntime.Find(name, root) is not { } runtime || !runtime.HasState(id))
+                {
+                    continue;
+                }
 
-            // Just after `run -d` the runtime may still be starting the workload ("created"): wait for it briefly.
-            for (int attempt = 0; attempt < 50; attempt++)
-            {
                 var state = await ExternalCommand.RunAsync(runtime.BinaryPath, ["--root", runtime.StateDir, "state", id], TimeSpan.FromSeconds(30), CancellationToken.None)
                     .ConfigureAwait(false);
                 if (state.Succeeded && Parse(state.Stdout) is { } pid && File.Exists(Path.Combine(runDir, "config.json")))
@@ -33,13 +34,16 @@ public sealed record RunningContainer(string Id, OciRuntime Runtime, string RunD
                     return new RunningContainer(id, runtime, runDir, pid);
                 }
 
-                if (!state.Succeeded || !state.Stdout.Contains("\"created\"", StringComparison.Ordinal))
-                {
-                    break;
-                }
-
-                await Task.Delay(100).ConfigureAwait(false);
+                // Being created (its state not written yet, or "created"): wait; "stopped" is final.
+                starting = !(state.Succeeded && state.Stdout.Contains("\"stopped\"", StringComparison.Ordinal));
             }
+
+            if (!starting)
+            {
+                break;
+            }
+
+            await Task.Delay(100).ConfigureAwait(false);
         }
 
         return null;

@@ -10,14 +10,18 @@ namespace Sandbox.Lifecycle.Copy;
 /// /proc/PID/root (its own mount namespace: the read-only image, its /tmp, its volumes) and every
 /// path below it is walked one component at a time without following links (<see cref="DirFd"/>),
 /// so a symlink the workload made can never point a read or a write at a host file. What is written
-/// gets the workload's user (as the sandbox sees it); a read-only part is refused before anything is written.
+/// is created as the sandbox's root (its host IDs, no capability: only where it could write); a
+/// read-only part is refused before anything is written.
 /// </summary>
 internal static class ContainerCopy
 {
     public static async Task<AuditCopy> IntoAsync(RunningContainer container, string given, string sandboxPath, CopyEndpoint source, Stream stdin)
     {
         var spec = container.Spec();
-        var ids = spec.Linux.UidMappings is [var map, ..] ? ((uint, uint)?)(map.HostId + spec.Process.User.Uid, map.HostId + spec.Process.User.Gid) : null;
+        // The sandbox's root as the host sees it (docker cp writes as the container's root too).
+        var ids = spec.Linux.UidMappings is [var uids, ..] && spec.Linux.GidMappings is [var gids, ..] && uids.ContainerId == 0 && gids.ContainerId == 0
+            ? ((uint, uint)?)(uids.HostId, gids.HostId)
+            : throw new SandboxException(ErrorKind.StateConflict, $"sandbox {given}: its config.json maps no root", "sandbox inspect shows its state");
         using var root = DirFd.OpenTrusted($"/proc/{container.Pid}/root");
         var (destination, rename) = Destination(root, given, sandboxPath, mustBeDirectory: source.IsStdio);
         using (destination)
@@ -33,7 +37,7 @@ internal static class ContainerCopy
                 source.IsStdio ? stdin : null,
                 input =>
                 {
-                    // Created as the workload's user (its host IDs): owned by it, and written only where it could write.
+                    // Created as the sandbox's root (its host IDs, without capabilities): owned by it, written only where it could write.
                     using var asWorkload = ids is var (uid, gid) ? Host.Interop.FileSystemIds.Become(uid, gid) : null;
                     new TreeUntar(destination, rename, null).Extract(input);
                 },
