@@ -28,9 +28,11 @@ public sealed class ExecConfinementTests : IDisposable
         Assert.NotEqual(0, write.ExitCode);
         Assert.Contains("Read-only file system", write.Stderr, StringComparison.Ordinal);
         var mount = _cli.Run("exec", "jail", "mount", "-t", "tmpfs", "t", "/mnt");
-        Assert.NotEqual(0, mount.ExitCode);
+        Assert.Equal(1, mount.ExitCode);
+        Assert.Contains("permission denied", mount.Stderr, StringComparison.Ordinal);
         var unshare = _cli.Run("exec", "jail", "unshare", "-U", "true"); // user namespaces: denied by the seccomp profile
-        Assert.NotEqual(0, unshare.ExitCode);
+        Assert.Equal(1, unshare.ExitCode);
+        Assert.Contains("Operation not permitted", unshare.Stderr, StringComparison.Ordinal);
 
         // The workload's own namespaces, user mapping and cgroup: nothing of the host's.
         string same = Ok(_cli.Run("exec", "jail", "sh", "-c",

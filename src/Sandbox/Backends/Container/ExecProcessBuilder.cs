@@ -56,4 +56,17 @@ public static class ExecProcessBuilder
             ?? throw new JsonException("config.json has no process");
 
     public static byte[] ToUtf8Json(OciProcess process) => JsonSerializer.SerializeToUtf8Bytes(process, OciJsonContext.Default.OciProcess);
+
+    /// <summary>The same JSON on one line of ASCII (non-ASCII escaped): how guest init reads it off its control port.</summary>
+    public static byte[] ToAsciiLine(OciProcess process)
+    {
+        using var doc = JsonDocument.Parse(ToUtf8Json(process));
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default }))
+        {
+            doc.WriteTo(writer);
+        }
+
+        return buffer.ToArray();
+    }
 }

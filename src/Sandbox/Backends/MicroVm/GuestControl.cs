@@ -14,7 +14,7 @@ namespace Sandbox.Backends.MicroVm;
 public sealed class GuestControl : IDisposable
 {
     private readonly SemaphoreSlim _send = new(1, 1);
-    private readonly ConcurrentDictionary<int, TaskCompletionSource<ExecOutput>> _execs = new();
+    private readonly ConcurrentDictionary<int, (TaskCompletionSource Read, TaskCompletionSource<ExecOutput> Done)> _execs = new();
     private Socket? _control;
     private int _nextExec;
     private volatile bool _closed;
@@ -34,20 +34,48 @@ public sealed class GuestControl : IDisposable
         }
     }
 
-    /// <summary>Runs <paramref name="processJson"/> with `crun exec` in the guest; the output as init reported it.</summary>
+    /// <summary>How long the host waits for init to say it read an exec's request before it sends anything else again.</summary>
+    private static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Runs <paramref name="processJson"/> (one line of ASCII JSON) with `crun exec` in the guest; the
+    /// output as init reported it. Nothing else is sent until init said it read the request and input.
+    /// </summary>
     public async Task<ExecOutput> ExecAsync(byte[] processJson, byte[] stdin, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(processJson);
         ArgumentNullException.ThrowIfNull(stdin);
+        if (processJson.Any(b => b is (byte)'\n' or >= 0x80))
+        {
+            throw new ArgumentException("the exec's process.json must be one line of ASCII", nameof(processJson));
+        }
+
         int id = Interlocked.Increment(ref _nextExec);
+        var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource<ExecOutput>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _execs[id] = done;
+        _execs[id] = (read, done);
         try
         {
-            byte[] message = [.. Encoding.ASCII.GetBytes(ControlMessage.Exec(id, processJson.Length, stdin.Length)), .. processJson, .. stdin];
-            if (_closed || !await SendAsync(message, ct).ConfigureAwait(false))
+            byte[] message = [.. Encoding.ASCII.GetBytes(ControlMessage.Exec(id, processJson.Length, stdin.Length)), .. processJson, (byte)'\n', .. stdin];
+            if (_closed || Volatile.Read(ref _control) is not { } control)
             {
                 throw NotRunning();
+            }
+
+            await _send.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                int sent = 0;
+                while (sent < message.Length)
+                {
+                    sent += await control.SendAsync(message.AsMemory(sent), SocketFlags.None, ct).ConfigureAwait(false);
+                }
+
+                await Task.WhenAny(read.Task, done.Task, Task.Delay(ReadTimeout, ct)).ConfigureAwait(false);
+            }
+            finally
+            {
+                _send.Release();
             }
 
             await using (ct.Register(() => done.TrySetCanceled(ct)))
@@ -65,12 +93,22 @@ public sealed class GuestControl : IDisposable
         }
     }
 
+    /// <summary>Init read exec <paramref name="id"/>'s request: the port is free for the next message.</summary>
+    internal void Acknowledge(int id)
+    {
+        if (_execs.TryGetValue(id, out var exec))
+        {
+            exec.Read.TrySetResult();
+        }
+    }
+
     /// <summary>The guest's report for exec <paramref name="id"/> (an ID this host never sent is ignored).</summary>
     internal void Complete(int id, ExecOutput output)
     {
-        if (_execs.TryGetValue(id, out var done))
+        if (_execs.TryGetValue(id, out var exec))
         {
-            done.TrySetResult(output);
+            exec.Read.TrySetResult();
+            exec.Done.TrySetResult(output);
         }
     }
 
@@ -78,8 +116,9 @@ public sealed class GuestControl : IDisposable
     internal void Close()
     {
         _closed = true;
-        foreach (var done in _execs.Values)
+        foreach (var (read, done) in _execs.Values)
         {
+            read.TrySetResult();
             done.TrySetException(NotRunning());
         }
     }

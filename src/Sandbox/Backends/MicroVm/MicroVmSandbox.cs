@@ -75,8 +75,16 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         }
 
         var applied = ExecProcessBuilder.AppliedProcess(await File.ReadAllBytesAsync(Path.Combine(Bundle, "guest-config.json"), ct).ConfigureAwait(false));
-        byte[] process = ExecProcessBuilder.ToUtf8Json(ExecProcessBuilder.Build(applied, request with { Tty = false }));
-        return await _guest.ExecAsync(process, stdin, ct).ConfigureAwait(false);
+        byte[] process = ExecProcessBuilder.ToAsciiLine(ExecProcessBuilder.Build(applied, request with { Tty = false }));
+        var output = await _guest.ExecAsync(process, stdin, ct).ConfigureAwait(false);
+        if (output.ExitCode == 255 && RuntimeLog.Classify(System.Text.Encoding.UTF8.GetString(output.Stderr)) is { Kind: not ErrorKind.EngineFailed } failed)
+        {
+            // crun in the guest could not start the command (it exits 255 and says why): docker's 127/126.
+            throw new SandboxException(failed.Kind, $"crun (in the guest) could not exec in sandbox {Id}: {Printable.Escape(failed.Message.Trim())}",
+                "the command must exist in the sandbox's image and be executable");
+        }
+
+        return output;
     }
 
     public async Task<WorkloadExit> WaitAsync()

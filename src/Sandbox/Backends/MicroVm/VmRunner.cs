@@ -397,6 +397,9 @@ public sealed partial class VmRunner
                         }
 
                         break;
+                    case ControlMessage.ExecRead r:
+                        guest?.Acknowledge(r.Id);
+                        break;
                     case ControlMessage.ExecDone x:
                         if (guest is null || x.Stdout > ControlMessage.MaxExecOutput || x.Stderr > ControlMessage.MaxExecOutput)
                         {

@@ -24,9 +24,10 @@ public abstract record ControlMessage
     public static string Resize(Host.TerminalSize size) => string.Create(CultureInfo.InvariantCulture, $"resize {size.Rows} {size.Columns}\n");
 
     /// <summary>
-    /// sandbox exec: asks init to run one more process in the workload's container (`crun exec`); LENGTH
-    /// bytes of its process.json (rendered by the host from the workload's applied process) and STDIN
-    /// bytes of its input follow the line. Init answers with <see cref="ExecDone"/> for the same ID.
+    /// sandbox exec: asks init to run one more process in the workload's container (`crun exec`). Its
+    /// process.json follows on one line of LENGTH bytes (ASCII JSON, rendered by the host from the
+    /// workload's applied process), then STDIN bytes of its input; the host sends nothing more until
+    /// init's <see cref="ExecRead"/> (init's head may read ahead). Init answers <see cref="ExecDone"/>.
     /// </summary>
     public static string Exec(int id, int length, int stdin) => string.Create(CultureInfo.InvariantCulture, $"exec {id} {length} {stdin}\n");
 
@@ -54,6 +55,9 @@ public abstract record ControlMessage
     /// <param name="Stderr">Bytes the guest forwarded to the stderr port; null when unknown.</param>
     /// <param name="OutOfMemory">The workload's memory cgroup killed a process.</param>
     public sealed record Exited(int Code, long? Stdout = null, long? Stderr = null, bool OutOfMemory = false) : ControlMessage;
+
+    /// <summary>"execread ID": init has read exec ID's request and input; the host may send again.</summary>
+    public sealed record ExecRead(int Id) : ControlMessage;
 
     /// <summary>"execdone ID STATUS OUT ERR": an exec ended with STATUS; OUT then ERR bytes of its stdout and stderr follow the line.</summary>
     public sealed record ExecDone(int Id, int Status, long Stdout, long Stderr) : ControlMessage;
@@ -85,6 +89,11 @@ public abstract record ControlMessage
         if (t.StartsWith("report ", StringComparison.Ordinal))
         {
             return long.TryParse(t[7..], NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? new Report(n) : null;
+        }
+
+        if (t.StartsWith("execread ", StringComparison.Ordinal))
+        {
+            return int.TryParse(t[9..], NumberStyles.None, CultureInfo.InvariantCulture, out int read) ? new ExecRead(read) : null;
         }
 
         if (t.StartsWith("execdone ", StringComparison.Ordinal))
