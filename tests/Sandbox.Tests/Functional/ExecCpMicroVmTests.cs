@@ -26,7 +26,10 @@ public sealed class ExecCpMicroVmTests : IDisposable
         var shaped = Ok(_cli.Run(["exec", "-i", "-e", "NEW=1", "-w", "/tmp", "-u", "1000:1001", _name, "sh", "-c", "echo $KEEP $NEW; pwd; id -u; id -g; cat"],
             stdin: "piped-in\n", Boot));
         Assert.Equal("workload 1\n/tmp\n1000\n1001\npiped-in\n", shaped.Stdout);
-        Assert.Equal(127, _cli.Run(["exec", _name, "no-such-command"], stdin: null, Boot).ExitCode);
+        var missing = _cli.Run(["exec", _name, "no-such-command"], stdin: null, Boot);
+        Assert.Equal(127, missing.ExitCode);
+        Assert.Contains("no-such-command", missing.Stderr, StringComparison.Ordinal);
+        Assert.Equal(126, _cli.Run(["exec", _name, "/etc/passwd"], stdin: null, Boot).ExitCode);
 
         // Confinement, by the attacks themselves: no capability, no_new_privs, seccomp, read-only root, the workload's PID namespace.
         string status = Ok(_cli.Run(["exec", _name, "cat", "/proc/self/status"], stdin: null, Boot)).Stdout;
@@ -41,7 +44,7 @@ public sealed class ExecCpMicroVmTests : IDisposable
         Assert.Equal("1\n", Ok(_cli.Run(["exec", _name, "sh", "-c", "ps -o pid,comm | grep -c sleep"], stdin: null, Boot)).Stdout);
 
         var exec = AuditOf(_cli, id).Where(r => r.GetProperty("outcome").GetString() == "exec").ToList();
-        Assert.Equal(7, exec.Count);
+        Assert.Equal(8, exec.Count);
         Assert.Equal(3, exec[0].GetProperty("exitCode").GetInt32());
         Assert.Equal("up\n", Ok(_cli.Run("logs", _name)).Stdout); // the execs' output never reaches the workload's log
 
@@ -72,6 +75,16 @@ public sealed class ExecCpMicroVmTests : IDisposable
             Assert.Equal("in.txt", entry?.Name);
             Assert.Equal("hello microvm\n", new StreamReader(entry!.DataStream!).ReadToEnd());
         }
+
+        var stream = new MemoryStream();
+        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "streamed.txt") { DataStream = new MemoryStream("from a tar stream\n"u8.ToArray()), Mode = (UnixFileMode)0b110_100_100 });
+        }
+
+        (exit, _, stderr) = RunBytes(_cli, ["cp", "-", $"{_name}:/tmp"], stream.ToArray(), Boot);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("from a tar stream\n", Ok(_cli.Run(["exec", _name, "cat", "/tmp/streamed.txt"], stdin: null, Boot)).Stdout);
 
         var refused = _cli.Run(["cp", source, $"{_name}:/etc"], stdin: null, Boot);
         Assert.Equal(125, refused.ExitCode);
