@@ -57,7 +57,16 @@ internal static class ExecCommand
             using var sandboxes = new DetachedSandboxes(root);
             await sandboxes.ReconcileAsync().ConfigureAwait(false);
             var row = sandboxes.RequireRunning(given);
-            await ExecPolicy.CheckAsync(root, row, argv, given).ConfigureAwait(false);
+            try
+            {
+                await ExecPolicy.CheckAsync(root, row, argv, given).ConfigureAwait(false);
+            }
+            catch (SandboxException e)
+            {
+                LifecycleAudit.RecordExec(Audit.AuditLog.For(root), row, argv, e.ExitCode, e.Message); // a refusal is recorded like a run's
+                throw;
+            }
+
             return await SandboxExec.RunAsync(root, row, request, given).ConfigureAwait(false);
         }));
         return command;

@@ -72,6 +72,50 @@ public sealed class ExecTests : IDisposable
         Assert.Contains("-w: 'relative' is not an absolute path", bad.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Exec_is_checked_by_the_sandboxs_policy_like_a_run_and_a_refusal_is_audited()
+    {
+        string dir = Directory.CreateTempSubdirectory("sandbox-exec-policy-").FullName;
+        try
+        {
+            string policy = Path.Combine(dir, "policy.yaml");
+            File.WriteAllText(policy, """
+                version: 1
+                rules:
+                  - name: no-forbidden-commands
+                    effect: deny
+                    why: the forbidden tool is retired
+                    match:
+                      command: '*forbidden*'
+                  - name: trusted-to-container
+                    effect: allow
+                    why: trusted code runs in the hardened container
+                    match:
+                      trust: trusted
+                    decide:
+                      backend: container
+                      seccompProfile: default
+                      network: none
+                      limits: {memory: 512M, cpus: 1, pids: 256, tmpfs: 64M, openFiles: 1024}
+                """);
+            string id = Detach("--name", "ruled", "--policy", policy, "busybox", "sleep", "300");
+            Assert.Equal("allowed\n", Ok(_cli.Run("exec", "ruled", "echo", "allowed")).Stdout);
+            var refused = _cli.Run("exec", "ruled", "echo", "forbidden");
+            Assert.Equal(125, refused.ExitCode);
+            Assert.Contains("the forbidden tool is retired", refused.Stderr, StringComparison.Ordinal);
+            Assert.Equal("", refused.Stdout); // it never ran
+            var records = AuditOf(_cli, id).Where(r => r.GetProperty("outcome").GetString() == "exec").ToList();
+            Assert.Equal(2, records.Count);
+            Assert.Equal(125, records[1].GetProperty("exitCode").GetInt32());
+            Assert.Contains("the forbidden tool is retired", records[1].GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            RemoveAll(_cli);
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private string Detach(params string[] args) =>
         Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
 
