@@ -156,6 +156,43 @@ resize() {
 T=/sys/kernel/tracing
 kill_workload() { crun kill workload "$1" 2>/dev/null; }
 [ "$mode" = analyze ] && kill_workload() { sh -c 'echo $$ >>"$0/set_event_pid"; exec crun kill workload "$1"' $T "$1" 2>/dev/null; }
+# --- sandbox exec (docker exec; sandbox cp runs tar through it) ---------------------------------
+# "exec ID LENGTH STDIN" from the host, then a process.json of LENGTH bytes on one line (the
+# workload's applied process with another command, rendered by the host as ASCII JSON) and STDIN
+# bytes of input. `crun exec` runs it in the workload's container: its namespaces and user mapping,
+# cgroup, read-only root, no capability, no_new_privs, seccomp. Its input and output are files in
+# init's /run, never the workload's. head may read ahead of the bytes it copies, so the input is the
+# last thing the host sends until init says "execread ID". After the process ended init sends
+# "execdone ID STATUS OUT ERR" and OUT then ERR bytes, each stream cut at 16 MiB. Replies are
+# written under the control lock (mkdir is atomic), so they never interleave with each other or
+# with init's final report, which takes the lock for good.
+exec_max=16777216
+control_lock() { until mkdir /run/control.lock 2>/dev/null; do usleep 10000; done; }
+take() { [ "$1" = 0 ] || head -c "$1" <&3; } # N bytes of the control port
+exec_request() {
+  [ -z "$4" ] || return 1
+  case "$1:$2:$3" in *[!0-9:]* | :* | *::* | *:) return 1 ;; esac
+  d=/run/exec/$1
+  mkdir -p "$d" && IFS= read -r json <&3 && take "$3" >"$d/stdin" || return 1
+  # The host waits for this before it sends anything else; once init's final report holds the lock, no answer comes.
+  i=0; while [ $i -lt 100 ] && ! mkdir /run/control.lock 2>/dev/null; do i=$((i + 1)); usleep 10000; done
+  [ $i -lt 100 ] && { echo "execread $1" >&3; rm -rf /run/control.lock; }
+  ok=; [ "${#json}" = "$2" ] && printf '%s\n' "$json" >"$d/process.json" && ok=1
+  (
+    if [ -n "$ok" ]; then
+      crun exec --process "$d/process.json" workload <"$d/stdin" >"$d/out" 2>"$d/err" 3>&-
+      status=$?
+    else
+      status=125; : >"$d/out"; echo "sandbox-init: the exec request's config was not the length announced" >"$d/err"
+    fi
+    head -c $exec_max "$d/out" >"$d/out.sent"; head -c $exec_max "$d/err" >"$d/err.sent"
+    o=$(($(wc -c <"$d/out.sent"))); e=$(($(wc -c <"$d/err.sent")))
+    control_lock
+    { echo "execdone $1 $status $o $e"; cat "$d/out.sent" "$d/err.sent"; } >&3
+    rm -rf /run/control.lock "$d"
+  ) &
+}
+# --- end of sandbox exec ---------------------------------------------------------------------
 (
   while read -r message arg <&3; do
     case "$message:$arg" in
@@ -163,6 +200,7 @@ kill_workload() { crun kill workload "$1" 2>/dev/null; }
       resize:*)
         rows=${arg%% *}; cols=${arg#* }
         cells "$rows" && cells "$cols" && { resize "$rows" "$cols" 3>&- & } ;;
+      exec:*) exec_request $arg ;; # unquoted: three numbers, checked there
       poweroff:*) break ;;
     esac
   done
@@ -252,6 +290,7 @@ status=$?
 # The workload's PID namespace died with its first process, so its writers are gone and the
 # forwarders reach EOF.
 wait $fwd
+control_lock # sandbox exec: no reply from here on (the VM powers off), so none interleaves with the report
 # crun's own failure (e.g. exec refused) is in its log, not the workload's stderr.
 engine=$(grep -m 1 '"level": *"error"' /run/crun.log 2>/dev/null | head -c 1024 | tr -cd ' -~')
 [ -n "$engine" ] && echo "engine $engine" >&3

@@ -19,6 +19,8 @@ internal static class CliApp
         root.Subcommands.Add(WaitCommand.Build());
         root.Subcommands.Add(RmCommand.Build());
         root.Subcommands.Add(InspectCommand.Build());
+        root.Subcommands.Add(ExecCommand.Build());
+        root.Subcommands.Add(CpCommand.Build());
         root.Subcommands.Add(AnalyzeCommand.Build());
         root.Subcommands.Add(DoctorCommand.Build());
         root.Subcommands.Add(ImageCommand.Build());

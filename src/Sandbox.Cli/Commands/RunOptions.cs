@@ -141,7 +141,7 @@ internal sealed class RunOptions
             "give the path of a policy YAML file; profiles/policy.yaml is the built-in one to start from")
         : path;
 
-    private static (uint Uid, uint Gid) ParseUser(string? text)
+    internal static (uint Uid, uint Gid) ParseUser(string? text)
     {
         if (text is null)
         {

@@ -63,6 +63,9 @@ public sealed record AuditRecord
     /// <summary>sandbox analyze: "sha256:..." of the report.json it produced; absent for runs.</summary>
     public string? Report { get; init; }
 
+    /// <summary>sandbox cp: what was copied, which way; absent for every other record.</summary>
+    public AuditCopy? Copy { get; init; }
+
     public string Prev { get; init; } = "";
 
     /// <summary>HMAC-SHA256 of the record without <see cref="Mac"/> and <see cref="Hash"/>, under the audit key; null in an unkeyed log.</summary>
@@ -72,6 +75,9 @@ public sealed record AuditRecord
 }
 
 public sealed record AuditImage(string Reference, string? Digest);
+
+/// <summary>One `sandbox cp`: "in" (host to sandbox) or "out", the path in the sandbox, and the bytes moved (a file's content, or the tar of a tree) with their SHA-256.</summary>
+public sealed record AuditCopy(string Direction, string Path, long Bytes, string Sha256);
 
 public sealed record AuditPolicy(string Source, string Sha256);
 

@@ -118,6 +118,17 @@ public sealed class DetachedSandboxes(StateRoot root) : IDisposable
     public SandboxRecord Require(string idOrName) => _store.Find(idOrName)
         ?? throw new SandboxException(ErrorKind.InvalidArgument, $"no such sandbox: {idOrName}", "sandbox ps -a lists the sandboxes by ID and name");
 
+    /// <summary>The sandbox named by an ID or name whose workload runs now; 125 naming it otherwise (exec, cp).</summary>
+    public SandboxRecord RequireRunning(string idOrName)
+    {
+        var row = Require(idOrName);
+        return row.Status == SandboxStatus.Running ? row
+            : throw NotRunning(idOrName);
+    }
+
+    public static SandboxException NotRunning(string idOrName) => new(ErrorKind.StateConflict, $"sandbox {idOrName} is not running",
+        $"sandbox ps -a shows its state; a sandbox that exited is run again with sandbox run -d (sandbox logs {idOrName} shows why it ended)");
+
     /// <summary>Waits until the sandbox has exited (reconciling meanwhile, so a dead supervisor ends the wait).</summary>
     public async Task<SandboxRecord> WaitExitedAsync(string id, CancellationToken ct)
     {

@@ -6,7 +6,7 @@ namespace Sandbox.Lifecycle;
 
 /// <summary>
 /// Audit records of the lifecycle verbs that are not a run's own (the supervisor's launcher records
-/// started/exited): `stop`, `kill` and `rm`, each naming the sandbox and its image.
+/// started/exited): `stop`, `kill`, `rm`, `exec` and `cp`, each naming the sandbox and its image.
 /// </summary>
 public static class LifecycleAudit
 {
@@ -26,5 +26,64 @@ public static class LifecycleAudit
             Outcome = outcome,
             Error = detail,
         });
+    }
+
+    /// <summary>`exec`: who ran which command in the sandbox, and its exit code (125 and the reason when it could not run).</summary>
+    public static void RecordExec(AuditLog log, SandboxRecord sandbox, IReadOnlyList<string> command, int exitCode, string? error = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(sandbox);
+        ArgumentNullException.ThrowIfNull(command);
+        log.Append((seq, prev) => new AuditRecord
+        {
+            Seq = seq,
+            Prev = prev,
+            Time = Now(),
+            Sandbox = sandbox.Id,
+            Uid = Tmds.Linux.LibC.geteuid(),
+            LoginUid = LoginUid(),
+            Command = command,
+            CommandBytes = command.All(Host.ByteString.IsText) ? null : [.. command.Select(Host.ByteString.Hex)],
+            Image = new AuditImage(sandbox.Image, sandbox.ImageDigest),
+            Outcome = "exec",
+            ExitCode = exitCode,
+            Error = error,
+        });
+    }
+
+    /// <summary>`cp`: the direction, the path in the sandbox, and the bytes moved with their digest.</summary>
+    public static void RecordCopy(AuditLog log, SandboxRecord sandbox, AuditCopy copy, string? error = null)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(sandbox);
+        log.Append((seq, prev) => new AuditRecord
+        {
+            Seq = seq,
+            Prev = prev,
+            Time = Now(),
+            Sandbox = sandbox.Id,
+            Uid = Tmds.Linux.LibC.geteuid(),
+            LoginUid = LoginUid(),
+            Image = new AuditImage(sandbox.Image, sandbox.ImageDigest),
+            Outcome = "cp",
+            Copy = copy,
+            ExitCode = error is null ? 0 : Runtime.ExitCodes.SandboxFailed,
+            Error = error,
+        });
+    }
+
+    private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    // The audit UID of the login session (unchanged by sudo/su); 4294967295 means unset.
+    private static uint? LoginUid()
+    {
+        try
+        {
+            return uint.TryParse(File.ReadAllText("/proc/self/loginuid").Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out uint id) && id != uint.MaxValue ? id : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }

@@ -7,7 +7,8 @@ namespace Sandbox.Lifecycle;
 /// <summary>
 /// The CLI's line to a live supervisor: a unix socket in the sandbox's directory (mode 0600, so only
 /// root connects; no port). One request line, one reply line: <c>stop SECONDS</c> (replies once the
-/// workload ended) or <c>kill SIGNAL</c>.
+/// workload ended) or <c>kill SIGNAL</c>; an <c>exec</c> request carries a payload and gets one back
+/// (<see cref="Exec.ExecWire"/>).
 /// </summary>
 public static class SupervisorControl
 {
@@ -37,7 +38,9 @@ public static class SupervisorControl
     }
 
     /// <summary>Serves requests until <paramref name="ct"/> is cancelled; <paramref name="handle"/> answers each line.</summary>
-    public static async Task ServeAsync(string socketPath, Func<string, Task<string>> handle, CancellationToken ct)
+    /// <param name="stream">Answers requests that carry bytes after their line (exec): reads them from the reader, writes its whole reply; false for a line it does not take.</param>
+    public static async Task ServeAsync(string socketPath, Func<string, Task<string>> handle, CancellationToken ct,
+        Func<string, Backends.MicroVm.Streams.BoundedLineReader, Stream, Task<bool>>? stream = null)
     {
         File.Delete(socketPath);
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -49,7 +52,7 @@ public static class SupervisorControl
             while (!ct.IsCancellationRequested)
             {
                 Socket client = await listener.AcceptAsync(ct).ConfigureAwait(false);
-                _ = AnswerAsync(client, handle);
+                _ = AnswerAsync(client, handle, stream);
             }
         }
         catch (OperationCanceledException)
@@ -61,27 +64,26 @@ public static class SupervisorControl
         }
     }
 
-    private static async Task AnswerAsync(Socket client, Func<string, Task<string>> handle)
+    private static async Task AnswerAsync(Socket client, Func<string, Task<string>> handle, Func<string, Backends.MicroVm.Streams.BoundedLineReader, Stream, Task<bool>>? stream)
     {
         using (client)
         {
             try
             {
-                var line = new StringBuilder();
-                var buffer = new byte[256];
-                int n;
-                while (line.Length < 256 && !line.ToString().Contains('\n', StringComparison.Ordinal)
-                    && (n = await client.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false)) > 0)
+                using var connection = new NetworkStream(client, ownsSocket: false);
+                var reader = new Backends.MicroVm.Streams.BoundedLineReader(connection, 256); // whatever follows the line stays unread for the stream handler
+                string line = (await reader.ReadLineAsync().ConfigureAwait(false) ?? "").Trim();
+                if (stream is null || !await stream(line, reader, connection).ConfigureAwait(false))
                 {
-                    line.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                    string reply = await handle(line).ConfigureAwait(false);
+                    await client.SendAsync(Encoding.ASCII.GetBytes(reply + "\n"), SocketFlags.None).ConfigureAwait(false);
                 }
 
-                string reply = await handle(line.ToString().Trim()).ConfigureAwait(false);
-                await client.SendAsync(Encoding.ASCII.GetBytes(reply + "\n"), SocketFlags.None).ConfigureAwait(false);
                 client.Shutdown(SocketShutdown.Both);
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or IOException)
             {
+                // the caller went away, or sent a line longer than any request
             }
         }
     }

@@ -34,7 +34,7 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _control = SupervisorControl.ServeAsync(run.Paths.Control, HandleAsync, _serving.Token);
+        _control = SupervisorControl.ServeAsync(run.Paths.Control, HandleAsync, _serving.Token, ServeExecAsync);
         _workload = Task.Run(RunAsync, CancellationToken.None);
         return Task.CompletedTask;
     }
@@ -183,6 +183,57 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
             default:
                 return "error: unknown request";
         }
+    }
+
+    /// <summary>
+    /// `exec LENGTH STDIN` (from `sandbox exec` or `cp` on a microVM): the request and its input follow the
+    /// line; the running attempt runs it (through guest init) and the whole reply is written back.
+    /// </summary>
+    private async Task<bool> ServeExecAsync(string line, Backends.MicroVm.Streams.BoundedLineReader reader, Stream connection)
+    {
+        if (line.Split(' ') is not ["exec", var jsonText, var stdinText])
+        {
+            return false;
+        }
+
+        byte[] reply;
+        try
+        {
+            if (!int.TryParse(jsonText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int jsonLength) || jsonLength > Exec.ExecWire.MaxJson
+                || !int.TryParse(stdinText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int stdinLength) || stdinLength > Exec.ExecWire.MaxStdin)
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, "exec: the request's lengths are out of range");
+            }
+
+            using MemoryStream json = new(), stdin = new();
+            if (!await reader.CopyExactlyAsync(jsonLength, json).ConfigureAwait(false) || !await reader.CopyExactlyAsync(stdinLength, stdin).ConfigureAwait(false))
+            {
+                return true; // the caller went away
+            }
+
+            var request = Exec.ExecWire.Parse(json.ToArray()).ToRequest();
+            if (_current is not { State: SandboxState.Running } current)
+            {
+                throw DetachedSandboxes.NotRunning(run.Request.Id!);
+            }
+
+            if (current is not ISandboxExec exec)
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, $"sandbox {run.Request.Id}: its backend is exec'd through its OCI runtime, not its supervisor");
+            }
+
+            var output = await exec.ExecAsync(request, stdin.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            reply = [.. System.Text.Encoding.ASCII.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"exit {output.ExitCode} {output.Stdout.Length} {output.Stderr.Length}\n")), .. output.Stdout, .. output.Stderr];
+        }
+        catch (Exception e) when (e is SandboxException or System.Text.Json.JsonException)
+        {
+            var kind = e is SandboxException s ? s.Kind : ErrorKind.InvalidArgument;
+            reply = System.Text.Encoding.UTF8.GetBytes($"error {kind} {e.Message.ReplaceLineEndings(" ")}\n");
+        }
+
+        await connection.WriteAsync(reply).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed, then delete (<see cref="GracefulStop"/>).</summary>

@@ -101,4 +101,5 @@ public sealed record OciSyscallArg(uint Index, ulong Value, string Op, ulong? Va
     WriteIndented = true)]
 [JsonSerializable(typeof(OciSpec))]
 [JsonSerializable(typeof(OciSeccomp))]
+[JsonSerializable(typeof(OciProcess))]
 internal sealed partial class OciJsonContext : JsonSerializerContext;

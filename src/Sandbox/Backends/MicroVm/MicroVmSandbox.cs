@@ -15,7 +15,7 @@ namespace Sandbox.Backends.MicroVm;
 /// through guest init; delete stops the VMM, removes the runtime's state and the bundle, then frees
 /// the lease.
 /// </summary>
-internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, WorkloadIo io, PhaseTrace trace, FetchedKernel kernel, IdLease lease) : ISandbox
+internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, WorkloadIo io, PhaseTrace trace, FetchedKernel kernel, IdLease lease) : ISandbox, ISandboxExec
 {
     private readonly GuestControl _guest = new();
     private readonly ConsoleLog _console = new();
@@ -60,6 +60,38 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
     }
 
     public Task<bool> SignalAsync(int signal) => _guest.SignalAsync(signal);
+
+    /// <summary>
+    /// exec through guest init: the process.json is the workload's applied guest process (the bundle's
+    /// guest-config.json, as sent) with the exec's command, so `crun exec` in the guest gives it the
+    /// workload's user namespace, no capability, no_new_privs, seccomp, cgroup and read-only root.
+    /// </summary>
+    public async Task<ExecOutput> ExecAsync(ExecRequest request, byte[] stdin, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (State != SandboxState.Running || Bundle is null)
+        {
+            throw new SandboxException(ErrorKind.StateConflict, $"sandbox {Id} is not running", "sandbox ps -a shows its state");
+        }
+
+        if (request.Tty || !request.Command.All(ByteString.IsText) || !request.Env.All(ByteString.IsText))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, "exec in a microVM takes no -t, and only UTF-8 arguments and -e entries",
+                "drop -t; run the program through a script inside the sandbox for other bytes");
+        }
+
+        var applied = ExecProcessBuilder.AppliedProcess(await File.ReadAllBytesAsync(Path.Combine(Bundle, "guest-config.json"), ct).ConfigureAwait(false));
+        byte[] process = ExecProcessBuilder.ToAsciiLine(ExecProcessBuilder.Build(applied, request with { Tty = false }));
+        var output = await _guest.ExecAsync(process, stdin, ct).ConfigureAwait(false);
+        if (output.ExitCode == 255 && RuntimeLog.Classify(System.Text.Encoding.UTF8.GetString(output.Stderr)) is { Kind: not ErrorKind.EngineFailed } failed)
+        {
+            // crun in the guest could not start the command (it exits 255 and says why): docker's 127/126.
+            throw new SandboxException(failed.Kind, $"crun (in the guest) could not exec in sandbox {Id}: {Printable.Escape(failed.Message.Trim())}",
+                "the command must exist in the sandbox's image and be executable");
+        }
+
+        return output;
+    }
 
     public async Task<WorkloadExit> WaitAsync()
     {
@@ -139,6 +171,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
                 SafeRemove.Directory(Bundle); // detaches the disk and volume binds before deleting
             }
 
+            _guest.Dispose();
             Owner?.Dispose(); // only now: a concurrent reaper never takes a bundle being torn down for an orphan
             lease.Dispose();
             trace.Mark("torn down");

@@ -247,7 +247,7 @@ public sealed partial class VmRunner
                 var stderrP = stderrPump = new StreamPump(conns[2], io.Stderr);
                 Socket controlSocket = conns[0];
                 CancellationToken stopToken = stop.Token;
-                control = ReadControlAsync(controlSocket, waiting, ready, started, report, configSha256, reportPath, stop, e =>
+                control = ReadControlAsync(controlSocket, waiting, ready, started, report, configSha256, reportPath, stop, guest, e =>
                 {
                     if (exitCode is not null)
                     {
@@ -418,7 +418,7 @@ public sealed partial class VmRunner
     /// <param name="violation">Told why, when the guest breaks the protocol; reading stops.</param>
     private static async Task ReadControlAsync(
         Socket control, TaskCompletionSource waiting, TaskCompletionSource ready, TaskCompletionSource started, GuestReport report, string configSha256, string? reportPath,
-        CancellationTokenSource stop, Action<ControlMessage.Exited> exited, Action<string> violation)
+        CancellationTokenSource stop, GuestControl? guest, Action<ControlMessage.Exited> exited, Action<string> violation)
     {
         using var stream = new NetworkStream(control, ownsSocket: true);
         var reader = new BoundedLineReader(stream, ControlMessage.MaxLine);
@@ -467,6 +467,27 @@ public sealed partial class VmRunner
                         }
 
                         break;
+                    case ControlMessage.ExecRead r:
+                        guest?.Acknowledge(r.Id);
+                        break;
+                    case ControlMessage.ExecDone x:
+                        if (guest is null || x.Stdout > ControlMessage.MaxExecOutput || x.Stderr > ControlMessage.MaxExecOutput)
+                        {
+                            violation($"the guest sent an exec report of {x.Stdout}+{x.Stderr} bytes (at most {ControlMessage.MaxExecOutput} each are accepted); the microVM was killed");
+                            return;
+                        }
+
+                        using (MemoryStream o = new(), e = new())
+                        {
+                            if (!await reader.CopyExactlyAsync(x.Stdout, o).ConfigureAwait(false) || !await reader.CopyExactlyAsync(x.Stderr, e).ConfigureAwait(false))
+                            {
+                                return; // the VM went away mid-report
+                            }
+
+                            guest.Complete(x.Id, new ExecOutput(x.Status, o.ToArray(), e.ToArray()));
+                        }
+
+                        break;
                     case ControlMessage.Exited e:
                         report.OutOfMemory = e.OutOfMemory;
                         exited(e);
@@ -481,6 +502,10 @@ public sealed partial class VmRunner
         catch (Exception e) when (e is IOException or ObjectDisposedException or SocketException)
         {
             // the VM went away mid-line; whatever arrived before counts
+        }
+        finally
+        {
+            guest?.Close(); // execs still waiting get their answer: the guest is gone
         }
     }
 

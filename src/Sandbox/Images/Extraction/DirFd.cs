@@ -55,6 +55,33 @@ internal sealed unsafe class DirFd : IDisposable
         }
     }
 
+    /// <summary>
+    /// Opens a directory the caller trusts by its whole path, symlinks included (a host path the user
+    /// gave, or /proc/PID/root, the magic link to a sandbox's root): everything below is then walked
+    /// from it without following links.
+    /// </summary>
+    public static DirFd OpenTrusted(string path)
+    {
+        // SAFETY: as in OpenHost.
+        fixed (byte* p = Utf8(path))
+        {
+            int fd = LibC.openat(LibC.AT_FDCWD, p, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+            return fd >= 0 ? new DirFd(fd) : throw Failure("open", path);
+        }
+    }
+
+    /// <summary>Whether the file system holding this directory is mounted read-only (fstatvfs ST_RDONLY).</summary>
+    public bool ReadOnly
+    {
+        get
+        {
+            statvfs st;
+            // SAFETY: st is a local the kernel fills.
+            Check(LibC.fstatvfs(_fd, &st), "statvfs", ".");
+            return (st.f_flag & (ulong)LibC.ST_RDONLY) != 0;
+        }
+    }
+
     /// <summary>A second descriptor for an already open directory (an import source), independent of any path.</summary>
     public static DirFd Reopen(SafeFileHandle directory, string shown)
     {

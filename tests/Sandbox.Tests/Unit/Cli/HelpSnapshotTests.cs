@@ -33,6 +33,8 @@ public sealed class HelpSnapshotTests
     [InlineData("wait", new[] { "wait" })]
     [InlineData("rm", new[] { "rm" })]
     [InlineData("inspect", new[] { "inspect" })]
+    [InlineData("exec", new[] { "exec" })]
+    [InlineData("cp", new[] { "cp" })]
     public void Help_is_stable(string name, string[] verb)
     {
         var output = new StringWriter();

@@ -8,8 +8,8 @@ namespace Sandbox.Backends.MicroVm.Guest;
 /// before crun runs (the --timeout clock starts here), "engine MSG" if crun itself failed, then
 /// "exit N OUT ERR [oom]" (N the exit status, OUT and ERR the bytes it forwarded to the stdout and
 /// stderr ports, oom when the workload's cgroup had an OOM kill; "exit N" alone when it could not
-/// count them). The host answers <see cref="PowerOff"/>, and may send <see cref="Signal"/> lines while
-/// the workload runs. Only init writes this port: the workload
+/// count them). The host answers <see cref="PowerOff"/>, and may send <see cref="Signal"/> and
+/// <see cref="Exec"/> requests while the workload runs; each exec is answered by an "execdone" report. Only init writes this port: the workload
 /// never holds it.
 /// </summary>
 public abstract record ControlMessage
@@ -22,6 +22,17 @@ public abstract record ControlMessage
 
     /// <summary>-t: asks init to give the workload's pty this size (the launcher's terminal was resized).</summary>
     public static string Resize(Host.TerminalSize size) => string.Create(CultureInfo.InvariantCulture, $"resize {size.Rows} {size.Columns}\n");
+
+    /// <summary>
+    /// sandbox exec: asks init to run one more process in the workload's container (`crun exec`). Its
+    /// process.json follows on one line of LENGTH bytes (ASCII JSON, rendered by the host from the
+    /// workload's applied process), then STDIN bytes of its input; the host sends nothing more until
+    /// init's <see cref="ExecRead"/> (init's head may read ahead). Init answers <see cref="ExecDone"/>.
+    /// </summary>
+    public static string Exec(int id, int length, int stdin) => string.Create(CultureInfo.InvariantCulture, $"exec {id} {length} {stdin}\n");
+
+    /// <summary>The most output of one exec stream init sends (it cuts the rest), and so the host accepts.</summary>
+    public const long MaxExecOutput = 16L << 20;
 
     /// <summary>The longest line the host accepts: init's lines are a few dozen bytes, its longest an engine error cut to 1 KiB.</summary>
     public const int MaxLine = 4096;
@@ -47,6 +58,12 @@ public abstract record ControlMessage
     /// <param name="Stderr">Bytes the guest forwarded to the stderr port; null when unknown.</param>
     /// <param name="OutOfMemory">The workload's memory cgroup killed a process.</param>
     public sealed record Exited(int Code, long? Stdout = null, long? Stderr = null, bool OutOfMemory = false) : ControlMessage;
+
+    /// <summary>"execread ID": init has read exec ID's request and input; the host may send again.</summary>
+    public sealed record ExecRead(int Id) : ControlMessage;
+
+    /// <summary>"execdone ID STATUS OUT ERR": an exec ended with STATUS; OUT then ERR bytes of its stdout and stderr follow the line.</summary>
+    public sealed record ExecDone(int Id, int Status, long Stdout, long Stderr) : ControlMessage;
 
     /// <summary>Null for anything else (ignored, never trusted as an exit status).</summary>
     public static ControlMessage? Parse(string line)
@@ -77,6 +94,22 @@ public abstract record ControlMessage
         if (t.StartsWith("report ", StringComparison.Ordinal))
         {
             return long.TryParse(t[7..], NumberStyles.None, CultureInfo.InvariantCulture, out long n) ? new Report(n) : null;
+        }
+
+        if (t.StartsWith("execread ", StringComparison.Ordinal))
+        {
+            return int.TryParse(t[9..], NumberStyles.None, CultureInfo.InvariantCulture, out int read) ? new ExecRead(read) : null;
+        }
+
+        if (t.StartsWith("execdone ", StringComparison.Ordinal))
+        {
+            string[] f = t[9..].Split(' ');
+            return f.Length == 4 && int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int id)
+                && int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out int status) && status <= 255
+                && long.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out long o)
+                && long.TryParse(f[3], NumberStyles.None, CultureInfo.InvariantCulture, out long e)
+                ? new ExecDone(id, status, o, e)
+                : null;
         }
 
         return t.StartsWith("exit ", StringComparison.Ordinal) ? ParseExit(t[5..].Split(' ')) : null;

@@ -1,0 +1,16 @@
+namespace Sandbox.Backends;
+
+/// <summary>What an exec'd process left: its exit status and its whole output (a backend that buffers it).</summary>
+public sealed record ExecOutput(int ExitCode, byte[] Stdout, byte[] Stderr);
+
+/// <summary>
+/// A sandbox that runs one more process inside itself, confined as its workload, on request of the
+/// process holding it (a detached microVM's supervisor, which owns the VM's control channel). The
+/// input is given whole and the output returned whole. A container is exec'd from outside instead
+/// (its runtime's `exec`; Backends/Container/ContainerExec).
+/// </summary>
+public interface ISandboxExec
+{
+    /// <exception cref="Runtime.SandboxException">The sandbox is not running, or the request is malformed.</exception>
+    Task<ExecOutput> ExecAsync(ExecRequest request, byte[] stdin, CancellationToken ct);
+}

@@ -1,0 +1,57 @@
+using Sandbox.Images.Extraction;
+using Sandbox.Runtime;
+
+namespace Sandbox.Lifecycle.Copy;
+
+/// <summary>The host's side of `sandbox cp`: the path the user gave is trusted up to its last component; below it nothing is followed.</summary>
+internal static class HostSide
+{
+    /// <summary>A tar of the host node <paramref name="path"/> (its directory's path is trusted, the node itself and everything below are never followed).</summary>
+    public static void Source(string path, Stream output, string? entryName = null)
+    {
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full.TrimEnd('/'));
+        if (name.Length == 0)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: '{path}': copy a path below /, not the host's root");
+        }
+
+        using var parent = DirFd.OpenTrusted(Path.GetDirectoryName(full.TrimEnd('/'))!);
+        if (parent.Kind(name) == NodeKind.Missing)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: no such file or directory: {path}");
+        }
+
+        TreeTar.Write(parent, name, output, entryName);
+    }
+
+    /// <summary>Unpacks a tar at the host path: into it when it is a directory, else in its place; never through a link.</summary>
+    public static void Destination(string path, Stream input)
+    {
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full.TrimEnd('/'));
+        string parentPath = Path.GetDirectoryName(full.TrimEnd('/')) ?? "/";
+        if (!Directory.Exists(parentPath))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: the directory of '{path}' does not exist");
+        }
+
+        using var parent = DirFd.OpenTrusted(parentPath);
+        switch (name.Length == 0 ? NodeKind.Directory : parent.Kind(name))
+        {
+            case NodeKind.Directory:
+                using (var into = name.Length == 0 ? parent.OpenChild(".", out _)! : parent.OpenChild(name, out _)
+                    ?? throw new IOException($"'{path}' changed while it was written"))
+                {
+                    new TreeUntar(into, null, null).Extract(input);
+                }
+
+                break;
+            case NodeKind.Symlink:
+                throw new SandboxException(ErrorKind.Refused, $"cp: '{path}' is a symlink; cp never writes through links", "name the directory it points to");
+            default:
+                new TreeUntar(parent, name, null).Extract(input);
+                break;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Formats.Tar;
+using System.Text;
+using Sandbox.Tests.Support;
+using static Sandbox.Tests.Support.DetachedCli;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>`sandbox cp` with detached containers: files and trees in and out, tar streams, volumes, read-only parts, audit.</summary>
+[Collection(SerialTests.Name)]
+public sealed class CpTests : IDisposable
+{
+    private readonly SandboxCli _cli = SandboxCli.ForContainers();
+    private readonly string _host = Directory.CreateTempSubdirectory("sandbox-cp-test-").FullName;
+
+    [Fact]
+    public void A_file_goes_in_owned_by_the_sandboxs_root_and_comes_back_out_unchanged()
+    {
+        string id = Detach("--name", "box", "busybox", "sleep", "300");
+        string source = Path.Combine(_host, "in.txt");
+        File.WriteAllText(source, "hello from the host\n");
+        Ok(_cli.Run("cp", source, "box:/tmp/copied.txt"));
+        Assert.Equal("hello from the host\n0:0\n", Ok(_cli.Run("exec", "box", "sh", "-c", "cat /tmp/copied.txt; stat -c %u:%g /tmp/copied.txt")).Stdout);
+
+        Ok(_cli.Run("cp", source, "box:/tmp")); // into an existing directory: keeps its name
+        Assert.Equal("hello from the host\n", Ok(_cli.Run("exec", "box", "cat", "/tmp/in.txt")).Stdout);
+
+        Ok(_cli.Run("exec", "box", "sh", "-c", "echo made inside > /tmp/out.txt"));
+        string back = Path.Combine(_host, "back.txt");
+        Ok(_cli.Run("cp", "box:/tmp/out.txt", back));
+        Assert.Equal("made inside\n", File.ReadAllText(back));
+
+        var copies = AuditOf(_cli, id).Where(r => r.GetProperty("outcome").GetString() == "cp").ToList();
+        Assert.Equal(3, copies.Count);
+        var first = copies[0].GetProperty("copy");
+        Assert.Equal(("in", "/tmp/copied.txt"), (first.GetProperty("direction").GetString(), first.GetProperty("path").GetString()));
+        Assert.True(first.GetProperty("bytes").GetInt64() > 0);
+        Assert.Matches("^[0-9a-f]{64}$", first.GetProperty("sha256").GetString());
+        Assert.Equal("out", copies[2].GetProperty("copy").GetProperty("direction").GetString());
+        Ok(_cli.Run("audit", "verify"));
+    }
+
+    [Fact]
+    public void A_directory_tree_copies_both_ways_and_dash_is_a_tar_stream()
+    {
+        Detach("--name", "box", "busybox", "sleep", "300");
+        Directory.CreateDirectory(Path.Combine(_host, "tree", "sub"));
+        File.WriteAllText(Path.Combine(_host, "tree", "a.txt"), "a\n");
+        File.WriteAllText(Path.Combine(_host, "tree", "sub", "b.txt"), "b\n");
+        Ok(_cli.Run("cp", Path.Combine(_host, "tree"), "box:/tmp"));
+        Assert.Equal("/tmp/tree/a.txt\n/tmp/tree/sub/b.txt\n", Ok(_cli.Run("exec", "box", "sh", "-c", "find /tmp/tree -type f | sort")).Stdout);
+
+        var (exit, tar, stderr) = RunBytes(_cli, ["cp", "box:/tmp/tree", "-"], null);
+        Assert.True(exit == 0, stderr);
+        var entries = new Dictionary<string, string>();
+        using (var reader = new TarReader(new MemoryStream(tar)))
+        {
+            while (reader.GetNextEntry() is { } e)
+            {
+                entries[e.Name] = e.DataStream is null ? "" : new StreamReader(e.DataStream).ReadToEnd();
+            }
+        }
+
+        Assert.Equal("a\n", entries["tree/a.txt"]);
+        Assert.Equal("b\n", entries["tree/sub/b.txt"]);
+        Assert.Contains("tree/sub/", entries.Keys);
+
+        var stream = new MemoryStream();
+        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "streamed/") { Mode = (UnixFileMode)0b111_101_101 });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "streamed/c.txt") { DataStream = new MemoryStream("c\n"u8.ToArray()), Mode = (UnixFileMode)0b110_100_100 });
+        }
+
+        (exit, _, stderr) = RunBytes(_cli, ["cp", "-", "box:/tmp"], stream.ToArray());
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("c\n", Ok(_cli.Run("exec", "box", "cat", "/tmp/streamed/c.txt")).Stdout);
+
+        Ok(_cli.Run("cp", "box:/tmp/tree", Path.Combine(_host, "returned")));
+        Assert.Equal("b\n", File.ReadAllText(Path.Combine(_host, "returned", "sub", "b.txt")));
+    }
+
+    [Fact]
+    public void A_volume_path_takes_copies_and_the_read_only_root_refuses_them_naming_the_path()
+    {
+        Detach("--name", "box", "-v", "cpvol:/data", "busybox", "sleep", "300");
+        string source = Path.Combine(_host, "v.txt");
+        File.WriteAllText(source, "into the volume\n");
+        Ok(_cli.Run("cp", source, "box:/data/v.txt"));
+        Assert.Equal("into the volume\n", Ok(_cli.Run("exec", "box", "cat", "/data/v.txt")).Stdout);
+        Ok(_cli.Run("cp", "box:/data/v.txt", Path.Combine(_host, "v-back.txt")));
+        Assert.Equal("into the volume\n", File.ReadAllText(Path.Combine(_host, "v-back.txt")));
+
+        foreach (string target in new[] { "box:/etc/planted", "box:/bin" })
+        {
+            var refused = _cli.Run("cp", source, target);
+            Assert.Equal(125, refused.ExitCode);
+            Assert.Contains($"{target} is on a read-only part of the sandbox", refused.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.NotEqual(0, _cli.Run("exec", "box", "test", "-e", "/etc/planted").ExitCode);
+        var missing = _cli.Run("cp", "box:/tmp/nothing-here", _host);
+        Assert.Equal(125, missing.ExitCode);
+        Assert.Contains("no such file or directory in sandbox box: /tmp/nothing-here", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    private string Detach(params string[] args) =>
+        Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
+
+    public void Dispose()
+    {
+        RemoveAll(_cli);
+        _cli.Dispose();
+        Directory.Delete(_host, recursive: true);
+    }
+}

@@ -1,0 +1,111 @@
+using System.Formats.Tar;
+using Sandbox.Tests.Support;
+using static Sandbox.Tests.Support.DetachedCli;
+
+namespace Sandbox.Tests.Functional;
+
+/// <summary>
+/// exec and cp in a detached microVM: through its supervisor and guest init (`crun exec` in the
+/// guest), one boot per test under TCG. The exec'd process is as confined as the workload: the
+/// attacks the workload cannot make fail for it too. The kernel cache's state root is shared, so
+/// each test names its sandbox and volume uniquely and removes them.
+/// </summary>
+public sealed class ExecCpMicroVmTests : IDisposable
+{
+    private static readonly TimeSpan Boot = TimeSpan.FromMinutes(3);
+    private readonly SandboxCli _cli = MicroVmHost.Cli();
+    private readonly string _name = "xc-vm-" + Guid.NewGuid().ToString("N")[..8];
+    private readonly string _host = Directory.CreateTempSubdirectory("sandbox-cp-vm-").FullName;
+
+    [Fact]
+    public void Exec_in_a_microvm_returns_output_and_exit_code_with_env_workdir_user_stdin_and_the_workloads_confinement()
+    {
+        string id = Start("-e", "KEEP=workload", "busybox", "sh", "-c", "echo up; sleep 600");
+        var run = _cli.Run(["exec", _name, "sh", "-c", "echo out-line; echo err-line >&2; exit 3"], stdin: null, Boot);
+        Assert.Equal((3, "out-line\n", "err-line\n"), (run.ExitCode, run.Stdout, run.Stderr));
+        var shaped = Ok(_cli.Run(["exec", "-i", "-e", "NEW=1", "-w", "/tmp", "-u", "1000:1001", _name, "sh", "-c", "echo $KEEP $NEW; pwd; id -u; id -g; cat"],
+            stdin: "piped-in\n", Boot));
+        Assert.Equal("workload 1\n/tmp\n1000\n1001\npiped-in\n", shaped.Stdout);
+        var missing = _cli.Run(["exec", _name, "no-such-command"], stdin: null, Boot);
+        Assert.Equal(127, missing.ExitCode);
+        Assert.Contains("no-such-command", missing.Stderr, StringComparison.Ordinal);
+        Assert.Equal(126, _cli.Run(["exec", _name, "/etc/passwd"], stdin: null, Boot).ExitCode);
+
+        // Confinement, by the attacks themselves: no capability, no_new_privs, seccomp, read-only root, the workload's PID namespace.
+        string status = Ok(_cli.Run(["exec", _name, "cat", "/proc/self/status"], stdin: null, Boot)).Stdout;
+        Assert.Contains("CapEff:\t0000000000000000", status, StringComparison.Ordinal);
+        Assert.Contains("CapBnd:\t0000000000000000", status, StringComparison.Ordinal);
+        Assert.Contains("NoNewPrivs:\t1", status, StringComparison.Ordinal);
+        Assert.Contains("Seccomp:\t2", status, StringComparison.Ordinal);
+        var write = _cli.Run(["exec", _name, "sh", "-c", "echo x > /etc/owned"], stdin: null, Boot);
+        Assert.NotEqual(0, write.ExitCode);
+        Assert.Contains("Read-only file system", write.Stderr, StringComparison.Ordinal);
+        Assert.NotEqual(0, _cli.Run(["exec", _name, "mount", "-t", "tmpfs", "t", "/mnt"], stdin: null, Boot).ExitCode);
+        Assert.Equal("1\n", Ok(_cli.Run(["exec", _name, "sh", "-c", "ps -o pid,comm | grep -c sleep"], stdin: null, Boot)).Stdout);
+
+        var exec = AuditOf(_cli, id).Where(r => r.GetProperty("outcome").GetString() == "exec").ToList();
+        Assert.Equal(8, exec.Count);
+        Assert.Equal(3, exec[0].GetProperty("exitCode").GetInt32());
+        Assert.Equal("up\n", Ok(_cli.Run("logs", _name)).Stdout); // the execs' output never reaches the workload's log
+
+    }
+
+    [Fact]
+    public void Cp_in_and_out_of_a_microvm_with_tar_streams_a_volume_and_the_read_only_root()
+    {
+        string volume = _name + "-vol";
+        Start("-v", $"{volume}:/data", "busybox", "sh", "-c",
+            "ln -s /etc/shadow /tmp/shadow; echo inside > /tmp/made; echo up; sleep 600");
+        string source = Path.Combine(_host, "in.txt");
+        File.WriteAllText(source, "hello microvm\n");
+        Ok(_cli.Run(["cp", source, $"{_name}:/tmp/copied.txt"], stdin: null, Boot));
+        Ok(_cli.Run(["cp", source, $"{_name}:/data"], stdin: null, Boot));
+        Assert.Equal("hello microvm\nhello microvm\n", Ok(_cli.Run(["exec", _name, "cat", "/tmp/copied.txt", "/data/in.txt"], stdin: null, Boot)).Stdout);
+
+        Ok(_cli.Run(["cp", $"{_name}:/tmp/made", Path.Combine(_host, "made")], stdin: null, Boot));
+        Assert.Equal("inside\n", File.ReadAllText(Path.Combine(_host, "made")));
+        Ok(_cli.Run(["cp", $"{_name}:/tmp/shadow", Path.Combine(_host, "shadow")], stdin: null, Boot));
+        Assert.Equal("/etc/shadow", new FileInfo(Path.Combine(_host, "shadow")).LinkTarget); // the link, never a file it names
+
+        var (exit, tar, stderr) = RunBytes(_cli, ["cp", $"{_name}:/data/in.txt", "-"], null, Boot);
+        Assert.True(exit == 0, stderr);
+        using (var reader = new TarReader(new MemoryStream(tar)))
+        {
+            var entry = reader.GetNextEntry();
+            Assert.Equal("in.txt", entry?.Name);
+            Assert.Equal("hello microvm\n", new StreamReader(entry!.DataStream!).ReadToEnd());
+        }
+
+        var stream = new MemoryStream();
+        using (var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "streamed.txt") { DataStream = new MemoryStream("from a tar stream\n"u8.ToArray()), Mode = (UnixFileMode)0b110_100_100 });
+        }
+
+        (exit, _, stderr) = RunBytes(_cli, ["cp", "-", $"{_name}:/tmp"], stream.ToArray(), Boot);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("from a tar stream\n", Ok(_cli.Run(["exec", _name, "cat", "/tmp/streamed.txt"], stdin: null, Boot)).Stdout);
+
+        var refused = _cli.Run(["cp", source, $"{_name}:/etc"], stdin: null, Boot);
+        Assert.Equal(125, refused.ExitCode);
+        Assert.Contains($"{_name}:/etc is on a read-only part of the sandbox", refused.Stderr, StringComparison.Ordinal);
+        var missing = _cli.Run(["cp", $"{_name}:/tmp/nothing", _host], stdin: null, Boot);
+        Assert.Equal(125, missing.ExitCode);
+        Assert.Contains($"no such file or directory in sandbox {_name}: /tmp/nothing", missing.Stderr, StringComparison.Ordinal);
+    }
+
+    private string Start(params string[] args)
+    {
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", .. args], stdin: null, Boot)).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal), "the workload up");
+        return id;
+    }
+
+    public void Dispose()
+    {
+        _cli.Run(["rm", "-f", _name], stdin: null, TimeSpan.FromMinutes(2));
+        _cli.Run(["volume", "rm", _name + "-vol"], stdin: null, TimeSpan.FromMinutes(1));
+        _cli.Dispose();
+        Directory.Delete(_host, recursive: true);
+    }
+}
