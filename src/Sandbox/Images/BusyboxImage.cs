@@ -16,6 +16,9 @@ public static class BusyboxImage
 
     private static readonly string[] MountPoints = ["proc", "sys", "dev", "tmp"];
 
+    /// <summary>2: /tmp is 1777 (the OCI runtime gives the sandbox's tmpfs the mode of the directory it covers).</summary>
+    private const int LayoutVersion = 2;
+
     public static Image Get(StateRoot root)
     {
         var binary = new FileInfo(HostBinary);
@@ -26,7 +29,8 @@ public static class BusyboxImage
                 "install Debian's busybox-static: apt-get install busybox-static (or run make deps)");
         }
 
-        string key = string.Create(CultureInfo.InvariantCulture, $"{binary.Length:x}-{binary.LastWriteTimeUtc.Ticks:x}");
+        // The layout version leads the key: an image built by an older layout is never reused.
+        string key = string.Create(CultureInfo.InvariantCulture, $"{LayoutVersion}-{binary.Length:x}-{binary.LastWriteTimeUtc.Ticks:x}");
         string images = root.Ensure(root.Images); // private: sandboxes see the rootfs through an ID-mapped bind
         string dir = Path.Combine(images, $"busybox-{key}");
         if (!Directory.Exists(dir))
@@ -118,8 +122,9 @@ public static class BusyboxImage
     }
 
     /// <summary>
-    /// Directories 0755 so a container's unprivileged mapped root can walk the tree. (/tmp is
-    /// always a fresh tmpfs in the sandbox, so its mode here does not matter.)
+    /// Directories 0755 so a container's unprivileged mapped root can walk the tree, and /tmp 1777
+    /// as in any distribution: the sandbox's /tmp is a fresh tmpfs, but runc gives a tmpfs the mode
+    /// of the directory it covers, so a 0755 here would keep every user but root out of /tmp.
     /// </summary>
     private static void MakeReadableTree(string dir)
     {
@@ -131,5 +136,7 @@ public static class BusyboxImage
                 File.SetUnixFileMode(sub, (UnixFileMode)0b111_101_101);
             }
         }
+
+        File.SetUnixFileMode(Path.Combine(dir, "rootfs", "tmp"), (UnixFileMode)0b1_111_111_111); // sticky, rwx for all
     }
 }

@@ -49,6 +49,15 @@ public sealed class RunContractTests : IDisposable
     }
 
     [Fact]
+    public void Tmp_is_world_writable_and_sticky_so_a_workload_user_other_than_root_can_use_it()
+    {
+        var run = _cli.Run("run", "--trust", "trusted", "-u", "1000:1000", "busybox", "--", "sh", "-c",
+            "stat -c %a /tmp && echo x > /tmp/mine && cat /tmp/mine");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("1777\nx\n", run.Stdout);
+    }
+
+    [Fact]
     public void Passes_stdin_through()
     {
         var run = _cli.Run(["run", "--trust", "trusted", "busybox", "cat"], stdin: "line one\nline two\n");
