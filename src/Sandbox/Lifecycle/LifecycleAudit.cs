@@ -11,52 +11,37 @@ namespace Sandbox.Lifecycle;
 public static class LifecycleAudit
 {
     /// <param name="outcome">"stopped", "killed" or "removed".</param>
-    public static void Record(AuditLog log, SandboxRecord sandbox, string outcome, string? detail = null)
-    {
-        ArgumentNullException.ThrowIfNull(log);
-        ArgumentNullException.ThrowIfNull(sandbox);
-        log.Append((seq, prev) => new AuditRecord
-        {
-            Seq = seq,
-            Prev = prev,
-            Time = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-            Sandbox = sandbox.Id,
-            Uid = Tmds.Linux.LibC.geteuid(),
-            Image = new AuditImage(sandbox.Image, sandbox.ImageDigest),
-            Outcome = outcome,
-            Error = detail,
-        });
-    }
+    public static void Record(AuditLog log, SandboxRecord sandbox, string outcome, string? detail = null) =>
+        Append(log, sandbox, outcome, r => r with { Error = detail });
 
     /// <summary>`exec`: who ran which command in the sandbox, and its exit code (125 and the reason when it could not run).</summary>
     public static void RecordExec(AuditLog log, SandboxRecord sandbox, IReadOnlyList<string> command, int exitCode, string? error = null)
     {
-        ArgumentNullException.ThrowIfNull(log);
-        ArgumentNullException.ThrowIfNull(sandbox);
         ArgumentNullException.ThrowIfNull(command);
-        log.Append((seq, prev) => new AuditRecord
+        Append(log, sandbox, "exec", r => r with
         {
-            Seq = seq,
-            Prev = prev,
-            Time = Now(),
-            Sandbox = sandbox.Id,
-            Uid = Tmds.Linux.LibC.geteuid(),
-            LoginUid = LoginUid(),
             Command = command,
             CommandBytes = command.All(Host.ByteString.IsText) ? null : [.. command.Select(Host.ByteString.Hex)],
-            Image = new AuditImage(sandbox.Image, sandbox.ImageDigest),
-            Outcome = "exec",
             ExitCode = exitCode,
             Error = error,
         });
     }
 
     /// <summary>`cp`: the direction, the path in the sandbox, and the bytes moved with their digest.</summary>
-    public static void RecordCopy(AuditLog log, SandboxRecord sandbox, AuditCopy copy, string? error = null)
+    public static void RecordCopy(AuditLog log, SandboxRecord sandbox, AuditCopy copy, string? error = null) =>
+        Append(log, sandbox, "cp", r => r with
+        {
+            Copy = copy,
+            ExitCode = error is null ? 0 : Runtime.ExitCodes.SandboxFailed,
+            Error = error,
+        });
+
+    /// <summary>One <paramref name="outcome"/> record naming the sandbox, its image and who acted (UID and login UID), completed by <paramref name="complete"/>.</summary>
+    private static void Append(AuditLog log, SandboxRecord sandbox, string outcome, Func<AuditRecord, AuditRecord> complete)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(sandbox);
-        log.Append((seq, prev) => new AuditRecord
+        log.Append((seq, prev) => complete(new AuditRecord
         {
             Seq = seq,
             Prev = prev,
@@ -65,11 +50,8 @@ public static class LifecycleAudit
             Uid = Tmds.Linux.LibC.geteuid(),
             LoginUid = LoginUid(),
             Image = new AuditImage(sandbox.Image, sandbox.ImageDigest),
-            Outcome = "cp",
-            Copy = copy,
-            ExitCode = error is null ? 0 : Runtime.ExitCodes.SandboxFailed,
-            Error = error,
-        });
+            Outcome = outcome,
+        }));
     }
 
     private static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);

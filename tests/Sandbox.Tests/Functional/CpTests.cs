@@ -15,7 +15,7 @@ public sealed class CpTests : IDisposable
     [Fact]
     public void A_file_goes_in_owned_by_the_sandboxs_root_and_comes_back_out_unchanged()
     {
-        string id = Detach("--name", "box", "busybox", "sleep", "300");
+        string id = _cli.Detach("--name", "box", "busybox", "sleep", "300");
         string source = Path.Combine(_host, "in.txt");
         File.WriteAllText(source, "hello from the host\n");
         Ok(_cli.Run("cp", source, "box:/tmp/copied.txt"));
@@ -42,7 +42,7 @@ public sealed class CpTests : IDisposable
     [Fact]
     public void A_directory_tree_copies_both_ways_and_dash_is_a_tar_stream()
     {
-        Detach("--name", "box", "busybox", "sleep", "300");
+        _cli.Detach("--name", "box", "busybox", "sleep", "300");
         Directory.CreateDirectory(Path.Combine(_host, "tree", "sub"));
         File.WriteAllText(Path.Combine(_host, "tree", "a.txt"), "a\n");
         File.WriteAllText(Path.Combine(_host, "tree", "sub", "b.txt"), "b\n");
@@ -82,7 +82,7 @@ public sealed class CpTests : IDisposable
     [Fact]
     public void A_volume_path_takes_copies_and_the_read_only_root_refuses_them_naming_the_path()
     {
-        Detach("--name", "box", "-v", "cpvol:/data", "busybox", "sleep", "300");
+        _cli.Detach("--name", "box", "-v", "cpvol:/data", "busybox", "sleep", "300");
         string source = Path.Combine(_host, "v.txt");
         File.WriteAllText(source, "into the volume\n");
         Ok(_cli.Run("cp", source, "box:/data/v.txt"));
@@ -102,9 +102,6 @@ public sealed class CpTests : IDisposable
         Assert.Equal(125, missing.ExitCode);
         Assert.Contains("no such file or directory in sandbox box: /tmp/nothing-here", missing.Stderr, StringComparison.Ordinal);
     }
-
-    private string Detach(params string[] args) =>
-        Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
 
     public void Dispose()
     {

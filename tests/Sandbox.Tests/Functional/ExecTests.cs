@@ -13,7 +13,7 @@ public sealed class ExecTests : IDisposable
     [Fact]
     public void Exec_runs_a_command_in_the_running_sandbox_with_its_streams_and_exit_code()
     {
-        string id = Detach("--name", "ex", "busybox", "sleep", "300");
+        string id = _cli.Detach("--name", "ex", "busybox", "sleep", "300");
         var run = _cli.Run("exec", "ex", "sh", "-c", "echo out-line; echo err-line >&2; exit 3");
         Assert.Equal((3, "out-line\n", "err-line\n"), (run.ExitCode, run.Stdout, run.Stderr));
         Assert.Equal("sandbox\n", Ok(_cli.Run("exec", id, "hostname")).Stdout); // the sandbox's UTS namespace, by ID too
@@ -36,7 +36,7 @@ public sealed class ExecTests : IDisposable
     [Fact]
     public void Exec_applies_env_workdir_user_and_stdin_over_the_workloads_own()
     {
-        Detach("--name", "ex", "-e", "KEEP=workload", "-e", "OVER=workload", "busybox", "sleep", "300");
+        _cli.Detach("--name", "ex", "-e", "KEEP=workload", "-e", "OVER=workload", "busybox", "sleep", "300");
         var run = Ok(_cli.Run(["exec", "-i", "-e", "OVER=exec", "-e", "NEW=1", "-w", "/tmp", "-u", "1000:1001", "ex",
             "sh", "-c", "echo $KEEP $OVER $NEW; pwd; id -u; id -g; cat"], stdin: "piped-in\n"));
         Assert.Equal("workload exec 1\n/tmp\n1000\n1001\npiped-in\n", run.Stdout);
@@ -57,7 +57,7 @@ public sealed class ExecTests : IDisposable
             Assert.Contains("sandbox ps -a", missing.Stderr, StringComparison.Ordinal);
         }
 
-        string id = Detach("--name", "done", "busybox", "true");
+        string id = _cli.Detach("--name", "done", "busybox", "true");
         Assert.Equal("0\n", Ok(_cli.Run("wait", id)).Stdout);
         foreach (string[] verb in new[] { new[] { "exec", "done", "true" }, ["cp", "done:/tmp/x", Path.GetTempPath()] })
         {
@@ -98,7 +98,7 @@ public sealed class ExecTests : IDisposable
                       network: none
                       limits: {memory: 512M, cpus: 1, pids: 256, tmpfs: 64M, openFiles: 1024}
                 """);
-            string id = Detach("--name", "ruled", "--policy", policy, "busybox", "sleep", "300");
+            string id = _cli.Detach("--name", "ruled", "--policy", policy, "busybox", "sleep", "300");
             Assert.Equal("allowed\n", Ok(_cli.Run("exec", "ruled", "echo", "allowed")).Stdout);
             var refused = _cli.Run("exec", "ruled", "echo", "forbidden");
             Assert.Equal(125, refused.ExitCode);
@@ -115,9 +115,6 @@ public sealed class ExecTests : IDisposable
             Directory.Delete(dir, recursive: true);
         }
     }
-
-    private string Detach(params string[] args) =>
-        Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
 
     public void Dispose()
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Sandbox.Tests.Support;
+using static Sandbox.Tests.Support.DetachedCli;
 
 namespace Sandbox.Tests.Functional;
 
@@ -16,7 +17,7 @@ public sealed class InitTests : IDisposable
     [Fact]
     public void Stop_of_a_shell_under_init_ends_within_the_grace_with_143_and_inspect_records_the_init()
     {
-        string id = Detach("--init", "--name", "inited", "busybox", "sh", "-c", "sleep 1000");
+        string id = _cli.Detach("--init", "--name", "inited", "busybox", "sh", "-c", "sleep 1000");
         var clock = Stopwatch.StartNew();
         Assert.Equal("inited\n", Ok(_cli.Run("stop", "-t", "10", "inited")).Stdout);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(8), $"stop took {clock.Elapsed}: SIGTERM was not forwarded, the grace ran out");
@@ -32,8 +33,8 @@ public sealed class InitTests : IDisposable
     {
         // The subshell's sleep is orphaned at once; PID 1 adopts it. `sleep` as PID 1 never reaps it.
         string[] workload = ["busybox", "sh", "-c", "(sleep 0.1 &); exec sleep 1001"];
-        string bare = Detach(workload);
-        string inited = Detach(["--init", .. workload]);
+        string bare = _cli.Detach(workload);
+        string inited = _cli.Detach(["--init", .. workload]);
         Thread.Sleep(1500);
         Assert.Single(ZombiesOf(bare)); // the test sees a zombie where there is one
         Assert.Empty(ZombiesOf(inited));
@@ -89,14 +90,6 @@ public sealed class InitTests : IDisposable
         {
             return null; // gone meanwhile
         }
-    }
-
-    private string Detach(params string[] args) => Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
-
-    private static CliRun Ok(CliRun run)
-    {
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
     }
 
     public void Dispose()

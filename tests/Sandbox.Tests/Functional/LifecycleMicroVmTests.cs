@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Sandbox.Tests.Support;
+using static Sandbox.Tests.Support.DetachedCli;
 
 namespace Sandbox.Tests.Functional;
 
@@ -19,13 +20,13 @@ public sealed class LifecycleMicroVmTests : IDisposable
     {
         string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "uname -r; echo up; sleep 600"],
             stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
-        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal));
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal), "the workload's first output");
         Assert.Matches(@"-sandbox-minimal\nup\n$", _cli.Run("logs", _name).Stdout); // the guest's kernel
-        Assert.Equal("microvm", Row(id).GetProperty("backend").GetString());
+        Assert.Equal("microvm", _cli.Row(id).GetProperty("backend").GetString());
 
         Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "2", _name], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
         Assert.Equal("137\n", Ok(_cli.Run("wait", _name)).Stdout);
-        Eventually(() => !QemuOf(id).Any());
+        Eventually(() => !QemuOf(id).Any(), "its QEMU to end");
     }
 
     [Fact]
@@ -33,17 +34,17 @@ public sealed class LifecycleMicroVmTests : IDisposable
     {
         string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
             stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
-        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal));
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal), "the workload's first output");
         string[] vmm = [.. QemuOf(id)]; // by PID: once reparented, its parent no longer names the sandbox
         Assert.NotEmpty(vmm);
-        using (var supervisor = Process.GetProcessById(Row(id).GetProperty("supervisorPid").GetInt32()))
+        using (var supervisor = Process.GetProcessById(_cli.Row(id).GetProperty("supervisorPid").GetInt32()))
         {
             supervisor.Kill(entireProcessTree: false);
             supervisor.WaitForExit();
         }
 
-        Assert.Equal("exited", Row(id).GetProperty("status").GetString()); // this call reconciles
-        Eventually(() => !vmm.Any(Directory.Exists));
+        Assert.Equal("exited", _cli.Row(id).GetProperty("status").GetString()); // this call reconciles
+        Eventually(() => !vmm.Any(Directory.Exists), "its VMM's run directories to be removed");
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
     }
 
@@ -54,7 +55,7 @@ public sealed class LifecycleMicroVmTests : IDisposable
         string id = Ok(_cli.Run(["run", "-d", "--init", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c",
             "(sleep 0.1 &); sleep 1; echo zombies=$(grep -l '^State:.Z' /proc/[0-9]*/status | wc -l); sleep 1000"],
             stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
-        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("zombies=", StringComparison.Ordinal));
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("zombies=", StringComparison.Ordinal), "the workload to report its zombies");
         Assert.Equal("zombies=0\n", _cli.Run("logs", _name).Stdout);
 
         var clock = Stopwatch.StartNew();
@@ -63,7 +64,7 @@ public sealed class LifecycleMicroVmTests : IDisposable
         Assert.Equal("143\n", Ok(_cli.Run("wait", _name)).Stdout);
         var applied = JsonDocument.Parse(Ok(_cli.Run("inspect", "--json", id)).Stdout).RootElement.GetProperty("started").GetProperty("applied");
         Assert.Equal("sandbox-init", applied.GetProperty("init").GetString());
-        Eventually(() => !QemuOf(id).Any());
+        Eventually(() => !QemuOf(id).Any(), "its QEMU to end");
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public sealed class LifecycleMicroVmTests : IDisposable
     {
         string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
             stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
-        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal));
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal), "the workload's first output");
         string[] vmm = [.. QemuOf(id)];
         Assert.NotEmpty(vmm);
         foreach (string qemu in vmm)
@@ -82,15 +83,12 @@ public sealed class LifecycleMicroVmTests : IDisposable
         var clock = Stopwatch.StartNew();
         Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "1", _name], stdin: null, TimeSpan.FromMinutes(3))).Stdout);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"stop took {clock.Elapsed}");
-        Assert.Equal("exited", Row(id).GetProperty("status").GetString());
-        Assert.Equal(137, Row(id).GetProperty("exitCode").GetInt32()); // as if SIGKILLed, not the VMM's failure (125)
+        Assert.Equal("exited", _cli.Row(id).GetProperty("status").GetString());
+        Assert.Equal(137, _cli.Row(id).GetProperty("exitCode").GetInt32()); // as if SIGKILLed, not the VMM's failure (125)
         Assert.Contains("the sandbox was deleted", File.ReadAllText(Path.Combine(_cli.StateRoot, "sandboxes", id, "supervisor.log")), StringComparison.Ordinal);
-        Eventually(() => !vmm.Any(Directory.Exists));
+        Eventually(() => !vmm.Any(Directory.Exists), "its VMM's run directories to be removed");
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "run", id)), "run directory left behind");
     }
-
-    private JsonElement Row(string id) =>
-        JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
 
     // The jailed QEMU: its command line names no sandbox, its parent (the OCI runtime of its jail) does.
     private static IEnumerable<string> QemuOf(string id) =>
@@ -114,27 +112,6 @@ public sealed class LifecycleMicroVmTests : IDisposable
         {
             return "";
         }
-    }
-
-    private static CliRun Ok(CliRun run)
-    {
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
-    }
-
-    private static void Eventually(Func<bool> condition)
-    {
-        for (int i = 0; i < 600; i++)
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            Thread.Sleep(100);
-        }
-
-        Assert.Fail("timed out after 60 s");
     }
 
     public void Dispose()

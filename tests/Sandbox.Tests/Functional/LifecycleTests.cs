@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Sandbox.Tests.Support;
+using static Sandbox.Tests.Support.DetachedCli;
 
 namespace Sandbox.Tests.Functional;
 
@@ -16,7 +17,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void A_detached_run_prints_its_id_and_its_logs_are_kept_while_it_runs_and_after_it_exits()
     {
-        string id = Detach("--name", "talker", "busybox", "sh", "-c", "echo out-line; echo err-line >&2; sleep 300");
+        string id = _cli.Detach("--name", "talker", "busybox", "sh", "-c", "echo out-line; echo err-line >&2; sleep 300");
         Assert.Matches("^sb-[0-9a-f]{12}$", id);
         Eventually(() => _cli.Run("logs", "talker").Stdout.Contains("out-line", StringComparison.Ordinal), "the output while it runs");
 
@@ -25,7 +26,7 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("err-line\n", logs.Stderr);
         var ps = Ok(_cli.Run("ps"));
         Assert.Contains(ps.Stdout.Split('\n'), l => l.StartsWith(id, StringComparison.Ordinal) && l.Contains("talker", StringComparison.Ordinal) && l.Contains(" Up ", StringComparison.Ordinal));
-        Assert.Equal("container", Row(id).GetProperty("backend").GetString());
+        Assert.Equal("container", _cli.Row(id).GetProperty("backend").GetString());
 
         Assert.Equal("talker\n", Ok(_cli.Run("stop", "-t", "1", "talker")).Stdout);
         Assert.Equal("137\n", Ok(_cli.Run("wait", "talker")).Stdout); // sh as PID 1 ignores SIGTERM: killed after the grace
@@ -43,7 +44,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void Logs_follow_prints_output_until_the_sandbox_exits()
     {
-        string id = Detach("busybox", "sh", "-c", "for i in 1 2 3; do echo tick-$i; sleep 1; done");
+        string id = _cli.Detach("busybox", "sh", "-c", "for i in 1 2 3; do echo tick-$i; sleep 1; done");
         var follow = Ok(_cli.Run(["logs", "-f", id], stdin: null, TimeSpan.FromSeconds(60)));
         Assert.Equal("tick-1\ntick-2\ntick-3\n", follow.Stdout);
         Assert.Equal("0\n", Ok(_cli.Run("wait", id)).Stdout);
@@ -52,7 +53,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void Kill_delivers_the_signal_and_wait_prints_the_exit_code_the_workload_chose()
     {
-        string id = Detach("busybox", "sh", "-c", "trap 'exit 7' TERM; echo trapped; while :; do sleep 0.1; done");
+        string id = _cli.Detach("busybox", "sh", "-c", "trap 'exit 7' TERM; echo trapped; while :; do sleep 0.1; done");
         Eventually(() => _cli.Run("logs", id).Stdout == "trapped\n", "the trap set"); // before it, PID 1 ignores SIGTERM
         Assert.Equal(id + "\n", Ok(_cli.Run("kill", "-s", "SIGTERM", id)).Stdout);
         Assert.Equal("7\n", Ok(_cli.Run("wait", id)).Stdout);
@@ -65,7 +66,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void Rm_refuses_a_running_sandbox_without_force_and_removes_it_with_force()
     {
-        string id = Detach("--name", "busy", "busybox", "sleep", "300");
+        string id = _cli.Detach("--name", "busy", "busybox", "sleep", "300");
         var refused = _cli.Run("rm", "busy");
         Assert.Equal(125, refused.ExitCode);
         Assert.Contains("sandbox busy is running", refused.Stderr, StringComparison.Ordinal);
@@ -87,7 +88,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void A_detached_run_with_rm_leaves_no_record_once_it_exits()
     {
-        string id = Detach("--rm", "busybox", "true");
+        string id = _cli.Detach("--rm", "busybox", "true");
         Eventually(() => !Ok(_cli.Run("ps", "-a")).Stdout.Contains(id, StringComparison.Ordinal), "the record removed");
         Assert.False(Directory.Exists(Path.Combine(_cli.StateRoot, "sandboxes", id)));
     }
@@ -95,7 +96,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void Names_are_unique_and_a_taken_name_writes_nothing()
     {
-        string id = Detach("--name", "only", "busybox", "sleep", "300");
+        string id = _cli.Detach("--name", "only", "busybox", "sleep", "300");
         var second = _cli.Run("run", "-d", "--name", "only", "--trust", "trusted", "busybox", "true");
         Assert.Equal(125, second.ExitCode);
         Assert.Contains("'only' already exists", second.Stderr, StringComparison.Ordinal);
@@ -125,8 +126,8 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void A_killed_supervisor_is_never_shown_running_and_leaves_nothing_behind()
     {
-        string id = Detach("--name", "orphan", "busybox", "sh", "-c", "echo up; exec sleep 300");
-        int supervisor = Row(id).GetProperty("supervisorPid").GetInt32();
+        string id = _cli.Detach("--name", "orphan", "busybox", "sh", "-c", "echo up; exec sleep 300");
+        int supervisor = _cli.Row(id).GetProperty("supervisorPid").GetInt32();
         Eventually(() => _cli.Run("logs", id).Stdout == "up\n", "the workload runs (its cgroups exist only from then on)");
         string[] cgroups = [.. CgroupDirs(id).Where(Directory.Exists)];
         Assert.NotEmpty(cgroups);
@@ -136,7 +137,7 @@ public sealed class LifecycleTests : IDisposable
             p.WaitForExit();
         }
 
-        var row = Row(id); // this call reconciles
+        var row = _cli.Row(id); // this call reconciles
         Assert.Equal("exited", row.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, row.GetProperty("exitCode").ValueKind);
         Assert.Contains("Exited (supervisor lost)", Ok(_cli.Run("ps", "-a")).Stdout, StringComparison.Ordinal);
@@ -152,8 +153,8 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void SIGTERM_to_the_supervisor_stops_the_workload_gracefully_and_records_its_exit()
     {
-        string id = Detach("busybox", "sh", "-c", "trap 'echo bye; exit 7' TERM; echo trapped; while :; do sleep 0.1; done");
-        int supervisor = Row(id).GetProperty("supervisorPid").GetInt32();
+        string id = _cli.Detach("busybox", "sh", "-c", "trap 'echo bye; exit 7' TERM; echo trapped; while :; do sleep 0.1; done");
+        int supervisor = _cli.Row(id).GetProperty("supervisorPid").GetInt32();
         Eventually(() => _cli.Run("logs", id).Stdout == "trapped\n", "the trap set");
         Assert.Equal(0, Tool.Capture("kill", "-TERM", supervisor.ToString(System.Globalization.CultureInfo.InvariantCulture)).ExitCode);
 
@@ -166,7 +167,7 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void Inspect_shows_the_state_the_decision_the_rule_the_applied_hardening_and_the_mounts()
     {
-        string id = Detach("--name", "looked", "-v", "seen:/data", "busybox", "sleep", "300");
+        string id = _cli.Detach("--name", "looked", "-v", "seen:/data", "busybox", "sleep", "300");
         var json = JsonDocument.Parse(Ok(_cli.Run("inspect", "--json", "looked")).Stdout).RootElement;
         Assert.Equal(id, json.GetProperty("state").GetProperty("id").GetString());
         Assert.Equal("running", json.GetProperty("state").GetProperty("status").GetString());
@@ -186,11 +187,11 @@ public sealed class LifecycleTests : IDisposable
     public void Each_restart_starts_from_a_clean_state_and_ps_counts_them()
     {
         // The marker of a previous attempt must never be found: every attempt gets a fresh writable layer.
-        string id = Detach("--restart", "on-failure:3", "busybox", "sh", "-c",
+        string id = _cli.Detach("--restart", "on-failure:3", "busybox", "sh", "-c",
             "if [ -e /tmp/marker ]; then echo seen-marker; exit 0; fi; touch /tmp/marker; echo fresh; exit 1");
         Assert.Equal("1\n", Ok(_cli.Run(["wait", id], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
         Assert.Equal(string.Concat(Enumerable.Repeat("fresh\n", 4)), Ok(_cli.Run("logs", id)).Stdout); // the first run and 3 restarts
-        var row = Row(id);
+        var row = _cli.Row(id);
         Assert.Equal(3, row.GetProperty("restartCount").GetInt32());
         Assert.Equal(1, row.GetProperty("exitCode").GetInt32());
         Assert.Matches(@"Exited \(1\)\s+3\s", Ok(_cli.Run("ps", "-a")).Stdout);
@@ -202,14 +203,14 @@ public sealed class LifecycleTests : IDisposable
     [Fact]
     public void Stop_ends_an_always_restarting_sandbox_for_good()
     {
-        string id = Detach("--restart", "always", "busybox", "sh", "-c", "echo attempt; sleep 0.3; exit 2");
-        Eventually(() => Row(id).GetProperty("restartCount").GetInt32() >= 2, "two restarts");
+        string id = _cli.Detach("--restart", "always", "busybox", "sh", "-c", "echo attempt; sleep 0.3; exit 2");
+        Eventually(() => _cli.Row(id).GetProperty("restartCount").GetInt32() >= 2, "two restarts");
         Ok(_cli.Run("stop", "-t", "1", id));
-        var row = Row(id);
+        var row = _cli.Row(id);
         Assert.Equal("exited", row.GetProperty("status").GetString());
         int count = row.GetProperty("restartCount").GetInt32();
         Thread.Sleep(1500);
-        Assert.Equal(count, Row(id).GetProperty("restartCount").GetInt32()); // nothing restarted it
+        Assert.Equal(count, _cli.Row(id).GetProperty("restartCount").GetInt32()); // nothing restarted it
         AssertNoProcessNamed(id);
     }
 
@@ -217,7 +218,7 @@ public sealed class LifecycleTests : IDisposable
     public void Twenty_detached_sandboxes_started_at_once_all_run_and_all_go()
     {
         string[] ids = [.. Enumerable.Range(0, 20).AsParallel().WithDegreeOfParallelism(20)
-            .Select(i => Detach("--name", $"many-{i}", "busybox", "sleep", "300"))];
+            .Select(i => _cli.Detach("--name", $"many-{i}", "busybox", "sleep", "300"))];
         Assert.Equal(20, ids.Distinct().Count());
         var rows = JsonDocument.Parse(Ok(_cli.Run("ps", "--json")).Stdout).RootElement.EnumerateArray().ToList();
         Assert.Equal(20, rows.Count);
@@ -276,36 +277,6 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal("", run.Stdout);
         Assert.Equal("[]", Ok(_cli.Run("ps", "-a", "--json")).Stdout.Trim());
         Assert.Empty(Directory.GetDirectories(Path.Combine(_cli.StateRoot, "sandboxes")));
-    }
-
-    private string Detach(params string[] args)
-    {
-        var run = Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1)));
-        return run.Stdout.Trim();
-    }
-
-    private JsonElement Row(string id) =>
-        JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
-
-    private static CliRun Ok(CliRun run)
-    {
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
-    }
-
-    private static void Eventually(Func<bool> condition, string what)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            Thread.Sleep(100);
-        }
-
-        Assert.Fail($"timed out waiting for {what}");
     }
 
     private static void AssertNoProcessNamed(string id) => Eventually(() => !ProcessesNamed(id).Any(), $"no process of {id} left");

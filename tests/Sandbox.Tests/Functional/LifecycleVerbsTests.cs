@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Sandbox.Tests.Support;
+using static Sandbox.Tests.Support.DetachedCli;
 
 namespace Sandbox.Tests.Functional;
 
@@ -27,9 +28,9 @@ public sealed class LifecycleVerbsTests : IDisposable
     [Fact]
     public void Stop_kill_and_rm_act_on_each_name_and_report_each_failure()
     {
-        string a = Detach("--name", "one", "busybox", "sleep", "300");
-        string b = Detach("--name", "two", "busybox", "sleep", "300");
-        string c = Detach("--name", "three", "busybox", "sleep", "300");
+        string a = _cli.Detach("--name", "one", "busybox", "sleep", "300");
+        string b = _cli.Detach("--name", "two", "busybox", "sleep", "300");
+        string c = _cli.Detach("--name", "three", "busybox", "sleep", "300");
 
         var kill = _cli.Run("kill", "one", "ghost", b);
         Assert.Equal(125, kill.ExitCode); // the others were still killed
@@ -54,7 +55,7 @@ public sealed class LifecycleVerbsTests : IDisposable
     [Fact]
     public void Rm_force_of_a_missing_sandbox_says_so_and_is_no_failure_as_in_docker()
     {
-        string id = Detach("busybox", "sleep", "300");
+        string id = _cli.Detach("busybox", "sleep", "300");
         var rm = _cli.Run("rm", "-f", "ghost", id);
         Assert.Equal(0, rm.ExitCode);
         Assert.Equal(id + "\n", rm.Stdout);
@@ -64,9 +65,9 @@ public sealed class LifecycleVerbsTests : IDisposable
     [Fact]
     public void Rm_without_force_removes_the_exited_and_refuses_the_running_by_name()
     {
-        string done = Detach("busybox", "true");
+        string done = _cli.Detach("busybox", "true");
         Assert.Equal("0\n", Ok(_cli.Run("wait", done)).Stdout);
-        Detach("--name", "busy", "busybox", "sleep", "300");
+        _cli.Detach("--name", "busy", "busybox", "sleep", "300");
         var rm = _cli.Run("rm", done, "busy");
         Assert.Equal(125, rm.ExitCode);
         Assert.Equal(done + "\n", rm.Stdout);
@@ -79,15 +80,15 @@ public sealed class LifecycleVerbsTests : IDisposable
     {
         // A stopped (SIGSTOP) supervisor accepts the control connection but never answers: after its
         // deadline (grace + 65 s) and 30 s more the CLI kills it and reconciles. Slow by design (~95 s).
-        string id = Detach("busybox", "sh", "-c", "echo up; exec sleep 300");
+        string id = _cli.Detach("busybox", "sh", "-c", "echo up; exec sleep 300");
         Eventually(() => _cli.Run("logs", id).Stdout == "up\n", "the workload runs");
-        int supervisor = Row(id).GetProperty("supervisorPid").GetInt32();
+        int supervisor = _cli.Row(id).GetProperty("supervisorPid").GetInt32();
         Assert.Equal(0, Tmds.Linux.LibC.kill(supervisor, 19)); // SIGSTOP
 
         var clock = Stopwatch.StartNew();
         Assert.Equal(id + "\n", Ok(_cli.Run(["stop", "-t", "0", id], stdin: null, TimeSpan.FromMinutes(4))).Stdout);
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(150));
-        var row = Row(id);
+        var row = _cli.Row(id);
         Assert.Equal("exited", row.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, row.GetProperty("exitCode").ValueKind); // nobody saw how it ended
         Assert.True(Dead(supervisor), "the supervisor was not killed");
@@ -109,32 +110,6 @@ public sealed class LifecycleVerbsTests : IDisposable
         }
 
         return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-    }
-
-    private string Detach(params string[] args) => Ok(_cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
-
-    private JsonElement Row(string id) =>
-        JsonDocument.Parse(Ok(_cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
-
-    private static CliRun Ok(CliRun run)
-    {
-        Assert.True(run.ExitCode == 0, run.ToString());
-        return run;
-    }
-
-    private static void Eventually(Func<bool> condition, string what)
-    {
-        for (int i = 0; i < 300; i++)
-        {
-            if (condition())
-            {
-                return;
-            }
-
-            Thread.Sleep(100);
-        }
-
-        Assert.Fail($"timed out waiting for {what}");
     }
 
     public void Dispose()

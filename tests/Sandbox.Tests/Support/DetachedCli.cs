@@ -3,9 +3,24 @@ using System.Text.Json;
 
 namespace Sandbox.Tests.Support;
 
-/// <summary>Helpers for tests of verbs on detached sandboxes (exec, cp): start one, run a verb with byte stdio, read the audit.</summary>
+/// <summary>Helpers for tests of detached sandboxes: start one, read its row, run a verb with byte stdio, read the audit, wait for a state, clean up.</summary>
 public static class DetachedCli
 {
+    /// <summary>`run -d --trust trusted ARGS...`, which must succeed; the sandbox's ID.</summary>
+    public static string Detach(this SandboxCli cli, params string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(cli);
+        return Ok(cli.Run(["run", "-d", "--trust", "trusted", .. args], stdin: null, TimeSpan.FromMinutes(1))).Stdout.Trim();
+    }
+
+    /// <summary>The sandbox's row in `ps -a --json`.</summary>
+    public static JsonElement Row(this SandboxCli cli, string id)
+    {
+        ArgumentNullException.ThrowIfNull(cli);
+        return JsonDocument.Parse(Ok(cli.Run("ps", "-a", "--json")).Stdout).RootElement.EnumerateArray().Single(r => r.GetProperty("id").GetString() == id);
+    }
+
+    /// <summary><paramref name="run"/>, asserted to have exited 0 (the whole run printed when not).</summary>
     public static CliRun Ok(CliRun run)
     {
         Assert.True(run.ExitCode == 0, run.ToString());
@@ -40,19 +55,20 @@ public static class DetachedCli
         [.. File.ReadAllText(Path.Combine(cli.StateRoot, "audit", "audit.log")).Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement).Where(r => r.TryGetProperty("sandbox", out var s) && s.GetString() == id)];
 
-    public static void Eventually(Func<bool> condition, string what)
+    /// <summary>Polls <paramref name="condition"/> every 100 ms until it holds; fails naming <paramref name="what"/> after <paramref name="within"/> (default 60 s).</summary>
+    public static void Eventually(Func<bool> condition, string what, TimeSpan? within = null)
     {
-        for (int i = 0; i < 600; i++)
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromMinutes(1));
+        while (!condition())
         {
-            if (condition())
+            if (DateTime.UtcNow > deadline)
             {
-                return;
+                Assert.Fail($"timed out waiting for {what}");
             }
 
             Thread.Sleep(100);
         }
-
-        Assert.Fail($"timed out waiting for {what}");
     }
 
     /// <summary>Removes every sandbox of the root (rm -f), before the root is reaped and checked for leaks.</summary>

@@ -16,19 +16,17 @@ internal sealed class ContainerSandbox(
     : ISandbox
 {
     private Task<ContainerOutcome>? _run;
-    private readonly Lock _deleteLock = new();
-    private bool _deleted;
-    private Task? _deletion;
+    private readonly RunOnce _deletion = new();
 
     public string Id => spec.Id;
 
-    public SandboxState State => _deleted || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
+    public SandboxState State => _deletion.Started || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
 
     public AppliedHardening Applied => applied;
 
     public Task StartAsync(CancellationToken ct)
     {
-        ObjectDisposedException.ThrowIf(_deleted, this);
+        ObjectDisposedException.ThrowIf(_deletion.Started, this);
         if (_run is not null)
         {
             throw new InvalidOperationException($"sandbox {Id} was already started");
@@ -78,18 +76,10 @@ internal sealed class ContainerSandbox(
         _run ?? throw new InvalidOperationException($"sandbox {Id} was not started");
 
     /// <summary>Idempotent, and a second caller (a stop's fallback beside the launcher's own teardown) awaits the deletion in flight.</summary>
-    public Task DeleteAsync()
-    {
-        lock (_deleteLock)
-        {
-            _deleted = true;
-            return _deletion ??= DeleteOnceAsync();
-        }
-    }
+    public Task DeleteAsync() => _deletion.RunAsync(DeleteOnceAsync);
 
     private async Task DeleteOnceAsync()
     {
-        await Task.Yield(); // outside the lock
         try
         {
             await runtime.StopAndDeleteAsync(Id, _run).ConfigureAwait(false); // deleting a running sandbox stops it first

@@ -21,9 +21,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
     private readonly ConsoleLog _console = new();
     private Task<VmOutcome>? _run;
     private IDisposable? _rawTerminal;
-    private readonly Lock _deleteLock = new();
-    private bool _deleted;
-    private Task? _deletion;
+    private readonly RunOnce _deletion = new();
 
     internal IdLease Lease => lease;
 
@@ -42,13 +40,13 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
 
     public string Id => spec.Id;
 
-    public SandboxState State => _deleted || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
+    public SandboxState State => _deletion.Started || _run is { IsCompleted: true } ? SandboxState.Stopped : _run is null ? SandboxState.Created : SandboxState.Running;
 
     public AppliedHardening Applied { get; internal set; } = null!;
 
     public Task StartAsync(CancellationToken ct)
     {
-        ObjectDisposedException.ThrowIf(_deleted, this);
+        ObjectDisposedException.ThrowIf(_deletion.Started, this);
         if (_run is not null || Bundle is null || Sockets is null)
         {
             throw new InvalidOperationException($"sandbox {Id} was already started, or not fully created");
@@ -129,18 +127,10 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
     }
 
     /// <summary>Idempotent, and a second caller (a stop's fallback beside the launcher's own teardown) awaits the deletion in flight.</summary>
-    public Task DeleteAsync()
-    {
-        lock (_deleteLock)
-        {
-            _deleted = true;
-            return _deletion ??= DeleteOnceAsync();
-        }
-    }
+    public Task DeleteAsync() => _deletion.RunAsync(DeleteOnceAsync);
 
     private async Task DeleteOnceAsync()
     {
-        await Task.Yield(); // outside the lock
         try
         {
             await runtime.StopAndDeleteAsync(Id, _run).ConfigureAwait(false); // deleting a running VM stops it first
