@@ -30,6 +30,31 @@ public sealed class LifecycleMicroVmTests : IDisposable
     }
 
     [Fact]
+    public void Each_microvm_restart_starts_from_a_clean_state_and_the_verbs_act_on_it()
+    {
+        // Every attempt is a new guest (booted, or a fresh clone of the template): the marker an
+        // earlier attempt left in its writable layer is never found.
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "--restart", "on-failure:2", "busybox", "sh", "-c",
+            "if [ -e /tmp/marker ]; then echo seen-marker; exit 0; fi; touch /tmp/marker; echo fresh; exit 1"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Assert.Equal("1\n", Ok(_cli.Run(["wait", _name], stdin: null, TimeSpan.FromMinutes(5))).Stdout);
+        Assert.Equal("fresh\nfresh\nfresh\n", Ok(_cli.Run("logs", _name)).Stdout); // the first attempt and 2 restarts
+        Assert.Equal(2, _cli.Row(id).GetProperty("restartCount").GetInt32());
+        var started = JsonDocument.Parse(Ok(_cli.Run("inspect", "--json", _name)).Stdout).RootElement.GetProperty("started");
+        Assert.Equal("microvm", started.GetProperty("decision").GetProperty("backend").GetString());
+        Assert.Equal(_name + "\n", Ok(_cli.Run("rm", _name)).Stdout);
+        Assert.DoesNotContain(id, Ok(_cli.Run("ps", "-a")).Stdout, StringComparison.Ordinal);
+
+        // kill reaches the guest's workload: SIGKILL ends it with 137.
+        string second = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal), "the workload's first output");
+        Assert.Equal(_name + "\n", Ok(_cli.Run("kill", _name)).Stdout);
+        Assert.Equal("137\n", Ok(_cli.Run(["wait", _name], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
+        Eventually(() => !QemuOf(second).Any(), "its QEMU to end");
+    }
+
+    [Fact]
     public void A_killed_microvm_supervisor_is_reconciled_and_its_vmm_reaped()
     {
         string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
