@@ -12,6 +12,14 @@ namespace Sandbox.Analysis;
 /// </summary>
 public sealed class Behaviour
 {
+    /// <summary>
+    /// Whether an exec's argv, as the new program sees it (read at start_thread), is crun's exec of
+    /// the sample: argv[0] is the sample's path, or for a script the kernel put the interpreter (and
+    /// at most one interpreter argument) before it.
+    /// </summary>
+    private static bool IsSampleExec(IReadOnlyList<string> argv, string samplePath) =>
+        argv.Take(3).Contains(samplePath, StringComparer.Ordinal);
+
     private static readonly Regex ForkChild = new(@"child_pid=(\d+)$", RegexOptions.CultureInvariant);
     private static readonly Regex SignalBody = new(@"^sig=(\d+) errno=(-?\d+) code=(-?\d+) comm=.* pid=(\d+) grp=(\d+) res=(\d+)$",
         RegexOptions.CultureInvariant | RegexOptions.Singleline);
@@ -80,7 +88,6 @@ public sealed class Behaviour
         {
             if (root is null)
             {
-                // Before the sample's first exec only crun runs: watch execs to find it.
                 // Before the sample's first exec only crun runs: its exec of the sample (argv[0] is the
                 // sample's guest path, from the config) starts the tree.
                 if (e.Name is "execve" or "execveat")
@@ -95,7 +102,7 @@ public sealed class Behaviour
                 {
                     pendingExec.Remove(e.Pid);
                     string? file = NameOf(e.Pid, e.Time);
-                    if (execArgs.Remove(e.Pid, out var a) && a.Argv.Count > 0 && a.Argv[0] == samplePath)
+                    if (execArgs.Remove(e.Pid, out var a) && IsSampleExec(a.Argv, samplePath))
                     {
                         root = e.Pid;
                         b.Start = e.Time;

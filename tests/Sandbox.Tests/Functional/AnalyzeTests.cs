@@ -131,6 +131,12 @@ public sealed class AnalyzeTests : IDisposable
         Assert.Equal("script", r.GetProperty("sample").GetProperty("kind").GetString());
         var files = All(r, "files").ToDictionary(f => f.GetProperty("path").GetString()!);
         Assert.Equal("created", files["/tmp/dropped"].GetProperty("change").GetString());
+        // The trace found the script's exec although the kernel put its interpreter first in argv.
+        var root = Assert.Single(All(r, "processes"));
+        Assert.Equal("/bin/sh", Argv(root)[0]);
+        Assert.EndsWith("/dropper.sh", Argv(root)[1], StringComparison.Ordinal);
+        Assert.Equal(5, root.GetProperty("exitCode").GetInt32());
+        Assert.Empty(r.GetProperty("collector").GetProperty("missing").EnumerateArray());
     }
 
     [Fact]
