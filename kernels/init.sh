@@ -193,13 +193,17 @@ exec_request() {
   ) &
 }
 # --- end of sandbox exec ---------------------------------------------------------------------
+# One worker applies resizes in the order they came: a terminal's `stty rows R cols C` is two
+# resizes, and two appliers in flight could finish out of order and leave the older size.
+mkfifo /run/resize.fifo || fail "cannot make /run/resize.fifo"
+( exec 3>&- 5<>/run/resize.fifo; while read -r rows cols <&5; do resize "$rows" "$cols"; done ) &
 (
   while read -r message arg <&3; do
     case "$message:$arg" in
       signal:[1-9] | signal:[1-9][0-9]) kill_workload "$arg" ;;
       resize:*)
         rows=${arg%% *}; cols=${arg#* }
-        cells "$rows" && cells "$cols" && { resize "$rows" "$cols" 3>&- & } ;;
+        cells "$rows" && cells "$cols" && echo "$rows $cols" >/run/resize.fifo ;;
       exec:*) exec_request $arg ;; # unquoted: three numbers, checked there
       poweroff:*) break ;;
     esac
