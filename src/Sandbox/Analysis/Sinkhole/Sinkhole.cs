@@ -29,12 +29,5 @@ public static class Sinkhole
     /// <summary>The compiled helper (a static executable), embedded by the build.</summary>
     public static byte[] Binary => LazyBinary.Value;
 
-    private static readonly Lazy<byte[]> LazyBinary = new(() =>
-    {
-        using Stream stream = typeof(Sinkhole).Assembly.GetManifestResourceStream("sinkhole")
-            ?? throw new InvalidOperationException("embedded resource sinkhole is missing (the build compiles it with gcc)");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    });
+    private static readonly Lazy<byte[]> LazyBinary = EmbeddedBinary.Named("sinkhole");
 }

@@ -47,14 +47,7 @@ public static class ExecShim
     /// <summary>The compiled shim (a static executable), embedded by the build.</summary>
     public static byte[] Binary => LazyBinary.Value;
 
-    private static readonly Lazy<byte[]> LazyBinary = new(() =>
-    {
-        using Stream stream = typeof(ExecShim).Assembly.GetManifestResourceStream("exec-shim")
-            ?? throw new InvalidOperationException("embedded resource exec-shim is missing (the build compiles it with gcc)");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    });
+    private static readonly Lazy<byte[]> LazyBinary = EmbeddedBinary.Named("exec-shim");
 
     /// <summary>Writes the shim as a file the sandbox's root can read and run (0555), for <see cref="Mount"/>.</summary>
     public static string WriteTo(string directory)

@@ -31,14 +31,7 @@ public static class SandboxInit
     /// <summary>The compiled init (a static executable), embedded by the build.</summary>
     public static byte[] Binary => LazyBinary.Value;
 
-    private static readonly Lazy<byte[]> LazyBinary = new(() =>
-    {
-        using Stream stream = typeof(SandboxInit).Assembly.GetManifestResourceStream("sandbox-init")
-            ?? throw new InvalidOperationException("embedded resource sandbox-init is missing (the build compiles it with gcc)");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    });
+    private static readonly Lazy<byte[]> LazyBinary = EmbeddedBinary.Named("sandbox-init");
 
     /// <summary>Writes the init as a file the sandbox's root can read and run (0555), for <see cref="Mount"/>.</summary>
     public static string WriteTo(string directory)

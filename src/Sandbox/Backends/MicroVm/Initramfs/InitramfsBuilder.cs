@@ -39,14 +39,7 @@ public static class InitramfsBuilder
     /// <summary>Guest init's identity helper (sandbox-identity.c): fresh entropy, CRNG reseed and clock for every run.</summary>
     public static GuestFile IdentityHelperFile => new("bin/sandbox-identity", IdentityHelper.Value);
 
-    private static readonly Lazy<byte[]> IdentityHelper = new(() =>
-    {
-        using Stream stream = typeof(InitramfsBuilder).Assembly.GetManifestResourceStream("sandbox-identity")
-            ?? throw new InvalidOperationException("embedded resource sandbox-identity is missing (the build compiles it with gcc)");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    });
+    private static readonly Lazy<byte[]> IdentityHelper = EmbeddedBinary.Named("sandbox-identity");
 
     /// <summary>
     /// The cached archive for this kernel, built if missing. The key needs the digests of busybox,
