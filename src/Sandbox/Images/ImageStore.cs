@@ -1,3 +1,4 @@
+using Sandbox.Backends.MicroVm.Disk;
 using Sandbox.Images.Store;
 using Sandbox.Runtime;
 
@@ -27,7 +28,7 @@ public static class ImageStore
 
     /// <summary>
     /// Removes a name (the image goes when its last name does), or an image by digest with all its names;
-    /// then collects unreferenced blobs. Waits for running imports (exclusive store lock).
+    /// then collects unreferenced blobs and the microVM root disk built from a deleted image. Waits for running imports (exclusive store lock).
     /// </summary>
     public static RemoveResult Remove(StateRoot root, string reference)
     {
@@ -56,7 +57,7 @@ public static class ImageStore
         }
 
         catalog.SaveRefs(refs);
-        var (blobs, _) = GarbageCollector.Collect(catalog);
+        var (blobs, _) = GarbageCollector.Collect(catalog, rootfs => RootDisk.Forget(root, rootfs));
         return new RemoveResult(untagged, delete ? digest : null, blobs);
     }
 

@@ -156,7 +156,7 @@ public sealed partial class MicroVmTemplateTests : IDisposable
     [Fact]
     public void Policy_templates_false_forces_a_cold_boot_and_explain_says_so()
     {
-        string policy = Path.Combine(Directory.CreateTempSubdirectory("sandbox-policy-").FullName, "p.yaml");
+        string policy = Path.Combine(TestTemp.Directory("sandbox-policy-"), "p.yaml");
         File.WriteAllText(policy, """
             version: 1
             rules:

@@ -13,7 +13,7 @@ public static class ProbeImage
     private static string Build()
     {
         string probe = ProbeBinary.Path;
-        string root = Directory.CreateTempSubdirectory("sandbox-probe-image-").FullName;
+        string root = TestTemp.Directory("sandbox-probe-image-");
         foreach (string dir in new[] { "bin", "proc", "sys", "dev", "tmp", "etc" })
         {
             Directory.CreateDirectory(System.IO.Path.Combine(root, dir));

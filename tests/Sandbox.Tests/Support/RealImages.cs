@@ -60,7 +60,7 @@ public static class RealImages
 
     private static string Build()
     {
-        string dir = Directory.CreateTempSubdirectory("sandbox-real-images-").FullName;
+        string dir = TestTemp.Directory("sandbox-real-images-");
         string layout = Path.Combine(dir, "layout");
         string bundle = Path.Combine(dir, "bundle");
         Tool.Run("umoci", "init", "--layout", layout);

@@ -218,6 +218,23 @@ internal sealed unsafe class DirFd : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sets a child's access and modification time to <paramref name="time"/>; AT_SYMLINK_NOFOLLOW, so
+    /// a symlink gets its own time and nothing it points at is touched.
+    /// </summary>
+    public void SetTime(string name, EntryTime time)
+    {
+        timespec* times = stackalloc timespec[2];
+        times[0].tv_sec = time.Seconds;
+        times[0].tv_nsec = (long_t)time.Nanoseconds;
+        times[1] = times[0];
+        // SAFETY: as in OpenHost; times points at two stack timespecs for the call.
+        fixed (byte* p = Utf8(name))
+        {
+            Check(LibC.utimensat(_fd, p, times, LibC.AT_SYMLINK_NOFOLLOW), "utimes", name);
+        }
+    }
+
     /// <summary>fchown through an open file: the very inode that was just written, nothing a path could redirect.</summary>
     public static void SetOwner(FileStream file, uint uid, uint gid) =>
         Check(LibC.fchown((int)file.SafeFileHandle.DangerousGetHandle(), uid, gid), "chown", file.Name);

@@ -51,6 +51,11 @@ internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, Imp
         var path = EntryPath.Parse(entry.Name, limits);
         if (path.IsRoot)
         {
+            if (entry.EntryType is TarEntryType.Directory)
+            {
+                tree.DirectoryTimes[string.Empty] = EntryTime.Of(entry.ModificationTime);
+            }
+
             return;
         }
 
@@ -86,6 +91,7 @@ internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, Imp
                 Replace(parent, path.Leaf);
                 parent.Symlink(path.Leaf, CheckedTarget(entry));
                 parent.SetOwner(path.Leaf, uid, gid);
+                parent.SetTime(path.Leaf, EntryTime.Of(entry.ModificationTime));
                 break;
             case TarEntryType.HardLink:
                 HardLink(parent, path, entry);
@@ -115,6 +121,7 @@ internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, Imp
 
         parent.SetOwner(name, uid, gid);
         parent.SetMode(name, (uint)entry.Mode & (Sticky | Permissions | (keepSetid ? SetId : 0)));
+        tree.DirectoryTimes[string.Join('/', path.Components)] = EntryTime.Of(entry.ModificationTime); // set last: every later entry below changes it
     }
 
     private void File(DirFd parent, EntryPath path, TarEntry entry)
@@ -135,10 +142,14 @@ internal sealed class LayerExtractor(SafeTree tree, ExtractionLimits limits, Imp
         }
 
         Replace(parent, path.Leaf);
-        using FileStream file = parent.CreateFile(path.Leaf, 0b110_000_000);
-        entry.DataStream?.CopyTo(file);
-        DirFd.SetOwner(file, uid, gid);
-        DirFd.SetMode(file, mode & ~Sticky); // a sticky bit on a file means nothing on Linux
+        using (FileStream file = parent.CreateFile(path.Leaf, 0b110_000_000))
+        {
+            entry.DataStream?.CopyTo(file);
+            DirFd.SetOwner(file, uid, gid);
+            DirFd.SetMode(file, mode & ~Sticky); // a sticky bit on a file means nothing on Linux
+        }
+
+        parent.SetTime(path.Leaf, EntryTime.Of(entry.ModificationTime)); // after the last write
         report.Bytes += entry.Length;
     }
 

@@ -7,7 +7,8 @@ internal sealed record LayerBlob(string Digest, string Path, long Size);
 
 /// <summary>
 /// Builds an image's single read-only rootfs from its layers, in order, then lays fresh empty mount
-/// points (/proc /dev /sys /tmp). Returns each layer's diff ID (sha256 of its uncompressed tar).
+/// points (/proc /dev /sys /tmp), and gives every directory its layer's time. Returns each layer's
+/// diff ID (sha256 of its uncompressed tar).
 /// </summary>
 internal static class RootfsBuilder
 {
@@ -54,6 +55,7 @@ internal static class RootfsBuilder
         }
 
         tree.SetRootMode(SafeTree.ImpliedDirectoryMode);
+        tree.StampDirectories();
         return diffIds;
     }
 }

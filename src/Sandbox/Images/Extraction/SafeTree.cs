@@ -15,6 +15,9 @@ internal sealed class SafeTree(string rootfs) : IDisposable
 
     public string Rootfs { get; } = rootfs;
 
+    /// <summary>Each directory's time as its last layer gave it ("a/b"; "" is the root), set by <see cref="StampDirectories"/>.</summary>
+    public Dictionary<string, EntryTime> DirectoryTimes { get; } = new(StringComparer.Ordinal);
+
     /// <summary>
     /// The directory holding <paramref name="path"/>'s last component. Missing parents are created (0755)
     /// when <paramref name="create"/> is set, else null is returned. Every parent visited is added to
@@ -65,6 +68,36 @@ internal sealed class SafeTree(string rootfs) : IDisposable
         }
 
         _root.SetMode(name, name == "tmp" ? 0b1_111_111_111u : ImpliedDirectoryMode);
+    }
+
+    /// <summary>
+    /// Gives every directory its recorded time (the epoch for those the import made itself), deepest
+    /// first and after every layer, since each entry written below a directory changed its time.
+    /// </summary>
+    public void StampDirectories()
+    {
+        using DirFd root = _root.OpenChild(".", out _) ?? throw new IOException($"cannot reopen {Rootfs}");
+        Stamp(root, string.Empty);
+        _root.SetTime(".", DirectoryTimes.GetValueOrDefault(string.Empty, EntryTime.Epoch));
+    }
+
+    private void Stamp(DirFd dir, string walked)
+    {
+        foreach (string name in dir.List())
+        {
+            if (dir.Kind(name) != NodeKind.Directory)
+            {
+                continue;
+            }
+
+            string key = walked.Length == 0 ? name : $"{walked}/{name}";
+            using (DirFd child = dir.OpenChild(name, out _) ?? throw new IOException($"cannot open '{key}' in {Rootfs}"))
+            {
+                Stamp(child, key);
+            }
+
+            dir.SetTime(name, DirectoryTimes.GetValueOrDefault(key, EntryTime.Epoch));
+        }
     }
 
     /// <summary>The root directory itself (mode of a "./" entry).</summary>

@@ -4,17 +4,20 @@ namespace Sandbox.Images.Store;
 /// Deletes what no registered image needs: blobs outside every image's manifest, config and layers,
 /// image directories no longer in refs.json (unless a sandbox still runs from one: the next
 /// collection takes it), and leftovers of interrupted imports. Only ever run under the store's
-/// exclusive lock, so no import is in flight.
+/// exclusive lock, so no import is in flight. <paramref name="forgetRootfs"/> is told of each deleted
+/// image's rootfs just before it goes, unless a kept image has the same layers (and so the same tree),
+/// so caches built from the tree (the microVM root disk) go with it.
 /// </summary>
 internal static class GarbageCollector
 {
-    public static (int Blobs, int Images) Collect(ImageCatalog catalog)
+    public static (int Blobs, int Images) Collect(ImageCatalog catalog, Action<string>? forgetRootfs = null)
     {
         ContentStore store = catalog.Store;
         store.RemoveLeftovers();
         RefTable refs = catalog.LoadRefs();
         var keep = new HashSet<string>(StringComparer.Ordinal);
         var keepDirs = new HashSet<string>(StringComparer.Ordinal);
+        var keptTrees = new HashSet<string>(StringComparer.Ordinal);
         foreach (string digest in refs.Images)
         {
             StoredImage image = catalog.Load(digest);
@@ -22,6 +25,7 @@ internal static class GarbageCollector
             keep.Add(Digest.Hex(image.ConfigDigest));
             keep.UnionWith(image.Layers.Select(Digest.Hex));
             keepDirs.Add(Path.GetFileName(catalog.ImageDir(digest)));
+            keptTrees.Add(string.Join(' ', image.Layers));
         }
 
         int blobs = 0;
@@ -47,6 +51,12 @@ internal static class GarbageCollector
             if (unused is null)
             {
                 continue; // a sandbox runs from it
+            }
+
+            if (forgetRootfs is not null && Directory.Exists(Path.Combine(dir, "rootfs"))
+                && !keptTrees.Contains(string.Join(' ', ImageCatalog.TryLoadFrom(dir)?.Layers ?? [])))
+            {
+                forgetRootfs(Path.Combine(dir, "rootfs"));
             }
 
             ContentStore.DeleteEntry(dir);

@@ -47,6 +47,19 @@ internal sealed class ImageCatalog(ContentStore store)
         File.Move(temp, Store.RefsPath, overwrite: true); // readers see the old table or the new one, never half
     }
 
+    /// <summary>The image.json in an image directory, or null when it is missing or unreadable (an interrupted import's).</summary>
+    public static StoredImage? TryLoadFrom(string dir)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllBytes(Path.Combine(dir, "image.json")), StoreJsonContext.Default.StoredImage);
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return null;
+        }
+    }
+
     public StoredImage Load(string digest)
     {
         string path = Path.Combine(ImageDir(digest), "image.json");

@@ -1,5 +1,6 @@
 using Sandbox.Policy;
 using Sandbox.Runtime;
+using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.Policy;
 
@@ -70,7 +71,7 @@ public sealed class PolicyErrorCorpusTests
     [Fact]
     public void A_huge_file_is_refused_before_parsing()
     {
-        string path = Path.Combine(Directory.CreateTempSubdirectory("sandbox-policy-").FullName, "huge.yaml");
+        string path = Path.Combine(TestTemp.Directory("sandbox-policy-"), "huge.yaml");
         File.WriteAllText(path, "version: 1\n# " + new string('x', PolicyLoader.MaxBytes) + "\n");
         var e = Assert.Throws<SandboxException>(() => PolicyLoader.Load(path));
         Assert.Equal($"{path}: the policy is larger than 1 MiB", e.Message);

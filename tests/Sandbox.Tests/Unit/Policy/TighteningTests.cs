@@ -141,7 +141,7 @@ public sealed class TighteningTests
 
     private static string WriteProfile(string yaml)
     {
-        string path = Path.Combine(Directory.CreateTempSubdirectory("sandbox-profile-").FullName, "p.yaml");
+        string path = Path.Combine(TestTemp.Directory("sandbox-profile-"), "p.yaml");
         File.WriteAllText(path, yaml);
         return path;
     }

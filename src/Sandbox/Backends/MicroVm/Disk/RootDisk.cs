@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Sandbox.Backends.MicroVm.Templates;
 using Sandbox.Host;
 using Sandbox.Host.Files;
 using Sandbox.Host.Mounts;
@@ -72,6 +73,32 @@ public static class RootDisk
     }
 
     /// <summary>
+    /// Deletes the disk built from <paramref name="rootfs"/> (an image being removed) and the VM
+    /// templates saved on it: a disk is hundreds of MiB, and keys never come back once their image
+    /// is gone. A running VM keeps its staged bind of the inode; a later run of an image with the
+    /// same tree builds it again. Nothing is created on a root that never ran a microVM.
+    /// </summary>
+    public static void Forget(StateRoot root, string rootfs)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        string dir = Path.Combine(root.Path, "vm", "disks");
+        if (!Directory.Exists(dir))
+        {
+            return;
+        }
+
+        string key = KeyOf(rootfs);
+        string disk = Path.Combine(dir, key + ".ext4");
+        if (File.Exists(disk))
+        {
+            using var turn = ExclusiveFileLock.Take(Path.Combine(dir, key + ".lock")); // never under a build of it; the lock file stays (a waiter holds it open)
+            File.Delete(disk);
+        }
+
+        TemplateStore.RemoveSavedOn(root, key);
+    }
+
+    /// <summary>
     /// The disk for one VM: a read-only ID-mapped bind of the cached disk at bundle/rootfs.ext4. Host
     /// root's 0600 file appears owned by the jail's root (the lease's first host ID), which alone
     /// can read it; teardown detaches it with the bundle.
@@ -100,6 +127,9 @@ public static class RootDisk
 
         return true;
     }
+
+    /// <summary>The name of the disk built from <paramref name="rootfs"/>: a digest of its tree.</summary>
+    internal static string KeyOf(string rootfs) => Describe(rootfs).Key;
 
     private static (string Key, long Bytes) Describe(string rootfs)
     {

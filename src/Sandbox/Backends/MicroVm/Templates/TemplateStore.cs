@@ -154,6 +154,36 @@ public sealed class TemplateStore
         return new VmTemplate(key.Digest, state, sha256);
     }
 
+    /// <summary>Removes every template saved on the root disk <paramref name="diskKey"/> (its image was removed).</summary>
+    public static void RemoveSavedOn(StateRoot root, string diskKey)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        string dir = Path.Combine(root.Path, "vm", "templates");
+        if (!System.IO.Directory.Exists(dir))
+        {
+            return;
+        }
+
+        var store = new TemplateStore(root);
+        foreach (string manifest in System.IO.Directory.EnumerateFiles(dir, "*.manifest"))
+        {
+            string text;
+            try
+            {
+                text = File.ReadAllText(manifest);
+            }
+            catch (FileNotFoundException)
+            {
+                continue; // removed meanwhile
+            }
+
+            if (ParseManifest(text) is { } parsed && parsed.Key.Split('\n').Contains($"disk {diskKey}", StringComparer.Ordinal))
+            {
+                store.Remove(Path.GetFileNameWithoutExtension(manifest));
+            }
+        }
+    }
+
     private void Remove(string digest)
     {
         File.Delete(Path.Combine(_dir, digest + ".manifest"));
