@@ -40,6 +40,70 @@ public sealed class RootDiskTests
     }
 
     [Fact]
+    public void Building_a_disk_deletes_disks_no_run_used_for_two_weeks_and_keeps_the_others()
+    {
+        Require.Tool("mkfs.ext4");
+        string state = Directory.CreateTempSubdirectory("rootdisk-sweep-").FullName;
+        var images = Enumerable.Range(0, 3).Select(i => Directory.CreateTempSubdirectory($"rootdisk-sweep-{i}-").FullName).ToList();
+        try
+        {
+            var root = new StateRoot(state);
+            var disks = images.Take(2).Select(rootfs =>
+            {
+                File.WriteAllText(Path.Combine(rootfs, "f"), rootfs);
+                return RootDisk.Ensure(root, new Image(rootfs, rootfs, ["sh"], [], "/"), CancellationToken.None);
+            }).ToList();
+            File.SetLastWriteTimeUtc(Path.ChangeExtension(disks[0], ".lock"), DateTime.UtcNow - RootDisk.Unused - TimeSpan.FromHours(1));
+
+            File.WriteAllText(Path.Combine(images[2], "f"), "third");
+            string third = RootDisk.Ensure(root, new Image(images[2], images[2], ["sh"], [], "/"), CancellationToken.None);
+
+            Assert.False(File.Exists(disks[0]), "unused for longer than two weeks");
+            Assert.True(File.Exists(disks[1]), "used just now");
+            Assert.True(File.Exists(third));
+        }
+        finally
+        {
+            foreach (string d in images.Append(state))
+            {
+                Directory.Delete(d, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Regression: the key's walk followed the image's links, so Debian's /var/run -> /run hashed the
+    /// host's /run (a new 400 MB disk on every run), and a link to / would have walked the host.
+    /// </summary>
+    [Fact]
+    public void The_key_never_follows_a_link_out_of_the_image()
+    {
+        string rootfs = Directory.CreateTempSubdirectory("rootdisk-links-").FullName;
+        string host = Directory.CreateTempSubdirectory("rootdisk-host-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(rootfs, "usr", "bin"));
+            File.WriteAllText(Path.Combine(rootfs, "usr", "bin", "tool"), "x");
+            File.CreateSymbolicLink(Path.Combine(rootfs, "bin"), "usr/bin"); // inside: listed once, as a link
+            File.CreateSymbolicLink(Path.Combine(rootfs, "run"), host); // outside, absolute
+            string key = RootDisk.KeyOf(rootfs);
+
+            File.WriteAllText(Path.Combine(host, "pid"), "1"); // the host changes; the image does not
+            Directory.CreateDirectory(Path.Combine(host, "sub"));
+            Assert.Equal(key, RootDisk.KeyOf(rootfs));
+
+            File.Delete(Path.Combine(rootfs, "run"));
+            File.CreateSymbolicLink(Path.Combine(rootfs, "run"), "/elsewhere"); // the link itself is content
+            Assert.NotEqual(key, RootDisk.KeyOf(rootfs));
+        }
+        finally
+        {
+            Directory.Delete(rootfs, recursive: true);
+            Directory.Delete(host, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_disk_carries_the_image_owners_a_new_owner_means_a_new_disk_and_the_cache_is_private()
     {
         Require.Root();

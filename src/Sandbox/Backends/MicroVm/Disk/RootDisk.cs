@@ -36,6 +36,7 @@ public static class RootDisk
         string final = Path.Combine(dir, key + ".ext4");
         if (Cached(final))
         {
+            MarkUsed(dir, key);
             return final;
         }
 
@@ -64,6 +65,8 @@ public static class RootDisk
 
             File.SetUnixFileMode(temp, Private);
             File.Move(temp, final, overwrite: false); // under the lock nobody else publishes this name
+            MarkUsed(dir, key);
+            SweepUnused(dir, keep: key);
             return final;
         }
         finally
@@ -111,6 +114,37 @@ public static class RootDisk
         return target;
     }
 
+    /// <summary>A disk no run used for this long is deleted when the next disk is built (older formats' disks, images removed by hand).</summary>
+    public static readonly TimeSpan Unused = TimeSpan.FromDays(14);
+
+    // The lock file's mtime is the disk's last use: it exists for every disk (its build took it).
+    private static void MarkUsed(string dir, string key)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(Path.Combine(dir, key + ".lock"), DateTime.UtcNow);
+        }
+        catch (FileNotFoundException)
+        {
+            // a disk of an older version, built before lock files: its own mtime stands for its last use
+        }
+    }
+
+    private static void SweepUnused(string dir, string keep)
+    {
+        foreach (string disk in Directory.EnumerateFiles(dir, "*.ext4"))
+        {
+            string key = Path.GetFileNameWithoutExtension(disk);
+            string lockFile = Path.Combine(dir, key + ".lock");
+            DateTime lastUse = File.Exists(lockFile) ? File.GetLastWriteTimeUtc(lockFile) : File.GetLastWriteTimeUtc(disk);
+            if (key != keep && DateTime.UtcNow - lastUse > Unused)
+            {
+                using var turn = ExclusiveFileLock.Take(lockFile); // never under a build of it
+                File.Delete(disk); // a VM running from it keeps its bind of the inode
+            }
+        }
+    }
+
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     private static bool Cached(string disk)
@@ -134,13 +168,12 @@ public static class RootDisk
     private static (string Key, long Bytes) Describe(string rootfs)
     {
         // v2: the stored rootfs carries the image's owners (v1 disks, from host-root-owned trees, are rebuilt).
-        var text = new StringBuilder("sandbox-rootdisk-2\n");
+        // v3: links are not followed (v2 walked into /var/run -> /run on the host: a new key every run).
+        var text = new StringBuilder("sandbox-rootdisk-3\n");
         long bytes = 0;
-        var entries = Directory.EnumerateFileSystemEntries(rootfs, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
-            .Order(StringComparer.Ordinal);
-        foreach (string path in entries)
+        foreach (string path in TreeWalk.Below(rootfs).Select(e => e.Path).Order(StringComparer.Ordinal))
         {
-            var info = new FileInfo(path);
+            var info = new FileInfo(path); // lstat: a link's own mode, time and target
             long length = info.Attributes.HasFlag(FileAttributes.Directory) || info.LinkTarget is not null ? 0 : info.Length;
             bytes += length + 4096;
             var (uid, gid) = FileOwner.Get(path);

@@ -140,7 +140,8 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
             ?? throw new SandboxException(ErrorKind.EngineFailed, $"{deb} holds no modules directory for {release}");
 
         var index = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string file in Directory.EnumerateFiles(moduleRoot, "*.ko*", SearchOption.AllDirectories))
+        foreach (string file in TreeWalk.Below(moduleRoot).Where(e => !e.IsDirectory && !e.IsLink).Select(e => e.Path)
+            .Where(p => Path.GetFileName(p).Contains(".ko", StringComparison.Ordinal)))
         {
             string name = Path.GetFileName(file);
             name = name.EndsWith(".ko.xz", StringComparison.Ordinal) ? name[..^6] : name.EndsWith(".ko", StringComparison.Ordinal) ? name[..^3] : "";
@@ -210,14 +211,9 @@ public sealed class KernelFetcher(StateRoot root, TextWriter log)
     internal static void MakeReadable(string dir)
     {
         File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
-        foreach (string d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories))
+        foreach (var entry in TreeWalk.Below(dir).Where(e => !e.IsLink)) // chmod follows a link: never a host file through one
         {
-            File.SetUnixFileMode(d, (UnixFileMode)0b111_101_101);
-        }
-
-        foreach (string f in Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories))
-        {
-            File.SetUnixFileMode(f, (UnixFileMode)0b110_100_100);
+            File.SetUnixFileMode(entry.Path, (UnixFileMode)(entry.IsDirectory ? 0b111_101_101 : 0b110_100_100));
         }
     }
 
