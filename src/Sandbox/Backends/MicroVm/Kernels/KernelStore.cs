@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Sandbox.Backends.MicroVm.Initramfs;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.MicroVm.Kernels;
@@ -33,7 +34,8 @@ public sealed class KernelStore(StateRoot root)
         }
 
         var manifest = KernelManifest.FromJson(File.ReadAllText(manifestPath));
-        if (Verify(dir, manifest) is { } problem)
+        var facts = new FileFactsCache(Path.Combine(Directory, FactsFile));
+        if (Verify(dir, manifest, facts) is { } problem)
         {
             throw new SandboxException(ErrorKind.Refused,
                 $"refused: guest kernel '{entry.Name}' failed verification: {problem}",
@@ -47,8 +49,16 @@ public sealed class KernelStore(StateRoot root)
                 $"install it again: {entry.InstallCommand}");
         }
 
+        facts.Save();
         return new FetchedKernel(entry, manifest, dir);
     }
+
+    /// <summary>
+    /// The kernels' digests by file identity (inode, size, mtime, ctime): a run stats the kernel
+    /// instead of hashing 30 MB twice (prepare and create); any write to it changes its ctime, and
+    /// then it is hashed again.
+    /// </summary>
+    private const string FactsFile = ".file-facts";
 
     /// <summary>True when the kernel has a manifest (installed; verified only when opened).</summary>
     public bool IsInstalled(string name) => File.Exists(Path.Combine(PathOf(name), ManifestFile));
@@ -63,11 +73,11 @@ public sealed class KernelStore(StateRoot root)
         return File.Exists(path) ? KernelManifest.FromJson(File.ReadAllText(path)) : null;
     }
 
-    /// <summary>Null when every file matches the manifest, else what does not.</summary>
-    public static string? Verify(string dir, KernelManifest manifest)
+    /// <summary>Null when every file matches the manifest, else what does not (digests from <paramref name="facts"/> when given).</summary>
+    public static string? Verify(string dir, KernelManifest manifest, FileFactsCache? facts = null)
     {
         string vmlinuz = Path.Combine(dir, manifest.Image);
-        if (Sha256Of(vmlinuz) is not { } actual || actual != manifest.VmlinuzSha256)
+        if (Sha256Of(vmlinuz, facts) is not { } actual || actual != manifest.VmlinuzSha256)
         {
             return $"{vmlinuz} does not match the sha256 recorded at fetch time ({manifest.VmlinuzSha256})";
         }
@@ -75,7 +85,7 @@ public sealed class KernelStore(StateRoot root)
         foreach (var module in manifest.Modules)
         {
             string path = Path.Combine(dir, "modules", module.Name + ".ko");
-            if (Sha256Of(path) != module.Sha256)
+            if (Sha256Of(path, facts) != module.Sha256)
             {
                 return $"{path} does not match the sha256 recorded at fetch time ({module.Sha256})";
             }
@@ -84,11 +94,16 @@ public sealed class KernelStore(StateRoot root)
         return null;
     }
 
-    public static string? Sha256Of(string path)
+    public static string? Sha256Of(string path, FileFactsCache? facts = null)
     {
         if (!File.Exists(path))
         {
             return null;
+        }
+
+        if (facts is not null)
+        {
+            return facts.Facts(path, elf: false).Sha256;
         }
 
         using var stream = File.OpenRead(path);
