@@ -4,7 +4,7 @@
 # argv (captured from the config.json of a live sandbox run), both measured in this run with
 # hyperfine, both booting cold (a policy with templates: false); then the same run restored from a
 # VM template (docs/templates.md) against the cold one. Then one SANDBOX_TRACE=1 run of each for the
-# phase breakdown. Needs root, runc and QEMU.
+# phase breakdown, and QEMU's memory for an idle guest. Needs root, runc and QEMU.
 set -euo pipefail
 BIN=$(realpath "${1:-bin/sandbox}")
 RUNS=${BENCH_MICROVM_RUNS:-5}
@@ -82,4 +82,20 @@ echo "Phases of one run restored from a template (SANDBOX_TRACE=1):"
 echo '```'
 SANDBOX_TRACE=1 "$BIN" --root "$ROOT" run --backend microvm --kernel "$KERNEL" busybox true 2>&1 | grep '^sandbox-trace' || true
 echo '```'
+# QEMU's memory for an idle guest of 128 MiB restored from a template: its RSS, the guest RAM it
+# touched (the RSS of the mapping of -m's size), and what is left; the QEMU binary and libraries
+# (RssFile) are page cache shared by every VM, so the private overhead is shown apart.
+rss_name=bench-rss-$$
+sb run --memory 128m --backend microvm --kernel "$KERNEL" busybox true >/dev/null # saves this memory size's template
+sb run -d --name "$rss_name" --memory 128m --backend microvm --kernel "$KERNEL" busybox sleep 120 >/dev/null
+sleep 10
+vmm_uid=$(sb inspect --json "$rss_name" | jq -r '.started.applied.vmm.uid')
+qpid=$(pgrep -u "$vmm_uid" -n qemu-system)
+guest_mib=$(tr '\0' '\n' </proc/"$qpid"/cmdline | sed -n '/^-m$/{n;p}' | tr -dc 0-9)
+read -r rss anon file < <(awk '/^VmRSS/{t=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{print t, a, f}' /proc/"$qpid"/status)
+touched=$(awk -v size=$((guest_mib * 1024)) '/^Size:/{s=$2} /^Rss:/{if (s == size) print $2}' /proc/"$qpid"/smaps | head -1)
+sb rm -f "$rss_name" >/dev/null
+echo "QEMU memory, idle guest of 128 MiB (-m ${guest_mib}M) restored from a template:"
+echo "RSS $((rss / 1024)) MiB, guest RAM touched $((touched / 1024)) MiB: $(((rss - touched) / 1024)) MiB over the guest's pages, $(((anon - touched) / 1024)) MiB of it private (the rest, $((file / 1024)) MiB, is QEMU's binary and libraries in the shared page cache)"
+echo
 echo "runs=$RUNS, kernel $KERNEL, accelerator: $(jq -r '.process.args | (index("-accel")) as $i | .[$i+1]' "$WORK/config.json"), host: $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(qemu-system-x86_64 --version | head -1)"
