@@ -23,6 +23,12 @@ public sealed class SandboxOptions
     /// <summary>SANDBOX_ACCELERATOR, unparsed: only a microVM run reads (and refuses a bad) value.</summary>
     public string? Accelerator { get; set; }
 
+    /// <summary>
+    /// SANDBOX_BOOT_TIMEOUT (seconds, up to 3600): how long a microVM may take from QEMU's start
+    /// until guest init starts the workload (a slow host, or a test of the budget itself).
+    /// </summary>
+    public TimeSpan BootTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
     /// <summary>SANDBOX_LOG_MAX_SIZE (e.g. 1M): the cap of a detached sandbox's log, its rotated file included (default 10M).</summary>
     public long LogMaxBytes { get; set; } = Lifecycle.JsonFileLog.DefaultMaxBytes;
 
@@ -46,6 +52,12 @@ public sealed class SandboxOptions
         if (double.TryParse(variable("SANDBOX_START_TIMEOUT"), NumberStyles.Float, CultureInfo.InvariantCulture, out double s) && s > 0)
         {
             StartTimeout = TimeSpan.FromSeconds(s);
+        }
+
+        if (double.TryParse(variable("SANDBOX_BOOT_TIMEOUT"), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double boot)
+            && boot is > 0 and <= 3600)
+        {
+            BootTimeout = TimeSpan.FromSeconds(boot);
         }
 
         if (variable("SANDBOX_LOG_MAX_SIZE") is { Length: > 0 } size)

@@ -48,7 +48,7 @@ public sealed class StandInVmm : IDisposable
         using var stderr = Listen(io, "stderr");
         using var console = Listen(io, "console");
         return await VmRunner.RunAsync(new OciRuntime("fake", runtime, state), Bundle, "sb-stand-in", new VmRunner.Sockets(control, stdout, stderr, null, console),
-            "spec 0 0 0\n"u8.ToArray(), new string('0', 64), WorkloadIo.Null, TimeSpan.FromMinutes(2), new PhaseTrace(enabled: false), new ConsoleLog(),
+            "spec 0 0 0\n"u8.ToArray(), new string('0', 64), WorkloadIo.Null, TimeSpan.FromMinutes(2), new SandboxOptions().BootTimeout, new PhaseTrace(enabled: false), new ConsoleLog(),
             TestContext.Current.CancellationToken, reportPath: reportPath);
     }
 

@@ -134,7 +134,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         }
 
         string record = OrphanReaper.Record(runtime, w.Id);
-        var created = new MicroVmSandbox(w, runtime, io, trace, kernel, IdLease.Acquire(record));
+        var created = new MicroVmSandbox(w, runtime, io, trace, kernel, IdLease.Acquire(record)) { BootTimeout = options.BootTimeout };
         try
         {
             var lease = created.Lease;
@@ -372,7 +372,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         string why = panic is not null
             ? $"the guest kernel panicked: {panic}"
             : o.BootTimedOut
-            ? $"the guest (kernel {kernel.Manifest.KernelRelease}) did not start the workload within the boot budget of {VmRunner.BootTimeout.TotalSeconds:0.###}s (SANDBOX_BOOT_TIMEOUT raises it)"
+            ? $"the guest (kernel {kernel.Manifest.KernelRelease}) did not start the workload within the boot budget of {o.BootBudget.TotalSeconds:0.###}s (SANDBOX_BOOT_TIMEOUT raises it)"
             : o.RuntimeError is { } engine
                 ? $"the jailed VMM could not start: {engine}"
                 : $"the microVM stopped without reporting the workload's exit status (kernel panic, guest crash or VMM failure; VMM exit {o.VmmExitCode})";

@@ -33,6 +33,9 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
 
     internal byte[] Spec { get; set; } = [];
 
+    /// <summary>From QEMU's start until guest init starts the workload (<see cref="Runtime.SandboxOptions.BootTimeout"/>).</summary>
+    internal TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(120);
+
     internal string ConfigSha256 { get; set; } = "";
 
     /// <summary>The run's VM template step (restore, or capture while booting); null when it boots plainly.</summary>
@@ -53,7 +56,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         }
 
         _rawTerminal = spec.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
-        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, trace, _console, ct, _guest, spec.ReportPath, Template);
+        _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, BootTimeout, trace, _console, ct, _guest, spec.ReportPath, Template);
         return Task.CompletedTask;
     }
 

@@ -24,6 +24,9 @@ public sealed record VmOutcome(
     /// <summary>The guest applied a config other than the one the host sent: the run was stopped.</summary>
     public bool ConfigMismatch { get; init; }
 
+    /// <summary>The boot budget this run had (<see cref="BootTimedOut"/> says it was spent).</summary>
+    public TimeSpan BootBudget { get; init; }
+
     /// <summary>The guest's OCI runtime failed to start the workload (its first logged error).</summary>
     public string? GuestEngineError { get; init; }
 
@@ -51,15 +54,6 @@ public sealed record VmOutcome(
 /// </summary>
 public sealed partial class VmRunner
 {
-    /// <summary>
-    /// The boot budget: from QEMU's start until guest init starts the workload; 120 s unless
-    /// SANDBOX_BOOT_TIMEOUT (seconds) says otherwise (a slow host, or a test of the budget itself).
-    /// </summary>
-    public static TimeSpan BootTimeout =>
-        double.TryParse(Environment.GetEnvironmentVariable("SANDBOX_BOOT_TIMEOUT"), System.Globalization.NumberStyles.AllowDecimalPoint,
-            System.Globalization.CultureInfo.InvariantCulture, out double s) && s is > 0 and <= 3600
-            ? TimeSpan.FromSeconds(s)
-            : TimeSpan.FromSeconds(120);
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(30);
     private const int SigKill = 9;
 
@@ -88,7 +82,7 @@ public sealed partial class VmRunner
 
     public static async Task<VmOutcome> RunAsync(
         OciRuntime runtime, string bundle, string id, Sockets listeners, byte[] spec, string configSha256, WorkloadIo io, TimeSpan? timeout,
-        PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null, string? reportPath = null,
+        TimeSpan bootTimeout, PhaseTrace trace, ConsoleLog console, CancellationToken ct, GuestControl? guest = null, string? reportPath = null,
         Templates.TemplateRun? template = null)
     {
         string logPath = Path.Combine(bundle, "runtime.log");
@@ -297,7 +291,7 @@ public sealed partial class VmRunner
                     _ = FeedStdinAsync(io.Stdin, stdinConnection);
                 }
 
-                Task booted = await Task.WhenAny(started.Task, vmm.WaitForExitAsync(stop.Token), Task.Delay(BootTimeout, stop.Token)).ConfigureAwait(false);
+                Task booted = await Task.WhenAny(started.Task, vmm.WaitForExitAsync(stop.Token), Task.Delay(bootTimeout, stop.Token)).ConfigureAwait(false);
                 bootTimedOut = !started.Task.IsCompleted && !vmm.HasExited && !stop.IsCancellationRequested;
                 if (!bootTimedOut)
                 {
@@ -360,6 +354,7 @@ public sealed partial class VmRunner
             OutOfMemory = report.OutOfMemory,
             ReportReceived = report.ReportReceived,
             Boot = boot,
+            BootBudget = bootTimeout,
             TemplateError = templateError,
         };
     }

@@ -35,7 +35,7 @@ public sealed class CompositionTests
         var env = new Dictionary<string, string>
         {
             ["SANDBOX_TRACE"] = "1", ["SANDBOX_DEBUG"] = "1", ["SANDBOX_RUNTIME"] = "runc",
-            ["SANDBOX_START_TIMEOUT"] = "2.5", ["SANDBOX_ACCELERATOR"] = "tcg",
+            ["SANDBOX_START_TIMEOUT"] = "2.5", ["SANDBOX_ACCELERATOR"] = "tcg", ["SANDBOX_BOOT_TIMEOUT"] = "0.05",
         };
         var o = SandboxOptions.From(name => env.GetValueOrDefault(name));
         Assert.True(o.Trace);
@@ -43,9 +43,14 @@ public sealed class CompositionTests
         Assert.Equal("runc", o.Runtime);
         Assert.Equal(TimeSpan.FromSeconds(2.5), o.StartTimeout);
         Assert.Equal("tcg", o.Accelerator);
+        Assert.Equal(TimeSpan.FromSeconds(0.05), o.BootTimeout);
 
-        var defaults = SandboxOptions.From(name => name == "SANDBOX_START_TIMEOUT" ? "-3" : name == "SANDBOX_TRACE" ? "yes" : null);
+        var defaults = SandboxOptions.From(name => name switch
+        {
+            "SANDBOX_START_TIMEOUT" => "-3", "SANDBOX_TRACE" => "yes", "SANDBOX_BOOT_TIMEOUT" => "7200", _ => null,
+        });
         Assert.False(defaults.Trace);
+        Assert.Equal(TimeSpan.FromSeconds(120), defaults.BootTimeout); // beyond an hour: the default stays
         Assert.Equal(TimeSpan.FromSeconds(60), defaults.StartTimeout);
         Assert.Null(defaults.Runtime);
     }
