@@ -129,12 +129,9 @@ public static class BusyboxImage
     private static void MakeReadableTree(string dir)
     {
         File.SetUnixFileMode(dir, (UnixFileMode)0b111_101_101);
-        foreach (string sub in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories))
+        foreach (var sub in Host.Files.TreeWalk.Below(dir).Where(e => e.IsDirectory))
         {
-            if (!File.GetAttributes(sub).HasFlag(FileAttributes.ReparsePoint))
-            {
-                File.SetUnixFileMode(sub, (UnixFileMode)0b111_101_101);
-            }
+            File.SetUnixFileMode(sub.Path, (UnixFileMode)0b111_101_101);
         }
 
         File.SetUnixFileMode(Path.Combine(dir, "rootfs", "tmp"), (UnixFileMode)0b1_111_111_111); // sticky, rwx for all

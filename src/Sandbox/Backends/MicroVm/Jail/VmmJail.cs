@@ -68,7 +68,7 @@ public static class VmmJail
         File.CreateSymbolicLink(Path.Combine(rootfs, "bin"), "usr/bin");
         File.CreateSymbolicLink(Path.Combine(rootfs, "lib"), "usr/lib");
         File.CreateSymbolicLink(Path.Combine(rootfs, "lib64"), "usr/lib64");
-        foreach (string d in Directory.EnumerateDirectories(rootfs, "*", SearchOption.AllDirectories).Append(rootfs))
+        foreach (string d in Host.Files.TreeWalk.Below(rootfs).Where(e => e.IsDirectory).Select(e => e.Path).Append(rootfs))
         {
             File.SetUnixFileMode(d, (UnixFileMode)0b111_101_101);
         }
