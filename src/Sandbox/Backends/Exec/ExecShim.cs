@@ -50,11 +50,5 @@ public static class ExecShim
     private static readonly Lazy<byte[]> LazyBinary = EmbeddedBinary.Named("exec-shim");
 
     /// <summary>Writes the shim as a file the sandbox's root can read and run (0555), for <see cref="Mount"/>.</summary>
-    public static string WriteTo(string directory)
-    {
-        string path = Path.Combine(directory, "exec-shim");
-        File.WriteAllBytes(path, Binary);
-        File.SetUnixFileMode(path, (UnixFileMode)0x16D /* 0555 */);
-        return path;
-    }
+    public static string WriteTo(string directory) => EmbeddedBinary.WriteExecutable(directory, "exec-shim", Binary);
 }

@@ -34,11 +34,5 @@ public static class SandboxInit
     private static readonly Lazy<byte[]> LazyBinary = EmbeddedBinary.Named("sandbox-init");
 
     /// <summary>Writes the init as a file the sandbox's root can read and run (0555), for <see cref="Mount"/>.</summary>
-    public static string WriteTo(string directory)
-    {
-        string path = Path.Combine(directory, "sandbox-init");
-        File.WriteAllBytes(path, Binary);
-        File.SetUnixFileMode(path, (UnixFileMode)0x16D /* 0555 */);
-        return path;
-    }
+    public static string WriteTo(string directory) => EmbeddedBinary.WriteExecutable(directory, "sandbox-init", Binary);
 }
