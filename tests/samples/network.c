@@ -1,6 +1,7 @@
 /* The `sandbox analyze --network sinkhole` tests' sample (built static at test time). argv[1]:
  *   sinkhole  lists its network interfaces, asks 203.0.113.53:53 for evil.example (A) and
- *             [2001:db8::53]:53 for it (AAAA), connects to the A answer on port 80 and to
+ *             [2001:db8::53]:53 for it (AAAA), connects to the A answer on port 80 (an HTTP GET whose
+ *             reply's status line it prints) and to
  *             203.0.113.5:4444 and [2001:db8::5]:443, sends a first message on each, exits 7
  *   forge     tries to forge the sinkhole's records: writes record-looking lines to every file
  *             descriptor and every path it can think of, sends them as its payload and in a DNS
@@ -66,6 +67,15 @@ static void say(const char *ip, int port, const char *text) {
     if (connect(fd, (struct sockaddr *)&s, sl) != 0) { printf("tcp %s %d: connect: %s\n", ip, port, strerror(errno)); close(fd); return; }
     ssize_t n = write(fd, text, strlen(text));
     printf("tcp %s %d: sent %zd\n", ip, port, n);
+    if (strncmp(text, "GET ", 4) == 0) { /* a beacon waits for its server's answer: print its status line */
+        struct timeval t = {.tv_sec = 10};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
+        char reply[256] = {0};
+        ssize_t got = recv(fd, reply, sizeof reply - 1, 0);
+        char *eol = got > 0 ? strstr(reply, "\r\n") : NULL;
+        if (eol) *eol = 0;
+        printf("tcp %s %d: reply %s\n", ip, port, got > 0 ? reply : got == 0 ? "(closed)" : strerror(errno));
+    }
     close(fd);
 }
 

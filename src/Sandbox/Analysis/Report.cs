@@ -78,8 +78,10 @@ public sealed record ReportSinkhole(
 /// <param name="Address">The destination the sample asked for (the accepted socket's local address).</param>
 /// <param name="Bytes">Bytes the sample sent on the connection; the first 4096 are kept.</param>
 /// <param name="FirstBytesText">The kept bytes with everything but printable ASCII as \xNN (\n, \r, \t, \\).</param>
+/// <param name="Reply">What the sinkhole sent back: its canned HTTP reply to an HTTP/1.x request, else null (nothing).</param>
 public sealed record ReportSinkholeConnection(
-    double? AtSeconds, string Protocol, string Family, string Address, int Port, int SourcePort, long Bytes, string FirstBytesBase64, string FirstBytesText, bool Truncated);
+    double? AtSeconds, string Protocol, string Family, string Address, int Port, int SourcePort, long Bytes, string FirstBytesBase64, string FirstBytesText, bool Truncated,
+    string? Reply = null);
 
 /// <param name="Address">The DNS server the sample asked (any address: all of them are the sinkhole's).</param>
 /// <param name="Answer">The address answered (A, AAAA); null when the answer held none.</param>

@@ -116,13 +116,13 @@ public static class ReportHtml
     private static void Sinkhole(StringBuilder h, ReportSinkhole sink)
     {
         h.Append("</table>\n<h2>Sinkhole</h2><p>").Append(Text(sink.Note)).Append(sink.RecordsDropped > 0 ? $"; {sink.RecordsDropped} more not listed" : "")
-            .Append("</p><table id=\"sinkhole-tcp\"><tr><th>s</th><th>destination asked</th><th>bytes</th><th>first bytes</th></tr>");
+            .Append("</p><table id=\"sinkhole-tcp\"><tr><th>s</th><th>destination asked</th><th>bytes</th><th>first bytes</th><th>sinkhole replied</th></tr>");
         foreach (var c in sink.Connections)
         {
             h.Append("<tr><td>").Append(c.AtSeconds?.ToString("0.000000", CultureInfo.InvariantCulture) ?? "").Append("</td><td><code>")
                 .Append(Text(c.Family == "ipv6" ? $"[{c.Address}]:{c.Port}" : $"{c.Address}:{c.Port}")).Append("</code></td><td>")
                 .Append(c.Bytes.ToString(CultureInfo.InvariantCulture)).Append(c.Truncated ? " (first 4096 kept)" : "").Append("</td><td><code>")
-                .Append(Text(c.FirstBytesText)).Append("</code></td></tr>");
+                .Append(Text(c.FirstBytesText)).Append("</code></td><td>").Append(Text(c.Reply ?? "nothing")).Append("</td></tr>");
         }
 
         h.Append("</table>\n<table id=\"sinkhole-dns\"><tr><th>s</th><th>server asked</th><th>question</th><th>answer</th></tr>");

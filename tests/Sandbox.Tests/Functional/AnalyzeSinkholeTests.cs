@@ -67,6 +67,9 @@ public sealed class AnalyzeSinkholeTests : IDisposable
             [("ipv4", "192.0.2.1", 80), ("ipv4", "203.0.113.5", 4444), ("ipv6", "2001:db8::5", 443)],
             tcp.Select(c => (c.GetProperty("family").GetString()!, c.GetProperty("address").GetString()!, c.GetProperty("port").GetInt32())));
         Assert.Equal("GET / HTTP/1.1\r\nHost: evil.example\r\n\r\n", FirstBytes(tcp[0]));
+        // The HTTP request, and only it, got the sinkhole's reply, and the sample read it.
+        Assert.Equal(["HTTP/1.0 200 OK, empty body", null, null], tcp.Select(c => c.GetProperty("reply").GetString()));
+        Assert.Contains("tcp 192.0.2.1 80: reply HTTP/1.0 200 OK\n", stdout, StringComparison.Ordinal);
         Assert.Equal("HELLO from the sample\n", FirstBytes(tcp[1]));
         Assert.Equal("HELLO from the sample\\n", tcp[1].GetProperty("firstBytesText").GetString());
         Assert.Equal("HELLO6", FirstBytes(tcp[2]));
@@ -95,6 +98,7 @@ public sealed class AnalyzeSinkholeTests : IDisposable
         string html = File.ReadAllText(Path.Combine(outDir, "report.html"));
         Assert.Contains("id=\"sinkhole-tcp\"", html, StringComparison.Ordinal);
         Assert.Contains("HELLO from the sample\\n", html, StringComparison.Ordinal);
+        Assert.Contains("<td>HTTP/1.0 200 OK, empty body</td>", html, StringComparison.Ordinal);
     }
 
     private static (string, int, string, string, string?) Question(JsonElement d) => (

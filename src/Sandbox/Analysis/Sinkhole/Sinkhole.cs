@@ -26,6 +26,9 @@ public static class Sinkhole
     /// <summary>How many bytes of a connection the helper keeps.</summary>
     public const int FirstBytes = 4096;
 
+    /// <summary>What the helper answers an HTTP/1.x request with (sinkhole.c's HTTP_REPLY), as the report names it.</summary>
+    public const string HttpReply = "HTTP/1.0 200 OK, empty body";
+
     /// <summary>The compiled helper (a static executable), embedded by the build.</summary>
     public static byte[] Binary => LazyBinary.Value;
 

@@ -5,7 +5,7 @@ using System.Text;
 namespace Sandbox.Analysis.Sinkhole;
 
 /// <summary>
-/// Reads the helper's records (sinkhole.c: "tcp SEQ MONO_NS FAMILY ADDR PORT SRCPORT TOTAL HEX",
+/// Reads the helper's records (sinkhole.c: "tcp SEQ MONO_NS FAMILY ADDR PORT SRCPORT TOTAL REPLIED HEX",
 /// "dns SEQ MONO_NS FAMILY ADDR PORT SRCPORT ANSWERED HEX", "end DROPPED"). Every field is a number,
 /// an address the kernel gave or hex, so a line the helper wrote is whole; anything else is counted
 /// as unparsed and never shown. Times become seconds after the sample's exec (the trace's clock).
@@ -29,14 +29,15 @@ public static class SinkholeRecords
             {
                 (dropped, ended) = (n, true);
             }
-            else if (f.Length == 9 && f[0] is "tcp" or "dns" && Number(f[1]) is { } seq && Number(f[2]) is { } ns && Endpoint(f[3], f[4]) is { } address
-                && Port(f[5]) is { } port && Port(f[6]) is { } source && Number(f[7]) is { } count && Hex(f[8], f[0] == "tcp" ? Sinkhole.FirstBytes : MaxDnsBytes) is { } bytes)
+            else if (f.Length == (f[0] == "tcp" ? 10 : 9) && f[0] is "tcp" or "dns" && Number(f[1]) is { } seq && Number(f[2]) is { } ns
+                && Endpoint(f[3], f[4]) is { } address && Port(f[5]) is { } port && Port(f[6]) is { } source && Number(f[7]) is { } count
+                && (f[0] == "dns" || f[8] is "0" or "1") && Hex(f[^1], f[0] == "tcp" ? Sinkhole.FirstBytes : MaxDnsBytes) is { } bytes)
             {
                 double? at = start is { } s ? Math.Round((ns / 1e9) - s, 6) : null;
                 if (f[0] == "tcp")
                 {
                     connections.Add((seq, new ReportSinkholeConnection(at, "tcp", f[3], address, port, source, count,
-                        Convert.ToBase64String(bytes), Text(bytes), count > bytes.Length)));
+                        Convert.ToBase64String(bytes), Text(bytes), count > bytes.Length, f[8] == "1" ? Sinkhole.HttpReply : null)));
                 }
                 else if (count is 0 or 1)
                 {
@@ -56,7 +57,7 @@ public static class SinkholeRecords
         }
 
         return new ReportSinkhole(
-            $"every TCP connection (but to the loopback's own addresses) and every DNS question on UDP port 53 was answered inside the guest; A is answered {Sinkhole.AnswerIPv4}, AAAA {Sinkhole.AnswerIPv6}; the first {Sinkhole.FirstBytes} bytes of each connection are kept",
+            $"every TCP connection (but to the loopback's own addresses) and every DNS question on UDP port 53 was answered inside the guest; A is answered {Sinkhole.AnswerIPv4}, AAAA {Sinkhole.AnswerIPv6}; an HTTP/1.x request gets {Sinkhole.HttpReply}, nothing else is sent on TCP; the first {Sinkhole.FirstBytes} bytes of each connection are kept",
             [.. connections.OrderBy(c => c.Seq).Select(c => c.C)], [.. dns.OrderBy(d => d.Seq).Select(d => d.D)], dropped, ended, unparsed);
     }
 

@@ -11,8 +11,10 @@
  *   - every TCP connection to any address but the loopback's own, on any port, reaches this
  *     program's one listener: an sk_lookup BPF program (attached to the namespace) hands it the
  *     connection before the kernel looks for a listener by port. The accepted socket's local
- *     address is the destination the sample asked for. The first 4 KiB it sends are recorded;
- *     nothing is answered.
+ *     address is the destination the sample asked for. The first 4 KiB it sends are recorded.
+ *     A connection whose first bytes are a whole HTTP/1.x request head gets one canned reply
+ *     (HTTP_REPLY: 200, empty body), so a sample that waits for its server's answer goes on;
+ *     anything else is never answered.
  *   - every UDP datagram to port 53, on any address, reaches this program's DNS sockets (port 53
  *     is privileged: the sample, without capabilities, cannot bind it). A/AAAA questions are
  *     answered with SINK4/SINK6 (documentation addresses, themselves caught by the TCP sinkhole),
@@ -24,7 +26,7 @@
  * every field comes from the kernel (addresses, ports) or is hex (the bytes the sample sent), so a
  * sample cannot forge a line:
  *
- *     tcp SEQ MONO_NS FAMILY ADDR PORT SRCPORT TOTAL HEX
+ *     tcp SEQ MONO_NS FAMILY ADDR PORT SRCPORT TOTAL REPLIED HEX
  *     dns SEQ MONO_NS FAMILY ADDR PORT SRCPORT ANSWERED HEX
  *     end DROPPED
  */
@@ -353,6 +355,7 @@ struct conn {
     unsigned long long at;
     struct sockaddr_storage dst, src;
     unsigned long long total;
+    int replied; /* HTTP_REPLY was sent */
     size_t len;
     unsigned char first[FIRST_BYTES];
 };
@@ -365,7 +368,7 @@ static void tcp_record(struct conn *c)
     if (may_record()) {
         printf("tcp %lu %llu ", c->seq, c->at);
         put_addr(&c->dst);
-        printf(" %u %llu ", port_of(&c->src), c->total);
+        printf(" %u %llu %d ", port_of(&c->src), c->total, c->replied);
         put_hex(c->first, c->len);
         putchar('\n');
         fflush(stdout);
@@ -393,6 +396,7 @@ static void tcp_accept(int listener)
         c.seq = ++seq;
         c.at = mono_ns();
         c.total = 0;
+        c.replied = 0;
         c.len = 0;
         struct conn *kept = nconns < MAX_OPEN ? malloc(sizeof c) : NULL;
         if (!kept) { /* too many at once: recorded without its bytes */
@@ -403,6 +407,24 @@ static void tcp_accept(int listener)
         memcpy(kept, &c, offsetof(struct conn, first));
         conns[nconns++] = kept;
     }
+}
+
+/* The one answer the sinkhole gives on TCP: to an HTTP/1.x request, once its head is complete. */
+static const char HTTP_REPLY[] = "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+/* The kept bytes start with "METHOD /... HTTP/1." and hold the blank line that ends the head. */
+static int http_request(const unsigned char *b, size_t n)
+{
+    static const char *const methods[] = {"GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH "};
+    const unsigned char *eol = memchr(b, '\n', n);
+    if (!eol || !memmem(b, n, "\r\n\r\n", 4))
+        return 0;
+    for (size_t i = 0; i < sizeof methods / sizeof *methods; i++) {
+        size_t m = strlen(methods[i]);
+        if (n > m && memcmp(b, methods[i], m) == 0)
+            return memmem(b, (size_t)(eol - b), " HTTP/1.", 8) != NULL;
+    }
+    return 0;
 }
 
 /* Reads what is waiting; 1 when the connection is done (closed by the sample, or failed). */
@@ -421,6 +443,12 @@ static int tcp_read(struct conn *c)
         memcpy(c->first + c->len, buf, keep);
         c->len += keep;
         c->total += (unsigned long long)n;
+        if (!c->replied && http_request(c->first, c->len)) {
+            /* Recorded only when all of it went out; a sample already gone (EPIPE, SIGPIPE ignored) ends the connection. */
+            c->replied = write(c->fd, HTTP_REPLY, sizeof HTTP_REPLY - 1) == (ssize_t)(sizeof HTTP_REPLY - 1);
+            if (!c->replied)
+                return 1;
+        }
     }
 }
 

@@ -61,8 +61,8 @@ public sealed class SinkholeTests
     {
         string records =
             $"dns 1 12500000000 ipv4 203.0.113.53 53 50738 1 {Query}\n" +
-            "tcp 3 13000000000 ipv6 2001:db8::5 443 59692 6 48454c4c4f36\n" +
-            "tcp 2 12750000000 ipv4 203.0.113.5 4444 36152 5000 0a1b5c3c\n" +
+            "tcp 3 13000000000 ipv6 2001:db8::5 443 59692 6 0 48454c4c4f36\n" +
+            "tcp 2 12750000000 ipv4 203.0.113.5 4444 36152 5000 1 0a1b5c3c\n" +
             "end 2\n";
         var s = SinkholeRecords.Parse(records, start: 12.0);
         Assert.True(s.Complete);
@@ -74,6 +74,7 @@ public sealed class SinkholeTests
         Assert.Equal("\\n\\x1b\\\\<", first.FirstBytesText); // a newline, an escape, a backslash: all visible, none raw
         Assert.Equal(Convert.ToBase64String([0x0a, 0x1b, 0x5c, 0x3c]), first.FirstBytesBase64);
         Assert.Equal("HELLO6", s.Connections[1].FirstBytesText);
+        Assert.Equal(("HTTP/1.0 200 OK, empty body", (string?)null), (first.Reply, s.Connections[1].Reply)); // REPLIED 1 and 0
         var dns = Assert.Single(s.Dns);
         Assert.Equal(("203.0.113.53", 53, true, "192.0.2.1"), (dns.Address, dns.Port, dns.Answered, dns.Answer));
         Assert.Equal(new ReportDns(0xabcd, "evil.example", "A", false), dns.Query);
@@ -81,14 +82,16 @@ public sealed class SinkholeTests
     }
 
     [Theory]
-    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 46414B45")] // upper-case hex: the helper never writes it
-    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 FAKE")]
-    [InlineData("tcp 1 1 ipv6 6.6.6.6 666 1 4 46414b45")] // family and address disagree
-    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 46414b45 extra")]
-    [InlineData("tcp 1 1 ipv4 6.6.6.6 66666 1 4 46414b45")]
+    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 0 46414B45")] // upper-case hex: the helper never writes it
+    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 0 FAKE")]
+    [InlineData("tcp 1 1 ipv6 6.6.6.6 666 1 4 0 46414b45")] // family and address disagree
+    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 0 46414b45 extra")]
+    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 46414b45")] // no REPLIED field
+    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 2 46414b45")] // REPLIED is 0 or 1
+    [InlineData("tcp 1 1 ipv4 6.6.6.6 66666 1 4 0 46414b45")]
     [InlineData("dns 1 1 ipv4 6.6.6.6 53 1 2 00")]
     [InlineData("udp 1 1 ipv4 6.6.6.6 53 1 1 00")]
-    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 464")]
+    [InlineData("tcp 1 1 ipv4 6.6.6.6 666 1 4 0 464")]
     public void A_line_that_is_not_a_whole_record_is_counted_never_listed(string line)
     {
         var s = SinkholeRecords.Parse(line + "\nend 0\n", start: 0);
@@ -100,7 +103,7 @@ public sealed class SinkholeTests
     [Fact]
     public void Without_its_end_line_the_records_are_marked_incomplete()
     {
-        var s = SinkholeRecords.Parse("tcp 1 1 ipv4 203.0.113.5 80 1 0 -\n", start: null);
+        var s = SinkholeRecords.Parse("tcp 1 1 ipv4 203.0.113.5 80 1 0 0 -\n", start: null);
         Assert.False(s.Complete);
         Assert.Null(Assert.Single(s.Connections).AtSeconds);
         Assert.Equal("", s.Connections[0].FirstBytesText);
@@ -110,7 +113,7 @@ public sealed class SinkholeTests
     public void The_html_shows_the_first_bytes_and_questions_as_escaped_text()
     {
         // "<script>alert(1)</script>" ESC "[31m", and a DNS name with markup in it.
-        var sink = SinkholeRecords.Parse("tcp 1 1 ipv4 203.0.113.5 80 1 30 3c7363726970743e616c6572742831293c2f7363726970743e1b5b33316d\n"
+        var sink = SinkholeRecords.Parse("tcp 1 1 ipv4 203.0.113.5 80 1 30 0 3c7363726970743e616c6572742831293c2f7363726970743e1b5b33316d\n"
             + "dns 2 1 ipv4 203.0.113.53 53 1 1 abcd01000001000000000000093c623e782f3c2f623e0000010001\nend 0\n", start: 0);
         string page = ReportHtml.Render(ReportHtmlTests.Report() with { Sinkhole = sink });
         Assert.DoesNotContain("<script", page, StringComparison.Ordinal);
