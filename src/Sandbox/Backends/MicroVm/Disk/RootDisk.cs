@@ -132,7 +132,7 @@ public static class RootDisk
 
     private static void SweepUnused(string dir, string keep)
     {
-        foreach (string disk in Directory.EnumerateFiles(dir, "*.ext4"))
+        foreach (string disk in Directory.EnumerateFiles(dir, "*.ext4").Where(f => !Path.GetFileName(f).StartsWith('.'))) // not a build's temp file
         {
             string key = Path.GetFileNameWithoutExtension(disk);
             string lockFile = Path.Combine(dir, key + ".lock");
