@@ -20,6 +20,12 @@ public sealed class SeccompEvaluator
     /// <summary>libseccomp's default bad-architecture action, which runc and crun keep: kill.</summary>
     public static readonly SeccompVerdict BadArchKill = new("SCMP_ACT_KILL_THREAD", null);
 
+    /// <summary>The project's own default profile, as the emitter writes it for the runtimes (built once).</summary>
+    public static SeccompEvaluator DefaultProfile => LazyDefault.Value;
+
+    private static readonly Lazy<SeccompEvaluator> LazyDefault = new(() => new SeccompEvaluator(JsonSerializer.Serialize(
+        Sandbox.Profiles.OciSeccompEmitter.Emit(Sandbox.Profiles.ProfileCatalog.Resolve("default")), Sandbox.Backends.Container.OciJsonContext.Default.OciSeccomp)));
+
     private readonly SeccompVerdict defaultVerdict;
     private readonly List<Rule> rules = [];
     private readonly HashSet<string> architectures = [];

@@ -89,8 +89,7 @@ public sealed class SandboxInitTests
         // strace -f of the init (static glibc start-up, the fork, the child's process group and
         // terminal, the signal loop, reaping, forwarding, the exec), with the arguments it passes
         // where the profile looks at them.
-        var filter = new SeccompEvaluator(System.Text.Json.JsonSerializer.Serialize(
-            OciSeccompEmitter.Emit(ProfileCatalog.Resolve("default")), OciJsonContext.Default.OciSeccomp));
+        var filter = SeccompEvaluator.DefaultProfile;
         const ulong ForkFlags = 0x01000000 | 0x00200000 | 17; // CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD
         (string Call, ulong[] Args)[] calls =
         [
