@@ -1,9 +1,14 @@
 using System.Security.Cryptography;
+using Sandbox.Images.Extraction;
 
 namespace Sandbox.Lifecycle.Copy;
 
-/// <summary>Reads through to another stream, counting and hashing (SHA-256) what passed: what cp's audit record states.</summary>
-internal sealed class DigestingStream(Stream inner) : Stream
+/// <summary>
+/// Reads through to another stream, counting and hashing (SHA-256) what passed: what cp's audit record
+/// states. Unlike the import's <see cref="MeteredStream"/> it has no budget and leaves the stream it
+/// reads open (cp's stdin or the guest's output).
+/// </summary>
+internal sealed class DigestingStream(Stream inner) : ForwardOnlyReadStream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 
@@ -11,20 +16,12 @@ internal sealed class DigestingStream(Stream inner) : Stream
 
     public string Sha256 => Convert.ToHexStringLower(_hash.GetCurrentHash());
 
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
     public override long Position { get => Bytes; set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count)
+    public override int Read(Span<byte> buffer)
     {
-        int n = inner.Read(buffer, offset, count);
-        _hash.AppendData(buffer, offset, n);
+        int n = inner.Read(buffer);
+        _hash.AppendData(buffer[..n]);
         Bytes += n;
         return n;
     }
@@ -37,16 +34,6 @@ internal sealed class DigestingStream(Stream inner) : Stream
         {
         }
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
