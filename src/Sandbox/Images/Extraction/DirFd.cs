@@ -107,10 +107,12 @@ internal sealed unsafe class DirFd : IDisposable
     }
 
     /// <summary>
-    /// Opens a child for reading with O_NOFOLLOW|O_NONBLOCK and returns it with what fstat says of the
-    /// opened inode: a child swapped for a link fails (ELOOP), one swapped for a FIFO does not block.
+    /// Opens a child regular file for reading with O_NOFOLLOW|O_NONBLOCK and returns it with what fstat
+    /// says of the opened inode. What was opened decides, not what lstat said a moment before: a child
+    /// swapped for a link fails (ELOOP), one swapped for a FIFO or device does not block and is refused
+    /// as changed (named <paramref name="shown"/>).
     /// </summary>
-    public (FileStream File, NodeInfo Info) OpenRead(string name)
+    public (FileStream File, NodeInfo Info) OpenRegularFile(string name, string shown)
     {
         int fd;
         // SAFETY: as in OpenHost.
@@ -130,7 +132,14 @@ internal sealed unsafe class DirFd : IDisposable
             throw error;
         }
 
-        return (new FileStream(handle, FileAccess.Read, bufferSize: 0), NodeInfo.From(st));
+        var info = NodeInfo.From(st);
+        if (info.Kind != NodeKind.RegularFile)
+        {
+            handle.Dispose();
+            throw new IOException($"'{shown}' changed while it was read (it is no longer a regular file)");
+        }
+
+        return (new FileStream(handle, FileAccess.Read, bufferSize: 0), info);
     }
 
     /// <summary>readlink of a child (never followed).</summary>

@@ -83,17 +83,11 @@ internal static class DirectoryTar
         }
     }
 
-    // What was opened decides, not what lstat said a moment before: a file swapped for a FIFO or device is refused.
     private static void WriteFile(DirFd dir, string name, string path, TarWriter writer)
     {
-        var (file, info) = dir.OpenRead(name);
+        var (file, info) = dir.OpenRegularFile(name, path); // a file swapped for a FIFO or device is refused
         using (file)
         {
-            if (info.Kind != NodeKind.RegularFile)
-            {
-                throw new IOException($"'{path}' changed while it was read (it is no longer a regular file)");
-            }
-
             // The tar header takes the size fstat gave; a file that grows meanwhile yields a damaged
             // layer, which extraction refuses (the bytes are the directory's own either way).
             var entry = Entry(TarEntryType.RegularFile, path, info);

@@ -47,14 +47,9 @@ internal static class TreeTar
 
                     break;
                 case NodeKind.RegularFile:
-                    var (file, opened) = dir.OpenRead(child);
+                    var (file, opened) = dir.OpenRegularFile(child, path);
                     using (file)
                     {
-                        if (opened.Kind != NodeKind.RegularFile)
-                        {
-                            throw new IOException($"'{path}' changed while it was read (it is no longer a regular file)");
-                        }
-
                         var entry = Entry(TarEntryType.RegularFile, path, opened);
                         entry.DataStream = file;
                         writer.WriteEntry(entry);
