@@ -29,7 +29,14 @@ if [ "$1" != stage2 ]; then
 fi
 
 wait_for() { i=0; while [ ! -e "$1" ]; do i=$((i + 1)); [ $i -gt 500 ] && fail "timed out waiting for $1"; usleep 10000; done; }
-port() { for p in /sys/class/virtio-ports/*; do [ "$(cat "$p/name" 2>/dev/null)" = "$1" ] && { echo "/dev/${p##*/}"; return; }; done; }
+# find_port NAME sets $found to the device of virtio-serial port sandbox.NAME (builtins only: under
+# emulation every fork counts).
+find_port() {
+  for p in /sys/class/virtio-ports/*; do
+    read -r n <"$p/name" 2>/dev/null && [ "$n" = "sandbox.$1" ] && { found=/dev/${p##*/}; return 0; }
+  done
+  return 1
+}
 
 mount -t proc -o nosuid,nodev,noexec proc /proc && mount -t sysfs -o nosuid,nodev,noexec sysfs /sys &&
   mount -t devtmpfs -o nosuid devtmpfs /dev || fail "cannot mount /proc, /sys, /dev"
@@ -42,16 +49,37 @@ for c in memory pids cpu; do
 done
 
 # The virtio-serial ports appear once the host has announced them.
-i=0; while [ -z "$(port sandbox.control)" ] || [ -z "$(port sandbox.stderr)" ]; do
+i=0; until find_port control && find_port stdout && find_port stderr; do
   i=$((i + 1)); [ $i -gt 500 ] && fail "virtio-serial ports did not appear"; usleep 10000; done
-control=$(port sandbox.control); wait_for "$control"
+find_port control; control=$found; find_port stdout; out=$found; find_port stderr; err=$found
+wait_for "$control"
 exec 3<>"$control" || fail "cannot open $control"
 # --- VM templates and per-run identity (docs/templates.md) ---
 # What every run needs and no run decides is done before "waiting", so a template holds it done:
-# the image's read-only disk mounted (the template's key names the disk) and crun's version read.
+# the image's read-only disk mounted (the template's key names the disk), crun's version read, the
+# mount-point layer made and the output forwarders started (see "Output" below).
 wait_for /dev/vda
 mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
-version=$(crun --version | head -n 1) || fail "cannot run crun"
+version=$(crun --version | head -n 1 | tr -cd ' -~') || fail "cannot run crun"
+mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create /run"
+mount -t tmpfs -o mode=0755,size=4m rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
+# Output. A write to a port returns once the data is queued, not once the host has read it, so
+# powering off right after the workload could drop its last output. The workload's stdout and
+# stderr therefore reach their ports through tee, wc counts what tee forwarded, and init reports
+# the counts with the exit status and powers off only when the host answers that it received them.
+# (cat writes to the port: tee moves 1 KiB at a time, cat as much as is waiting, and small port
+# writes cost the host's socket buffer far more than their size.) The workload holds only pipe
+# ends, never a port: stdin too comes through a pipe. Until the workload opens its end, every
+# forwarder sleeps in open(2) on its FIFO, which a template saves as it is.
+mkfifo /run/stdin /run/stdout /run/stderr /run/stdout.copy /run/stderr.copy /run/stdout.port /run/stderr.port ||
+  fail "cannot create the output pipes"
+fwd=
+for s in stdout stderr; do
+  tee /run/$s.copy </run/$s >/run/$s.port 3>&- & fwd="$fwd $!"
+  wc -c </run/$s.copy >/run/$s.bytes 3>&- & fwd="$fwd $!"
+done
+cat </run/stdout.port >"$out" 3>&- & fwd="$fwd $!"
+cat </run/stderr.port >"$err" 3>&- & fwd="$fwd $!"
 # "waiting": init is about to read its spec. A run that builds a template saves the VM here: nothing
 # run-specific is in guest memory yet, nothing is mounted over 9p (QEMU refuses to migrate a
 # mounted share), and nothing has read boot_id (the kernel makes it on first read, so every clone
@@ -64,7 +92,7 @@ identity() {
   sandbox-identity "$1" "$2" "$3" || return 1
   case "$4" in ????????????????????????????????) ;; *) return 1 ;; esac
   case "$4" in *[!0-9a-f]*) return 1 ;; esac
-  echo "$4" >/etc/machine-id && hostname "sandbox-${4%????????????????????}"
+  echo "$4" >/etc/machine-id && echo "sandbox-${4%????????????????????}" >/proc/sys/kernel/hostname
 }
 read -r tag length stdin volumes mode network <&3 || fail "bad spec header from the host"
 if [ "$tag" = identity ]; then
@@ -81,7 +109,6 @@ case "$mode" in "" | analyze) ;; *) fail "bad spec header from the host" ;; esac
 case "$mode:$network" in *: | analyze:sinkhole) ;; *) fail "bad spec header from the host" ;; esac
 # Named volumes: one "volume TAG ro|rw TARGET" line each. The target is the rest of the line and is
 # only ever used quoted. Kept in /run/volumes, read back line by line below.
-mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create /run"
 i=0
 while [ $i -lt "$volumes" ]; do
   IFS= read -r line <&3 && [ "${line#volume }" != "$line" ] || fail "bad volume line from the host"
@@ -102,36 +129,18 @@ volume_mount() {
   mkdir -p "/run/volumes/$1" && mount -t 9p -o "$opts" "$1" "/run/volumes/$1"
 }
 
-upper=4m; [ "$mode" = analyze ] && upper=64m
-mount -t tmpfs -o mode=0755,size=$upper rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
+[ "$mode" != analyze ] || mount -o remount,size=64m /rw || fail "cannot grow the writable layer for analyze"
 each_volume volume_dir || fail "cannot create the volume mount points"
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot || fail "cannot mount the overlay"
 each_volume volume_mount || fail "cannot mount the volumes"
 head -c "$length" <&3 >/run/bundle/config.json || fail "cannot receive the workload's config"
 # What the guest applies, said before it runs: the digest of the config crun gets and crun's version.
 digest=$(sha256sum /run/bundle/config.json) || fail "cannot read the config"
-echo "applied ${digest%% *} $version" | tr -cd ' -~\n' >&3
+echo "applied ${digest%% *} $version" >&3
 
-out=$(port sandbox.stdout); err=$(port sandbox.stderr)
-# A write to a port returns once the data is queued, not once the host has read it, so powering
-# off right after the workload could drop its last output. The workload's stdout and stderr
-# therefore reach their ports through tee, wc counts what tee forwarded, and init reports the
-# counts with the exit status and powers off only when the host answers that it received them.
-# (cat writes to the port: tee moves 1 KiB at a time, cat as much as is waiting, and small port
-# writes cost the host's socket buffer far more than their size.) The workload holds only pipe
-# ends, never a port: stdin too comes through a pipe.
-mkfifo /run/stdin /run/stdout /run/stderr /run/stdout.copy /run/stderr.copy /run/stdout.port /run/stderr.port ||
-  fail "cannot create the output pipes"
-fwd=
-for s in stdout stderr; do
-  tee /run/$s.copy </run/$s >/run/$s.port 3>&- & fwd="$fwd $!"
-  wc -c </run/$s.copy >/run/$s.bytes 3>&- & fwd="$fwd $!"
-done
-cat </run/stdout.port >"$out" 3>&- & fwd="$fwd $!"
-cat </run/stderr.port >"$err" 3>&- & fwd="$fwd $!"
 in=/dev/null
 case "$stdin" in
-  1) cat <"$(port sandbox.stdin)" >/run/stdin 3>&- & in=/run/stdin ;;
+  1) find_port stdin || fail "the stdin port is missing"; cat <"$found" >/run/stdin 3>&- & in=/run/stdin ;;
   # -t: the virtio console is a tty; crun puts it in raw mode and copies it to the workload's own
   # pty (which only crun holds the other end of). The workload never holds the console itself.
   2) wait_for /dev/hvc0; stty -F /dev/hvc0 raw -echo || fail "cannot set up the console for -t"; in=/dev/hvc0 ;;
@@ -194,16 +203,18 @@ exec_request() {
 }
 # --- end of sandbox exec ---------------------------------------------------------------------
 # One worker applies resizes in the order they came: a terminal's `stty rows R cols C` is two
-# resizes, and two appliers in flight could finish out of order and leave the older size.
-mkfifo /run/resize.fifo || fail "cannot make /run/resize.fifo"
-( exec 3>&- 5<>/run/resize.fifo; while read -r rows cols <&5; do resize "$rows" "$cols"; done ) &
+# resizes, and two appliers in flight could finish out of order and leave the older size. Only -t has one.
+if [ "$stdin" = 2 ]; then
+  mkfifo /run/resize.fifo || fail "cannot make /run/resize.fifo"
+  ( exec 3>&- 5<>/run/resize.fifo; while read -r rows cols <&5; do resize "$rows" "$cols"; done ) &
+fi
 (
   while read -r message arg <&3; do
     case "$message:$arg" in
       signal:[1-9] | signal:[1-9][0-9]) kill_workload "$arg" ;;
       resize:*)
         rows=${arg%% *}; cols=${arg#* }
-        cells "$rows" && cells "$cols" && echo "$rows $cols" >/run/resize.fifo ;;
+        [ "$stdin" = 2 ] && cells "$rows" && cells "$cols" && echo "$rows $cols" >/run/resize.fifo ;;
       exec:*) exec_request $arg ;; # unquoted: three numbers, checked there
       poweroff:*) break ;;
     esac
@@ -296,8 +307,11 @@ status=$?
 wait $fwd
 control_lock # sandbox exec: no reply from here on (the VM powers off), so none interleaves with the report
 # crun's own failure (e.g. exec refused) is in its log, not the workload's stderr.
-engine=$(grep -m 1 '"level": *"error"' /run/crun.log 2>/dev/null | head -c 1024 | tr -cd ' -~')
-[ -n "$engine" ] && echo "engine $engine" >&3
+# A workload that exited 0 was started, so only a failure is looked up (three fewer processes).
+if [ "$status" != 0 ]; then
+  engine=$(grep -m 1 '"level": *"error"' /run/crun.log 2>/dev/null | head -c 1024 | tr -cd ' -~')
+  [ -n "$engine" ] && echo "engine $engine" >&3
+fi
 oom=
 while read -r key value; do [ "$key" = oom_kill ] && [ "$value" != 0 ] && oom=" oom"; done </sys/fs/cgroup/sandbox/memory.events
 sinkhole_stop

@@ -23,7 +23,7 @@ public static class InitramfsBuilder
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
         ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "cp", "rm", "head", "switch_root", "sync", "reboot", "mkfifo", "tee",
-            "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg", "hostname"];
+            "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg"];
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
 
