@@ -27,7 +27,13 @@ public sealed class RootDiskTests
             Assert.Equal(Path.GetFileName(first), Path.GetFileName(second));
             Assert.Equal(first, RootDisk.Ensure(new StateRoot(a), image, CancellationToken.None)); // cached
 
-            File.WriteAllText(Path.Combine(rootfs, "bin", "other"), "x");
+            // The store never changes a published tree: a changed image is a new tree, published by rename.
+            string replaced = rootfs + ".new";
+            Directory.CreateDirectory(Path.Combine(replaced, "bin"));
+            File.Copy(Path.Combine(rootfs, "bin", "hello"), Path.Combine(replaced, "bin", "hello"));
+            File.WriteAllText(Path.Combine(replaced, "bin", "other"), "x");
+            Directory.Delete(rootfs, recursive: true);
+            Directory.Move(replaced, rootfs);
             Assert.NotEqual(first, RootDisk.Ensure(new StateRoot(a), image, CancellationToken.None));
         }
         finally
@@ -69,6 +75,40 @@ public sealed class RootDiskTests
                 Directory.Delete(d, recursive: true);
             }
         }
+    }
+
+    /// <summary>
+    /// Regression (disk poisoning): the key covered metadata alone, and an image's tar headers set all
+    /// of it, so an image copying a trusted image's names, modes, owners, sizes and mtimes with other
+    /// bytes was given the trusted image's disk (or gave it its own, whichever ran first).
+    /// </summary>
+    [Fact]
+    public void An_image_with_another_images_metadata_but_other_bytes_never_shares_its_disk()
+    {
+        Require.Tool("mkfs.ext4");
+        string state = TestTemp.Directory("rootdisk-poison-");
+        var mtime = new DateTime(2024, 5, 1, 0, 0, 0, DateTimeKind.Utc);
+        string Tree(string content)
+        {
+            string rootfs = TestTemp.Directory("rootdisk-poison-image-");
+            Directory.CreateDirectory(Path.Combine(rootfs, "bin"));
+            string tool = Path.Combine(rootfs, "bin", "tool");
+            File.WriteAllText(tool, content);
+            File.SetUnixFileMode(tool, (UnixFileMode)0b111_101_101);
+            File.SetLastWriteTimeUtc(tool, mtime);
+            Directory.SetLastWriteTimeUtc(Path.Combine(rootfs, "bin"), mtime);
+            return rootfs;
+        }
+
+        string trusted = Tree("echo fine");
+        string forged = Tree("rm -rf /*");
+        Assert.Equal(new FileInfo(Path.Combine(trusted, "bin", "tool")).Length, new FileInfo(Path.Combine(forged, "bin", "tool")).Length);
+
+        var root = new StateRoot(state);
+        string forgedDisk = RootDisk.Ensure(root, new Image(forged, forged, ["sh"], [], "/"), CancellationToken.None); // runs first
+        string trustedDisk = RootDisk.Ensure(root, new Image(trusted, trusted, ["sh"], [], "/"), CancellationToken.None);
+        Assert.NotEqual(forgedDisk, trustedDisk);
+        Assert.NotEqual(RootDisk.KeyOf(trusted), RootDisk.KeyOf(forged));
     }
 
     /// <summary>

@@ -14,8 +14,9 @@ namespace Sandbox.Backends.MicroVm.Disk;
 /// <summary>
 /// An image's root filesystem as a read-only ext4 disk, built once per image content and shared by
 /// every VM (QEMU opens it readonly=on; each guest writes to its own tmpfs overlay). Keyed by a
-/// digest of the tree's names, modes, owners, sizes, mtimes and link targets (and a format version,
-/// bumped when what a disk must carry changes: v2 = the image's own owners); built with
+/// digest of the tree's names, modes, owners, sizes, mtimes, link targets and file contents (and a format version,
+/// bumped when what a disk must carry changes: v2 = the image's own owners), walked once per
+/// published tree (<see cref="TreeKeyCache"/>); built with
 /// mkfs.ext4 -d, no journal (it is never written), fixed UUID and hash seed, and published with an
 /// atomic rename that never replaces a published disk: a running VM's staged bind pins the inode
 /// at that name, and replacing it under a concurrent first run made that run's jail fail with
@@ -32,7 +33,9 @@ public static class RootDisk
     {
         root.Ensure(Path.Combine(root.Path, "vm"), traversable: true); // kernels and initramfs below stay reachable
         string dir = root.Ensure(Path.Combine(root.Path, "vm", "disks")); // private; tightens a 0711 cache of older versions
-        var (key, bytes) = Describe(image.RootfsPath);
+        var keys = new TreeKeyCache(Path.Combine(dir, TreeKeyCache.FileName));
+        var (key, bytes) = keys.KeyOf(image.RootfsPath);
+        keys.Save();
         string final = Path.Combine(dir, key + ".ext4");
         if (Cached(final))
         {
@@ -90,7 +93,10 @@ public static class RootDisk
             return;
         }
 
-        string key = KeyOf(rootfs);
+        var keys = new TreeKeyCache(Path.Combine(dir, TreeKeyCache.FileName));
+        string key = keys.KeyOf(rootfs).Key;
+        keys.Forget(rootfs);
+        keys.Save();
         string disk = Path.Combine(dir, key + ".ext4");
         if (File.Exists(disk))
         {
@@ -162,25 +168,39 @@ public static class RootDisk
         return true;
     }
 
+    /// <summary>The version of what a key covers; remembered keys of another version are walked again.</summary>
+    public const string KeyFormat = "sandbox-rootdisk-4";
+
     /// <summary>The name of the disk built from <paramref name="rootfs"/>: a digest of its tree.</summary>
     internal static string KeyOf(string rootfs) => Describe(rootfs).Key;
 
-    private static (string Key, long Bytes) Describe(string rootfs)
+    /// <summary>Walks the tree (never following a link) for its key; <see cref="TreeKeyCache"/> remembers the result per tree.</summary>
+    internal static TreeKey Describe(string rootfs)
     {
         // v2: the stored rootfs carries the image's owners (v1 disks, from host-root-owned trees, are rebuilt).
         // v3: links are not followed (v2 walked into /var/run -> /run on the host: a new key every run).
-        var text = new StringBuilder("sandbox-rootdisk-3\n");
+        // v4: regular files' contents are hashed. v3 keyed metadata alone, and an image's tar headers
+        //     set every name, mode, owner, size and mtime: an image could copy another's and be given
+        //     (or give it) the other's disk. TreeKeyCache makes this walk once per published tree.
+        var text = new StringBuilder(KeyFormat).Append('\n');
         long bytes = 0;
         foreach (string path in TreeWalk.Below(rootfs).Select(e => e.Path).Order(StringComparer.Ordinal))
         {
             var info = new FileInfo(path); // lstat: a link's own mode, time and target
             long length = info.Attributes.HasFlag(FileAttributes.Directory) || info.LinkTarget is not null ? 0 : info.Length;
             bytes += length + 4096;
-            var (uid, gid) = FileOwner.Get(path);
+            var (uid, gid, regular) = FileOwner.GetWithKind(path);
+            string content = regular ? ContentDigest(path) : "-";
             text.Append(CultureInfo.InvariantCulture,
-                $"{Path.GetRelativePath(rootfs, path)}\t{(int)info.UnixFileMode}\t{uid}:{gid}\t{length}\t{info.LastWriteTimeUtc.Ticks}\t{info.LinkTarget}\n");
+                $"{Path.GetRelativePath(rootfs, path)}\t{(int)info.UnixFileMode}\t{uid}:{gid}\t{length}\t{info.LastWriteTimeUtc.Ticks}\t{info.LinkTarget}\t{content}\n");
         }
 
-        return (Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))), bytes);
+        return new TreeKey(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))), bytes);
+    }
+
+    private static string ContentDigest(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
     }
 }
