@@ -10,6 +10,9 @@ public sealed class SandboxStoreTests : IDisposable
     private static readonly DateTime T0 = new(2026, 12, 7, 6, 0, 0, 123, DateTimeKind.Utc);
     private readonly string _dir = Directory.CreateTempSubdirectory("sandbox-store-").FullName;
 
+    // Some tests open the file with SQLite directly, maybe before any store in this process set the provider.
+    public SandboxStoreTests() => SystemSqlite.Init();
+
     private string Db => Path.Combine(_dir, "sandboxes.db");
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
