@@ -38,7 +38,7 @@ internal sealed class RunOptions
     public Option<string?> Hostname { get; } = new("--hostname") { Description = "Hostname inside the sandbox (default: sandbox)" };
     public Option<bool> Interactive { get; } = new("--interactive", "-i") { Description = "Keep stdin open to the workload even when it is a terminal" };
     public Option<bool> Init { get; } = new("--init") { Description = "Run a minimal init as PID 1 that forwards signals to the workload and reaps zombies" };
-    public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Give the workload a terminal of its own (a new pty in the sandbox; stdout and stderr merge)" };
+    public Option<bool> Tty { get; } = new("--tty", "-t") { Description = "Give the workload a terminal of its own (a new pty in the sandbox, fed by yours as with -i; stdout and stderr merge)" };
     public Option<string?> Name { get; } = new("--name") { Description = "Name for a detached sandbox (-d), unique; the verbs accept it in place of the ID" };
     public Option<bool> Detach { get; } = new("--detach", "-d") { Description = "Run in the background under a supervisor and print the sandbox ID (see ps, logs, stop)" };
     public Option<string?> Restart { get; } = new("--restart") { Description = "With -d: no (default), on-failure[:N] or always; each restart gets a fresh writable layer" };

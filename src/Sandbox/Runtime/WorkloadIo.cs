@@ -10,8 +10,10 @@ public sealed record WorkloadIo(Stream? Stdin, Stream Stdout, Stream Stderr, boo
     public Host.TerminalSize? Terminal { get; init; }
 
     /// <summary>
-    /// The launcher's own streams; stdin only when it is a pipe or file, or with -i (a terminal's
-    /// keystrokes then reach the workload). -t needs the launcher to be on a terminal.
+    /// The launcher's own streams; stdin only when it is a pipe or file, or with -i or -t (a
+    /// terminal's keystrokes then reach the workload). -t needs the launcher to be on a terminal,
+    /// and connects it both ways in both backends, as the OCI runtime does with a terminal: unlike
+    /// docker, -t alone is -it (the microVM refused -t without -i, which the container ran).
     /// </summary>
     public static WorkloadIo Console(bool interactive = false, bool tty = false)
     {
@@ -22,7 +24,7 @@ public sealed record WorkloadIo(Stream? Stdin, Stream Stdout, Stream Stderr, boo
         }
 
         return new(
-            System.Console.IsInputRedirected ? System.Console.OpenStandardInput() : interactive ? Host.HostTerminal.OpenInput() : null,
+            System.Console.IsInputRedirected ? System.Console.OpenStandardInput() : interactive || tty ? Host.HostTerminal.OpenInput() : null,
             System.Console.OpenStandardOutput(),
             System.Console.OpenStandardError(),
             ForwardSignals: true)

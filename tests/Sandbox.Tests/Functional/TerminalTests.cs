@@ -94,6 +94,20 @@ public sealed class TerminalTests : IDisposable
         }
     }
 
+    /// <summary>Regression: the microVM refused -t without -i (crun in the guest got no terminal), which the container ran.</summary>
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Run_t_without_i_connects_the_terminal_both_ways_in_both_backends(string backend)
+    {
+        using var session = Terminal.StartWithFlags(_cli, backend, "-t", "sh", "-c", "tty; echo ready; read line; echo \"typed:$line\"; exit 4");
+        await session.WaitForAsync("ready");
+        await session.TypeAsync("hi\r");
+        string screen = await session.WaitForExitAsync();
+        Assert.Contains("/dev/pts/0", screen, StringComparison.Ordinal);
+        Assert.Contains("typed:hi", screen, StringComparison.Ordinal);
+        Assert.Contains("rc=4", screen, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Tty_without_a_terminal_is_refused()
     {
@@ -132,15 +146,18 @@ public sealed class TerminalTests : IDisposable
 
         public static Terminal Start(SandboxCli cli, string backend, bool tty, params string[] command) => Launch(cli, backend, tty, "busybox", command);
 
+        /// <summary>With <paramref name="flags"/> (e.g. -t alone) in place of -it.</summary>
+        public static Terminal StartWithFlags(SandboxCli cli, string backend, string flags, params string[] command) => Launch(cli, backend, tty: true, "busybox", command, flags);
+
         /// <summary>With -it, a command from <paramref name="image"/>.</summary>
         public static Terminal StartImage(SandboxCli cli, string backend, string image, params string[] command) => Launch(cli, backend, tty: true, image, command);
 
         /// <param name="tty">With -it, then report the exit code and the terminal's mode; without, the launcher is exec'd (see <see cref="ExitCodeAsync"/>).</param>
-        private static Terminal Launch(SandboxCli cli, string backend, bool tty, string image, string[] command)
+        private static Terminal Launch(SandboxCli cli, string backend, bool tty, string image, string[] command, string flags = "-it")
         {
             string script = Require.Tool("script");
             string trust = backend == "container" ? "trusted" : "untrusted";
-            string launcher = $"{Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} {(tty ? "-it " : "")}{Quote(image)} "
+            string launcher = $"{Quote(RepoPaths.SandboxBinary)} --root {Quote(cli.StateRoot)} run --trust {trust} --backend {backend} {(tty ? flags + " " : "")}{Quote(image)} "
                 + string.Join(' ', command.Select(Quote));
             string inner = tty
                 ? $"stty rows 30 cols 100; echo launcher-tty=$(tty); {launcher}; echo rc=$?; echo after: $(stty -a | grep -o -- '-\\?opost\\|-\\?icanon' | tr '\\n' ' ')"
