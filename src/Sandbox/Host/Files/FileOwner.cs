@@ -35,20 +35,8 @@ public static class FileOwner
     /// <summary>The owner of a path and whether it is a regular file (not a link, directory, device, FIFO or socket), not following a final symlink.</summary>
     public static (uint Uid, uint Gid, bool Regular) GetWithKind(string path)
     {
-        byte[] name = Encoding.UTF8.GetBytes(path + "\0");
-        Tmds.Linux.stat st;
-        int rc;
-        unsafe
-        {
-            // SAFETY: name is pinned and NUL-terminated; st is a local the kernel fills.
-            fixed (byte* p = name)
-            {
-                rc = Tmds.Linux.LibC.lstat(p, &st);
-            }
-        }
-
+        Tmds.Linux.stat st = PathStat.Of(path, followLinks: false);
         const uint TypeMask = 0xF000, RegularType = 0x8000; // S_IFMT, S_IFREG
-        return rc == 0 ? ((uint)st.st_uid, (uint)st.st_gid, ((uint)st.st_mode & TypeMask) == RegularType)
-            : throw new IOException($"lstat {path}: {Errno.Describe(Tmds.Linux.LibC.errno)}");
+        return ((uint)st.st_uid, (uint)st.st_gid, ((uint)st.st_mode & TypeMask) == RegularType);
     }
 }

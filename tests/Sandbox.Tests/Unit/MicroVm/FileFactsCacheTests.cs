@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Sandbox.Backends.MicroVm.Initramfs;
+using Sandbox.Host.Files;
 using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.MicroVm;
