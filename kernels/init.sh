@@ -60,7 +60,7 @@ exec 3<>"$control" || fail "cannot open $control"
 # mount-point layer made and the output forwarders started (see "Output" below).
 wait_for /dev/vda
 mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root disk /dev/vda"
-version=$(crun --version | head -n 1 | tr -cd ' -~') || fail "cannot run crun"
+version=$(crun --version | head -n 1 | tr -cd ' -~'); [ -n "$version" ] || fail "cannot run crun"
 mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create /run"
 mount -t tmpfs -o mode=0755,size=4m rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
 # Output. A write to a port returns once the data is queued, not once the host has read it, so
