@@ -36,6 +36,30 @@ public sealed class TemplateStoreTests : IDisposable
         Assert.Equal("no template yet", why);
     }
 
+    /// <summary>
+    /// Regression: two runs that both booted with no template (one key) both saved one. Interleaved,
+    /// one publisher deleted the other's state after the other's manifest named it: the next run found
+    /// a template without its state and booted again.
+    /// </summary>
+    [Fact]
+    public void Captures_of_one_key_published_at_once_leave_a_manifest_naming_the_one_state_kept()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            var key = Key(1000 + round);
+            Parallel.For(0, 4, i => Publish(new TemplateStore(new StateRoot(_root)), key, [(byte)round, (byte)i, 7]));
+
+            var store = new TemplateStore(new StateRoot(_root));
+            var found = store.Find(key, out string why, out FileStream? state);
+            using (state)
+            {
+                Assert.True(found is not null, $"round {round}: {why}");
+            }
+
+            Assert.Single(Directory.GetFiles(store.Directory, key.Digest + "-*.state"));
+        }
+    }
+
     [Fact]
     public void Publishing_beyond_the_bound_removes_the_least_recently_used()
     {

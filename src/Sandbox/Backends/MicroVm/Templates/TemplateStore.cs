@@ -118,6 +118,9 @@ public sealed class TemplateStore
     public VmTemplate Publish(TemplateKey key, string tempState, string sha256, long size)
     {
         ArgumentNullException.ThrowIfNull(key);
+        // Two runs that booted with no template both save one. Published one after the other, the
+        // manifest always names the state that is kept; interleaved, each deleted the other's state.
+        using var turn = Host.Files.ExclusiveFileLock.Take(Path.Combine(_dir, ".publish.lock"));
         string name = $"{key.Digest}-{sha256[..16]}.state";
         string state = Path.Combine(_dir, name);
         File.Move(tempState, state, overwrite: true);
