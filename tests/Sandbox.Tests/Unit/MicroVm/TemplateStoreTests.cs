@@ -39,7 +39,7 @@ public sealed class TemplateStoreTests : IDisposable
     /// <summary>
     /// Regression: two runs that both booted with no template (one key) both saved one. Interleaved,
     /// one publisher deleted the other's state after the other's manifest named it: the next run found
-    /// a template without its state and booted again.
+    /// a template without its state and booted again. Runs looking meanwhile must not remove a good one.
     /// </summary>
     [Fact]
     public void Captures_of_one_key_published_at_once_leave_a_manifest_naming_the_one_state_kept()
@@ -47,7 +47,19 @@ public sealed class TemplateStoreTests : IDisposable
         for (int round = 0; round < 20; round++)
         {
             var key = Key(1000 + round);
-            Parallel.For(0, 4, i => Publish(new TemplateStore(new StateRoot(_root)), key, [(byte)round, (byte)i, 7]));
+            Parallel.For(0, 8, i =>
+            {
+                var store = new TemplateStore(new StateRoot(_root));
+                if (i % 2 == 0)
+                {
+                    Publish(store, key, [(byte)round, (byte)i, 7]);
+                }
+                else
+                {
+                    _ = store.Find(key, out _, out FileStream? state); // runs looking for it meanwhile; a bad one they remove
+                    state?.Dispose();
+                }
+            });
 
             var store = new TemplateStore(new StateRoot(_root));
             var found = store.Find(key, out string why, out FileStream? state);

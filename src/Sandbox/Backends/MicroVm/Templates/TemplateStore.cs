@@ -93,22 +93,78 @@ public sealed class TemplateStore
             return null;
         }
 
-        var parsed = ParseManifest(File.ReadAllText(manifest));
+        string text;
+        try
+        {
+            text = File.ReadAllText(manifest);
+        }
+        catch (FileNotFoundException)
+        {
+            why = "no template yet"; // removed meanwhile
+            return null;
+        }
+
+        var parsed = ParseManifest(text);
         string? state = parsed is { } p && IsStateName(p.State, key.Digest) ? Path.Combine(_dir, p.State) : null;
-        why = parsed is null ? "its manifest is unreadable"
-            : parsed.Value.Key != key.Text ? "its manifest holds another key"
-            : state is null || !File.Exists(state) ? "its state file is missing"
-            : new FileInfo(state).Length != parsed.Value.Size ? "its state file has the wrong size (truncated?)"
-            : Sha256Of(state) != parsed.Value.Sha256 ? "its state file does not have the recorded SHA-256 (corrupt)"
-            : "";
+        try
+        {
+            why = parsed is null ? "its manifest is unreadable"
+                : parsed.Value.Key != key.Text ? "its manifest holds another key"
+                : state is null || !File.Exists(state) ? "its state file is missing"
+                : new FileInfo(state).Length != parsed.Value.Size ? "its state file has the wrong size (truncated?)"
+                : Sha256Of(state) != parsed.Value.Sha256 ? "its state file does not have the recorded SHA-256 (corrupt)"
+                : "";
+        }
+        catch (IOException)
+        {
+            if (ReadOrNull(manifest) != text)
+            {
+                why = "it was replaced meanwhile"; // a capture published another state and deleted this one
+                return null;
+            }
+
+            why = "its state file is missing";
+        }
+
         if (why.Length == 0)
         {
-            File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow); // last use, for the store's bound (Publish)
+            try
+            {
+                File.SetLastWriteTimeUtc(manifest, DateTime.UtcNow); // last use, for the store's bound (Publish)
+            }
+            catch (FileNotFoundException)
+            {
+                why = "it was replaced meanwhile";
+                return null;
+            }
+
             return new VmTemplate(key.Digest, state!, parsed!.Value.Sha256);
         }
 
-        Remove(key.Digest);
+        using (Publishing())
+        {
+            if (ReadOrNull(manifest) == text)
+            {
+                Remove(key.Digest); // the template judged; one published meanwhile stays
+            }
+        }
+
         return null;
+    }
+
+    // Publishing and removing take turns: a manifest always names a state that exists.
+    private Host.Files.ExclusiveFileLock Publishing() => Host.Files.ExclusiveFileLock.Take(Path.Combine(_dir, ".publish.lock"));
+
+    private static string? ReadOrNull(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A temp file in the store for a state being saved (published by <see cref="Publish"/>, else deleted by the caller).</summary>
@@ -120,7 +176,7 @@ public sealed class TemplateStore
         ArgumentNullException.ThrowIfNull(key);
         // Two runs that booted with no template both save one. Published one after the other, the
         // manifest always names the state that is kept; interleaved, each deleted the other's state.
-        using var turn = Host.Files.ExclusiveFileLock.Take(Path.Combine(_dir, ".publish.lock"));
+        using var turn = Publishing();
         string name = $"{key.Digest}-{sha256[..16]}.state";
         string state = Path.Combine(_dir, name);
         File.Move(tempState, state, overwrite: true);
@@ -168,14 +224,10 @@ public sealed class TemplateStore
         }
 
         var store = new TemplateStore(root);
+        using var turn = store.Publishing();
         foreach (string manifest in System.IO.Directory.EnumerateFiles(dir, "*.manifest"))
         {
-            string text;
-            try
-            {
-                text = File.ReadAllText(manifest);
-            }
-            catch (FileNotFoundException)
+            if (ReadOrNull(manifest) is not { } text)
             {
                 continue; // removed meanwhile
             }
