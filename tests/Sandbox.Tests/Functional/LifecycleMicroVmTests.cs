@@ -158,7 +158,7 @@ public sealed class LifecycleMicroVmKillNineTests : IDisposable
     [Fact]
     public void Twenty_kill_9s_at_random_instants_leave_ps_truthful_and_no_vmm_behind()
     {
-        int seed = Environment.TickCount;
+        int seed = KillNineDrill.Seed();
         new KillNineDrill(_cli, ["--backend", "microvm"], "k9vm-" + Guid.NewGuid().ToString("N")[..6], seed, TimeSpan.FromSeconds(3)).Run(20);
     }
 
