@@ -34,7 +34,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
     internal byte[] Spec { get; set; } = [];
 
     /// <summary>From QEMU's start until guest init starts the workload (<see cref="Runtime.SandboxOptions.BootTimeout"/>).</summary>
-    internal TimeSpan BootTimeout { get; init; } = TimeSpan.FromSeconds(120);
+    internal required TimeSpan BootTimeout { get; init; }
 
     internal string ConfigSha256 { get; set; } = "";
 
