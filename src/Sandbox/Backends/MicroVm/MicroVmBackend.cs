@@ -118,7 +118,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         var trace = new PhaseTrace(options.Trace);
         FetchedKernel kernel = Preflight(w.Kernel);
         trace.Mark("kernel verified");
-        string initramfs = InitramfsBuilder.Ensure(root, kernel);
+        string initramfs = await InitramfsBuilder.EnsureAsync(root, kernel, ct).ConfigureAwait(false);
         string disk = RootDisk.Ensure(root, w.Image, ct);
         trace.Mark("initramfs and root disk ready");
         Accelerator? forced = AcceleratorOverride.Parse(options.Accelerator);

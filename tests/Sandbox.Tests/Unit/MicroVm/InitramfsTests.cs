@@ -29,7 +29,8 @@ public sealed class InitramfsTests
     public void The_listing_holds_init_busybox_the_modules_and_crun_with_its_libraries()
     {
         var entries = InitramfsBuilder.Entries([1], "#!/bin/busybox sh\n", [("virtio_mmio", [2])],
-            [new GuestFile("usr/bin/crun", [3]), new GuestFile("lib64/ld-linux-x86-64.so.2", [4]), new GuestFile("lib/x86_64-linux-gnu/libc.so.6", [5])]);
+            [new GuestFile("usr/bin/crun", [3]), new GuestFile("lib64/ld-linux-x86-64.so.2", [4]), new GuestFile("lib/x86_64-linux-gnu/libc.so.6", [5]),
+                new GuestFile(GuestRuntime.VersionPath, [6], 0x1A4)]);
         string listing = string.Join('\n', entries.Select(e => e switch
         {
             CpioEntry.Symlink l => $"{l.Path} -> {l.Target}",
@@ -58,5 +59,32 @@ public sealed class InitramfsTests
         Assert.StartsWith("#!/bin/busybox sh", init, StringComparison.Ordinal);
         Assert.DoesNotContain("eval", init, StringComparison.Ordinal);
         Assert.Contains("3>&-", init, StringComparison.Ordinal); // the workload never inherits the control port
+    }
+
+    [Fact]
+    public async Task The_runtime_version_file_holds_the_binarys_own_first_line_as_printable_ascii()
+    {
+        string runtime = FakeRuntime("printf 'crun version 9.9.9\\033[1m\\ncommit: abc\\n'");
+        GuestFile file = await GuestRuntime.VersionFileAsync(new GuestFileSource("usr/bin/crun", runtime, ""), CancellationToken.None);
+        Assert.Equal((GuestRuntime.VersionPath, "crun version 9.9.9[1m\n", 0x1A4u), (file.GuestPath, Encoding.ASCII.GetString(file.Content), file.Mode));
+    }
+
+    [Theory]
+    [InlineData("exit 3")]
+    [InlineData("printf '\\001\\n'")]
+    public async Task A_runtime_that_cannot_say_its_version_builds_no_archive(string body)
+    {
+        string runtime = FakeRuntime(body);
+        var e = await Assert.ThrowsAsync<Sandbox.Runtime.SandboxException>(() =>
+            GuestRuntime.VersionFileAsync(new GuestFileSource("usr/bin/crun", runtime, ""), CancellationToken.None));
+        Assert.Contains($"{runtime} --version failed", e.Message, StringComparison.Ordinal);
+    }
+
+    private static string FakeRuntime(string body)
+    {
+        string path = Path.Combine(TestTemp.Directory("fake-runtime-"), "crun");
+        File.WriteAllText(path, $"#!/bin/sh\n{body}\n");
+        File.SetUnixFileMode(path, (UnixFileMode)0x1ED);
+        return path;
     }
 }

@@ -1,9 +1,11 @@
+using System.Text;
+using Sandbox.Host;
 using Sandbox.Runtime;
 
 namespace Sandbox.Backends.MicroVm.Initramfs;
 
 /// <summary>One file the initramfs carries at <paramref name="GuestPath"/> (relative, no leading slash).</summary>
-public sealed record GuestFile(string GuestPath, byte[] Content);
+public sealed record GuestFile(string GuestPath, byte[] Content, uint Mode = 0x1ED /* 0755 */);
 
 /// <summary>Where a guest file comes from on the host and the digest of its content.</summary>
 public sealed record GuestFileSource(string GuestPath, string HostPath, string Sha256);
@@ -62,6 +64,24 @@ public static class GuestRuntime
         }
 
         return files;
+    }
+
+    /// <summary>Where the guest finds the runtime's version line, which init reports in "applied".</summary>
+    public const string VersionPath = "etc/runtime-version";
+
+    /// <summary>
+    /// The runtime's version line ("crun version 1.8.1"), from the very binary the guest gets, run here
+    /// once per archive: guest init reads it instead of exec'ing crun on every boot (~80 ms under
+    /// emulation). The archive's key holds the binary's digest, so the line always matches its bytes.
+    /// </summary>
+    public static async Task<GuestFile> VersionFileAsync(GuestFileSource runtime, CancellationToken ct)
+    {
+        CommandOutput output = await ExternalCommand.RunAsync(runtime.HostPath, ["--version"], ExternalCommand.DefaultTimeout, ct).ConfigureAwait(false);
+        string line = new([.. (output.Stdout.Split('\n')[0]).Where(c => c is >= ' ' and <= '~')]);
+        return output.Succeeded && line.Length > 0 ? new GuestFile(VersionPath, Encoding.ASCII.GetBytes(line + "\n"), 0x1A4 /* 0644 */)
+            : throw new SandboxException(ErrorKind.EngineFailed,
+                $"{runtime.HostPath} --version failed, so the guest's initramfs cannot name its runtime: {output.FirstLine()}",
+                "reinstall crun: apt-get install --reinstall crun");
     }
 
     /// <summary>The planned files' contents, each checked against the digest the archive's key was made from.</summary>

@@ -22,7 +22,7 @@ public static class InitramfsBuilder
 
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
-        ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "cp", "rm", "head", "switch_root", "sync", "reboot", "mkfifo", "tee",
+        ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "rm", "head", "chroot", "sync", "reboot", "mkfifo", "tee",
             "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg"];
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
@@ -47,7 +47,7 @@ public static class InitramfsBuilder
     /// so a run with a built archive stats those files instead of reading them. The exec shim is
     /// embedded in this program and keyed by its digest.
     /// </summary>
-    public static string Ensure(StateRoot root, FetchedKernel kernel)
+    public static async Task<string> EnsureAsync(StateRoot root, FetchedKernel kernel, CancellationToken ct)
     {
         if (!File.Exists(BusyboxPath))
         {
@@ -69,7 +69,8 @@ public static class InitramfsBuilder
         }
 
         byte[] busybox = GuestRuntime.ReadVerified(BusyboxPath, busyboxSha);
-        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), [.. GuestRuntime.Load(runtime), .. embedded]);
+        GuestFile version = await GuestRuntime.VersionFileAsync(runtime[0], ct).ConfigureAwait(false);
+        var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), [.. GuestRuntime.Load(runtime), version, .. embedded]);
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
         File.SetUnixFileMode(temp, (UnixFileMode)0b110_100_100);
@@ -99,6 +100,12 @@ public static class InitramfsBuilder
             new CpioEntry.Directory("lib/modules"),
             new CpioEntry.Directory("proc"),
             new CpioEntry.Directory("sys"),
+            // Stage 2's mount points (kernels/init.sh): the moved root, the image disk, the mount-point layer, the workload's root.
+            new CpioEntry.Directory("stage"),
+            new CpioEntry.Directory("run"),
+            new CpioEntry.Directory("lower"),
+            new CpioEntry.Directory("rw"),
+            new CpioEntry.Directory("newroot"),
             new CpioEntry.File("bin/busybox", busybox, 0x1ED /* 0755 */),
             new CpioEntry.File("init", Encoding.UTF8.GetBytes(initScript), 0x1ED /* 0755 */),
         };
@@ -118,7 +125,7 @@ public static class InitramfsBuilder
                 list.Add(new CpioEntry.Directory(parent));
             }
 
-            list.Add(new CpioEntry.File(file.GuestPath, file.Content, 0x1ED /* 0755 */));
+            list.Add(new CpioEntry.File(file.GuestPath, file.Content, file.Mode));
         }
 
         return list;
