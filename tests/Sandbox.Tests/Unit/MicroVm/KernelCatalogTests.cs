@@ -112,9 +112,9 @@ public sealed class KernelCatalogTests
     public void Tcg_only_options_are_appended_only_when_qemu_emulates_the_cpu()
     {
         var minimal = Catalog.Get("minimal-6.1");
-        Assert.Equal(["nolapic_timer"], minimal.TcgOnly);
+        Assert.Equal(["nolapic_timer", "noreplace-smp"], minimal.TcgOnly);
         var tcg = Sandbox.Backends.MicroVm.MicroVmBackend.KernelCommandLine(minimal, Sandbox.Backends.MicroVm.Qemu.Accelerator.Tcg);
-        Assert.Equal([.. minimal.CommandLine, "nolapic_timer"], tcg.Take(minimal.CommandLine.Count + 1));
+        Assert.Equal([.. minimal.CommandLine, "nolapic_timer", "noreplace-smp"], tcg.Take(minimal.CommandLine.Count + 2));
         Assert.Equal(minimal.CommandLine, Sandbox.Backends.MicroVm.MicroVmBackend.KernelCommandLine(minimal, Sandbox.Backends.MicroVm.Qemu.Accelerator.Kvm));
         Assert.Empty(Catalog.Get("debian-6.1").TcgOnly);
     }
