@@ -10,7 +10,7 @@
 # Nothing here interprets user data: volume targets are only ever used quoted, the config is a file.
 export PATH=/bin:/usr/bin
 say() { echo "sandbox-init: $*" >/dev/console; }
-fail() { say "$*"; sync; reboot -f; }
+fail() { say "$*"; reboot -f; } # reboot syncs first (without -n)
 
 if [ "$1" != stage2 ]; then
   # Stage 1, on the initramfs itself. pivot_root (how crun enters the workload's root) refuses the
@@ -324,5 +324,4 @@ case "$outbytes:$errbytes" in
 esac
 # The host answers "poweroff" once its end has all of it (or goes away: EOF).
 wait $listener
-sync
 say "powering off"; reboot -f

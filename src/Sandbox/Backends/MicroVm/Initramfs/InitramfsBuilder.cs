@@ -22,7 +22,7 @@ public static class InitramfsBuilder
 
     // Exactly the applets kernels/init.sh calls (its shell builtins need no link).
     private static readonly string[] Applets =
-        ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "rm", "head", "chroot", "sync", "reboot", "mkfifo", "tee",
+        ["sh", "mount", "umount", "insmod", "cat", "usleep", "mkdir", "rm", "head", "chroot", "reboot", "mkfifo", "tee",
             "wc", "sha256sum", "tr", "grep", "stty", "tar", "dmesg"];
 
     public static string InitScript { get; } = ReadResource("kernels.init.sh");
