@@ -189,6 +189,9 @@ exec_request() {
   [ $i -lt 100 ] && { echo "execread $1" >&3; rm -rf /run/control.lock; }
   ok=; [ "${#json}" = "$2" ] && printf '%s\n' "$json" >"$d/process.json" && ok=1
   (
+    # An exec can come as soon as init said "started" (the host's `run -d` has returned by then): wait
+    # until crun has made the container, or its run has ended.
+    i=0; until [ -e /run/crun/workload/status ] || [ -e /run/workload.ended ] || [ $i -ge 1000 ]; do i=$((i + 1)); usleep 10000; done
     if [ -n "$ok" ]; then
       crun exec --process "$d/process.json" workload <"$d/stdin" >"$d/out" 2>"$d/err" 3>&-
       status=$?
@@ -303,6 +306,7 @@ echo started >&3
 run_crun <"$in" >/run/stdout 2>/run/stderr 3>&- &
 wait $!
 status=$?
+: >/run/workload.ended
 # The workload's PID namespace died with its first process, so its writers are gone and the
 # forwarders reach EOF.
 wait $fwd

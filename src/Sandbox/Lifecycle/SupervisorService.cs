@@ -212,7 +212,7 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
             }
 
             var request = Exec.ExecWire.Parse(json.ToArray()).ToRequest();
-            if (_current is not { State: SandboxState.Running } current)
+            if (_current is not { State: SandboxState.Running or SandboxState.Created } current) // created: starting right after
             {
                 throw DetachedSandboxes.NotRunning(run.Request.Id!);
             }

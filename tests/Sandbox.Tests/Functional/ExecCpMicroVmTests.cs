@@ -51,6 +51,16 @@ public sealed class ExecCpMicroVmTests : IDisposable
     }
 
     [Fact]
+    public void An_exec_right_after_run_d_waits_for_the_guest_to_start_the_workload()
+    {
+        // run -d returns once the sandbox is created, while the guest still boots: a script's next
+        // command used to fail with "the microVM's workload is not running".
+        Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sleep", "600"], stdin: null, Boot));
+        var exec = _cli.Run(["exec", _name, "sh", "-c", "echo now; cat /proc/1/comm"], stdin: null, Boot);
+        Assert.Equal((0, "now\nsleep\n", ""), (exec.ExitCode, exec.Stdout, exec.Stderr));
+    }
+
+    [Fact]
     public void Cp_in_and_out_of_a_microvm_with_tar_streams_a_volume_and_the_read_only_root()
     {
         string volume = _name + "-vol";

@@ -15,11 +15,17 @@ public sealed class GuestControl : IDisposable
 {
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly ConcurrentDictionary<int, (TaskCompletionSource Read, TaskCompletionSource<ExecOutput> Done)> _execs = new();
+    private readonly TaskCompletionSource _settled = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Socket? _control;
     private int _nextExec;
     private volatile bool _closed;
 
-    internal void Attach(Socket control) => Volatile.Write(ref _control, control);
+    /// <summary>The guest started the workload: execs may go through <paramref name="control"/>.</summary>
+    internal void Attach(Socket control)
+    {
+        Volatile.Write(ref _control, control);
+        _settled.TrySetResult();
+    }
 
     /// <summary>False until the guest started the workload, or once the VM is gone.</summary>
     public async Task<bool> SignalAsync(int signal)
@@ -40,6 +46,8 @@ public sealed class GuestControl : IDisposable
     /// <summary>
     /// Runs <paramref name="processJson"/> (one line of ASCII JSON) with `crun exec` in the guest; the
     /// output as init reported it. Nothing else is sent until init said it read the request and input.
+    /// An exec that comes while the guest still boots (`run -d` returns once the sandbox is created)
+    /// waits for the workload to start, or for the run to end, which the boot timeout bounds.
     /// </summary>
     public async Task<ExecOutput> ExecAsync(byte[] processJson, byte[] stdin, CancellationToken ct)
     {
@@ -50,6 +58,7 @@ public sealed class GuestControl : IDisposable
             throw new ArgumentException("the exec's process.json must be one line of ASCII", nameof(processJson));
         }
 
+        await _settled.Task.WaitAsync(ct).ConfigureAwait(false);
         int id = Interlocked.Increment(ref _nextExec);
         var read = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var done = new TaskCompletionSource<ExecOutput>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -116,6 +125,7 @@ public sealed class GuestControl : IDisposable
     internal void Close()
     {
         _closed = true;
+        _settled.TrySetResult();
         foreach (var (read, done) in _execs.Values)
         {
             read.TrySetResult();
