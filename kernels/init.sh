@@ -164,8 +164,11 @@ resize() {
 # In analyze the kill joins the traced pids first, so the report shows the signal (the timeout's
 # SIGKILL) and its target.
 T=/sys/kernel/tracing
-kill_workload() { crun kill workload "$1" 2>/dev/null; }
-[ "$mode" = analyze ] && kill_workload() { sh -c 'echo $$ >>"$0/set_event_pid"; exec crun kill workload "$1"' $T "$1" 2>/dev/null; }
+# A signal or an exec can come as soon as init said "started" (`run -d` has returned by then), before
+# crun has made the container: both wait for it (or for its run to end; at most 10 s).
+container_made() { w=0; until [ -e /run/crun/workload/status ] || [ -e /run/workload.ended ] || [ $w -ge 1000 ]; do w=$((w + 1)); usleep 10000; done; }
+kill_workload() { container_made; crun kill workload "$1" 2>/dev/null; }
+[ "$mode" = analyze ] && kill_workload() { container_made; sh -c 'echo $$ >>"$0/set_event_pid"; exec crun kill workload "$1"' $T "$1" 2>/dev/null; }
 # --- sandbox exec (docker exec; sandbox cp runs tar through it) ---------------------------------
 # "exec ID LENGTH STDIN" from the host, then a process.json of LENGTH bytes on one line (the
 # workload's applied process with another command, rendered by the host as ASCII JSON) and STDIN
@@ -189,9 +192,7 @@ exec_request() {
   [ $i -lt 100 ] && { echo "execread $1" >&3; rm -rf /run/control.lock; }
   ok=; [ "${#json}" = "$2" ] && printf '%s\n' "$json" >"$d/process.json" && ok=1
   (
-    # An exec can come as soon as init said "started" (the host's `run -d` has returned by then): wait
-    # until crun has made the container, or its run has ended.
-    i=0; until [ -e /run/crun/workload/status ] || [ -e /run/workload.ended ] || [ $i -ge 1000 ]; do i=$((i + 1)); usleep 10000; done
+    container_made
     if [ -n "$ok" ]; then
       crun exec --process "$d/process.json" workload <"$d/stdin" >"$d/out" 2>"$d/err" 3>&-
       status=$?

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Sandbox.Backends;
 using Sandbox.Runtime;
 using Sandbox.State;
@@ -20,7 +21,8 @@ public sealed record SupervisedRun(RunRequest Request, SandboxPaths Paths, State
 /// in the state database, and on SIGTERM (the host's stop) stops the workload with a 10 s grace.
 /// It is the only writer of its sandbox's row while it lives.
 /// </summary>
-public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHostApplicationLifetime lifetime) : IHostedService, IDisposable
+public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHostApplicationLifetime lifetime, IOptions<SandboxOptions> options)
+    : IHostedService, IDisposable
 {
     private static readonly TimeSpan DefaultGrace = TimeSpan.FromSeconds(10);
     private readonly CancellationTokenSource _serving = new();
@@ -164,8 +166,9 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
                     await Task.Delay(50).ConfigureAwait(false); // created, being started: the signal is for the workload
                 }
 
-                // Started but not yet created by the OCI runtime: its kill fails for a moment; retry briefly.
-                for (int i = 0; i < 40 && _current is { State: SandboxState.Running } running; i++)
+                // Started, but the OCI runtime has not made the container yet, or a microVM's guest still
+                // boots: the kill fails until then. Retried while it runs, at most as long as a boot may take.
+                for (var until = DateTime.UtcNow + options.Value.BootTimeout; DateTime.UtcNow < until && _current is { State: SandboxState.Running } running;)
                 {
                     if (await running.SignalAsync(value).ConfigureAwait(false))
                     {

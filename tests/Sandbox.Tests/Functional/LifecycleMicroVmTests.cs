@@ -55,6 +55,18 @@ public sealed class LifecycleMicroVmTests : IDisposable
     }
 
     [Fact]
+    public void A_kill_right_after_run_d_reaches_the_workload_once_the_guest_started_it()
+    {
+        // run -d returns while the guest still boots; the signal used to be lost (crun in the guest had
+        // no container yet, and the kill said ok) or refused as "not running" after 2 s of boot.
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sleep", "600"],
+            stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
+        Assert.Equal(_name + "\n", Ok(_cli.Run(["kill", _name], stdin: null, TimeSpan.FromMinutes(3))).Stdout);
+        Assert.Equal("137\n", Ok(_cli.Run(["wait", _name], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
+        Eventually(() => !QemuOf(id).Any(), "its QEMU to end");
+    }
+
+    [Fact]
     public void A_killed_microvm_supervisor_is_reconciled_and_its_vmm_reaped()
     {
         string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "echo up; sleep 600"],
