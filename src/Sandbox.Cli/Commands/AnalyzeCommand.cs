@@ -14,7 +14,7 @@ internal static class AnalyzeCommand
         var args = new Option<string[]>("--arg") { Description = "An argument for the sample (repeat for more)" };
         var network = new Option<string>("--network") { Description = "none (loopback only; attempts are listed) or sinkhole (every TCP connection and DNS question answered inside the guest, first bytes recorded)", DefaultValueFactory = _ => "none" };
         var outDir = new Option<string?>("--out") { Description = "Output directory, which must not exist (default: ./analysis-SHA256PREFIX)" };
-        var kernel = new Option<string?>("--kernel") { Description = "Guest kernel (sandbox kernel ls), default debian-6.1" };
+        var kernel = new Option<string?>("--kernel") { Description = $"Guest kernel (sandbox kernel ls); {RunOptions.KernelDefault}" };
         var policy = new Option<string?>("--policy") { Description = "Policy file (default: the built-in policy)" };
         var memory = new Option<string?>("--memory") { Description = "Memory limit for the sample, e.g. 256M (default: the policy's ceiling)" };
         var outputLimit = new Option<string?>("--output-limit") { Description = "Bytes of stdout and of stderr kept (default 1M each)" };

@@ -24,7 +24,10 @@ internal sealed class RunOptions
         DefaultValueFactory = _ => "auto",
     };
 
-    public Option<string?> Kernel { get; } = new("--kernel") { Description = "Guest kernel for the microVM backend (sandbox kernel ls), default debian-6.1" };
+    /// <summary>Which kernel a run that names none boots (kernels/catalog.yaml's preferred, else its default; a test keeps them in step).</summary>
+    public const string KernelDefault = "default: minimal-6.1 once built, else debian-6.1";
+
+    public Option<string?> Kernel { get; } = new("--kernel") { Description = $"Guest kernel for the microVM backend (sandbox kernel ls); {KernelDefault}" };
     public Option<string[]> Volume { get; } = new("--volume", "-v") { Description = "Mount a named volume (created when missing): NAME:/path[:ro]" };
     public Option<string[]> Env { get; } = new("--env", "-e") { Description = "Set an environment variable: K=V (or K to pass the launcher's)" };
     public Option<string?> Workdir { get; } = new("--workdir", "-w") { Description = "Working directory inside the sandbox" };

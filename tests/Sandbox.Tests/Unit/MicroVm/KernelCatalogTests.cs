@@ -1,5 +1,6 @@
 using Sandbox.Backends.MicroVm.Kernels;
 using Sandbox.Runtime;
+using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.MicroVm;
 
@@ -106,6 +107,18 @@ public sealed class KernelCatalogTests
         string depends = "linux-image-amd64\n  Depends: linux-image-6.1.0-56-amd64\n";
         Assert.Equal("linux-image-6.1.0-56-amd64", KernelFetcher.ParseImagePackage(e, depends));
         Assert.Throws<SandboxException>(() => KernelFetcher.ParseImagePackage(e, "  Depends: linux-image-5.10.0-1-amd64\n"));
+    }
+
+    [Fact]
+    public void The_run_help_names_the_kernel_a_run_boots_when_it_names_none()
+    {
+        // --help's text is a constant (building it must not parse the catalog on every run); the
+        // help snapshots pin the text, this keeps it in step with the catalog.
+        string says = $"default: {string.Join(" or ", Catalog.Preferred)} once built, else {Catalog.DefaultName}";
+        foreach (string help in new[] { "help-run.txt", "help-policy-explain.txt" })
+        {
+            Assert.Contains(says, File.ReadAllText(Path.Combine(RepoPaths.Root, "tests", "Sandbox.Tests", "Snapshots", help)), StringComparison.Ordinal);
+        }
     }
 
     [Fact]
