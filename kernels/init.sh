@@ -329,4 +329,4 @@ case "$outbytes:$errbytes" in
 esac
 # The host answers "poweroff" once its end has all of it (or goes away: EOF).
 wait $listener
-say "powering off"; reboot -f
+say "powering off"; exec reboot -f # PID 1 becomes reboot: one fork less
