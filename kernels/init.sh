@@ -193,11 +193,14 @@ exec_request() {
   ok=; [ "${#json}" = "$2" ] && printf '%s\n' "$json" >"$d/process.json" && ok=1
   (
     container_made
-    if [ -n "$ok" ]; then
+    if [ -z "$ok" ]; then
+      status=125; : >"$d/out"; echo "sandbox-init: the exec request's config was not the length announced" >"$d/err"
+    else
       crun exec --process "$d/process.json" workload <"$d/stdin" >"$d/out" 2>"$d/err" 3>&-
       status=$?
-    else
-      status=125; : >"$d/out"; echo "sandbox-init: the exec request's config was not the length announced" >"$d/err"
+      # The workload ended before crun could join it: crun only says it has no state file.
+      [ $status = 0 ] || [ -e /run/crun/workload/status ] || ! grep -q /run/crun/workload/status "$d/err" ||
+        { status=125; echo "sandbox-init: the workload is not running (it has ended)" >"$d/err"; }
     fi
     head -c $exec_max "$d/out" >"$d/out.sent"; head -c $exec_max "$d/err" >"$d/err.sent"
     o=$(($(wc -c <"$d/out.sent"))); e=$(($(wc -c <"$d/err.sent")))
