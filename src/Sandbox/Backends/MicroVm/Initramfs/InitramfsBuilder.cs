@@ -69,7 +69,7 @@ public static class InitramfsBuilder
         }
 
         byte[] busybox = GuestRuntime.ReadVerified(BusyboxPath, busyboxSha);
-        GuestFile version = await GuestRuntime.VersionFileAsync(runtime[0], ct).ConfigureAwait(false);
+        GuestFile version = await GuestRuntime.VersionFileAsync(runtime[0], ct).ConfigureAwait(false); // the plan starts with crun itself
         var entries = Entries(busybox, InitScript, modules.Select(m => (m.Name, File.ReadAllBytes(m.Path))), [.. GuestRuntime.Load(runtime), version, .. embedded]);
         string temp = Path.Combine(dir, $".tmp-{Guid.NewGuid():N}");
         File.WriteAllBytes(temp, CpioWriter.ToBytes(entries));
