@@ -47,7 +47,8 @@ public sealed class GuestControl : IDisposable
     /// Runs <paramref name="processJson"/> (one line of ASCII JSON) with `crun exec` in the guest; the
     /// output as init reported it. Nothing else is sent until init said it read the request and input.
     /// An exec that comes while the guest still boots (`run -d` returns once the sandbox is created)
-    /// waits for the workload to start, or for the run to end, which the boot timeout bounds.
+    /// waits for the workload to start, or for the VM to be gone (its control port closed, or the sandbox
+    /// deleted), which the boot timeout bounds.
     /// </summary>
     public async Task<ExecOutput> ExecAsync(byte[] processJson, byte[] stdin, CancellationToken ct)
     {

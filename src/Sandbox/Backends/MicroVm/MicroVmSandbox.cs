@@ -57,7 +57,6 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
 
         _rawTerminal = spec.Terminal is null ? null : HostTerminal.Raw(); // keystrokes go to the guest's pty, Ctrl-C included
         _run = VmRunner.RunAsync(runtime, Bundle, Id, Sockets, Spec, ConfigSha256, io, spec.Timeout, BootTimeout, trace, _console, ct, _guest, spec.ReportPath, Template);
-        _ = _run.ContinueWith(_ => _guest.Close(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default); // an exec waiting for a guest that never started gets its answer
         return Task.CompletedTask;
     }
 
@@ -166,7 +165,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
                 SafeRemove.Directory(Bundle); // detaches the disk and volume binds before deleting
             }
 
-            _guest.Close(); // an exec still waiting for the start gets its answer
+            _guest.Close(); // an exec still waiting for a start that never came gets its answer (the lifecycle always deletes)
             _guest.Dispose();
             Owner?.Dispose(); // only now: a concurrent reaper never takes a bundle being torn down for an orphan
             lease.Dispose();
