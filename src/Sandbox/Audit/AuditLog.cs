@@ -156,6 +156,9 @@ public sealed class AuditLog(string path, Func<AuditKey?>? key = null)
         return (seq, AuditChain.LineHash(lines[^1].Span), false);
     }
 
+    private const long FirstTailWindow = 16 << 10; // a record is ~2 KiB
+    private const long LastTailWindow = 1 << 20;
+
     private static int? SegmentNumber(string file)
     {
         string[] parts = System.IO.Path.GetFileName(file).Split('.');
@@ -163,7 +166,9 @@ public sealed class AuditLog(string path, Func<AuditKey?>? key = null)
     }
 
     // The number of lines so far, the hash of the last one, and whether it lacks its newline.
-    // The common case reads only the end of the file; an odd tail falls back to a full scan.
+    // The common case reads only the end of the file: a window that starts at one record's worth and
+    // widens until it holds the whole last line (up to 1 MiB), so an append costs the same on a log of
+    // any size. An odd tail falls back to a full scan.
     private static (long Lines, string Prev, bool Torn) Tail(AppendOnlyFile file)
     {
         long size = file.Length;
@@ -172,19 +177,29 @@ public sealed class AuditLog(string path, Func<AuditKey?>? key = null)
             return (0, AuditChain.Genesis, false);
         }
 
-        byte[] tail = file.ReadTail(Math.Min(size, 1 << 20));
-        bool torn = tail[^1] != (byte)'\n';
-        int end = torn ? tail.Length : tail.Length - 1;
-        int start = Array.LastIndexOf(tail, (byte)'\n', Math.Max(end - 1, 0)) + 1;
-        bool complete = start > 0 || tail.Length == size;
-        if (!torn && complete && AuditChain.TryParse(tail.AsSpan(start, end - start), out _) is { } last)
+        for (long window = Math.Min(size, FirstTailWindow); ; window = Math.Min(size, window * 4))
         {
-            return (last.Seq, AuditChain.LineHash(tail.AsSpan(start, end - start)), false);
+            byte[] tail = file.ReadTail(window);
+            bool torn = tail[^1] != (byte)'\n';
+            int end = torn ? tail.Length : tail.Length - 1;
+            int start = Array.LastIndexOf(tail, (byte)'\n', Math.Max(end - 1, 0)) + 1;
+            bool complete = start > 0 || tail.Length == size;
+            if (!complete && window < Math.Min(size, LastTailWindow))
+            {
+                continue;
+            }
+
+            if (!torn && complete && AuditChain.TryParse(tail.AsSpan(start, end - start), out _) is { } last)
+            {
+                return (last.Seq, AuditChain.LineHash(tail.AsSpan(start, end - start)), false);
+            }
+
+            break;
         }
 
-        var lines = SplitLines(file.ReadTail(size), out torn);
+        var lines = SplitLines(file.ReadTail(size), out bool tornTail);
         long first = AuditChain.TryParse(lines[0].Span, out _)?.Seq ?? 1; // a rotated log continues its segment's numbering
-        return (first - 1 + lines.Count, AuditChain.LineHash(lines[^1].Span), torn);
+        return (first - 1 + lines.Count, AuditChain.LineHash(lines[^1].Span), tornTail);
     }
 
     internal static string Describe(ReadOnlySpan<byte> line) =>

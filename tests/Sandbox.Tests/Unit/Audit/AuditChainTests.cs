@@ -179,5 +179,36 @@ public sealed class AuditChainTests : IDisposable
         Assert.Equal(64, v.Records);
     }
 
+    // An append reads only the end of the log, widening the window until it holds the whole last line.
+    [Theory]
+    [InlineData(100)] // shorter than the first window
+    [InlineData(50_000)] // wider than the first window: the window grows
+    [InlineData(2_000_000)] // wider than the largest window: a full scan
+    public void An_append_chains_to_a_last_record_of_any_length(int commandLength)
+    {
+        var log = NewLog(3);
+        log.Append((seq, prev) => Record(seq, prev, new string('y', commandLength)));
+        log.Append((seq, prev) => Record(seq, prev, "after"));
+        var v = Verify(log);
+        Assert.True(v.Intact, v.Problem);
+        Assert.Equal(5, v.Records);
+        Assert.Contains("\"seq\":5", Lines(log)[4], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_append_to_a_log_larger_than_the_read_window_continues_its_numbering()
+    {
+        var log = NewLog(0);
+        for (int i = 0; i < 600; i++) // ~2.4 MB: more than any window
+        {
+            log.Append((seq, prev) => Record(seq, prev, new string('z', 4000)));
+        }
+
+        log.Append((seq, prev) => Record(seq, prev, "last"));
+        var v = Verify(log);
+        Assert.True(v.Intact, v.Problem);
+        Assert.Equal(601, v.Records);
+    }
+
     public void Dispose() => Directory.Delete(dir, recursive: true);
 }
