@@ -3,6 +3,7 @@ using Sandbox.Audit;
 using Sandbox.Backends;
 using Sandbox.Backends.MicroVm;
 using Sandbox.Host;
+using Sandbox.Host.Cgroups;
 using Sandbox.Host.Mounts;
 using Sandbox.Images;
 using Sandbox.Policy;
@@ -30,6 +31,7 @@ public sealed partial class Launcher
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(report);
+        _ = CgroupAttachWarmup.Start();
         var audit = new RunAudit(AuditLog.For(root), request);
         return await AuditedAsync(audit, async () =>
         {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Sandbox.Audit;
 using Sandbox.Backends;
 using Sandbox.Backends.Container;
+using Sandbox.Host.Cgroups;
 using Sandbox.Images;
 using Sandbox.Policy;
 using Sandbox.Telemetry;
@@ -38,6 +39,7 @@ public sealed partial class Launcher(
     {
         ArgumentNullException.ThrowIfNull(request);
         trace.Mark("command line parsed");
+        _ = CgroupAttachWarmup.Start(); // the runtime's cgroup attach then waits less (see there)
         var audit = new RunAudit(AuditLog.For(root), request);
         return await AuditedAsync(audit, async () =>
         {

@@ -1,0 +1,89 @@
+using System.Globalization;
+
+namespace Sandbox.Host.Cgroups;
+
+/// <summary>
+/// Gets a kernel grace period out of the way of the OCI runtime. Moving a process into a cgroup
+/// (runc writing the container's PID to cgroup.procs, for a container and for a microVM's jailed
+/// QEMU alike) takes the kernel's cgroup_threadgroup_rwsem for writing, and the first writer of that
+/// percpu rwsem waits for a whole RCU grace period: 12-24 ms of every container start on the 2-core
+/// hosts this was measured on, with every CPU idle. A writer that comes while a grace period is
+/// already under way waits only for the rest of it. So a run starts, on a thread of its own, a
+/// move of the launcher into the cgroup it is already in: nothing moves, and the grace period
+/// passes while the launcher decides and renders and the runtime starts.
+/// Best effort: a host where the write is refused (no cgroup2 mount, not root, read-only cgroupfs)
+/// runs as before. docs/benchmarks.md has the measurements.
+/// </summary>
+public static class CgroupAttachWarmup
+{
+    private static readonly string[] Cgroup2Mounts = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]; // unified host, then hybrid
+
+    /// <summary>
+    /// Starts the no-op move and returns at once. The task ends when the write returned, with whether
+    /// the kernel took it (a run never waits for it).
+    /// </summary>
+    public static Task<bool> Start()
+    {
+        string? procs = ProcsFile(ProcText("/proc/self/cgroup"), IsCgroup2);
+        if (procs is null)
+        {
+            return Task.FromResult(false);
+        }
+
+        var done = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        string pid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        var thread = new Thread(() =>
+        {
+            bool written = false;
+            try
+            {
+                File.WriteAllText(procs, pid);
+                written = true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // refused: the runtime pays the grace period itself, as it would without this
+            }
+            finally
+            {
+                done.SetResult(written);
+            }
+        })
+        { IsBackground = true, Name = "sandbox-cgroup-warmup" };
+        thread.Start();
+        return done.Task;
+    }
+
+    /// <summary>
+    /// The cgroup.procs of this process's own cgroup2 group (the "0::" line of /proc/self/cgroup) under
+    /// the cgroup2 mount: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one.
+    /// Null when there is none (a v1-only host) or the line is not a plain absolute path. Pure.
+    /// </summary>
+    public static string? ProcsFile(string? procSelfCgroup, Func<string, bool> isCgroup2Mount)
+    {
+        ArgumentNullException.ThrowIfNull(isCgroup2Mount);
+        string? path = procSelfCgroup?.Split('\n').FirstOrDefault(l => l.StartsWith("0::", StringComparison.Ordinal))?[3..];
+        if (path is null || !path.StartsWith('/') || path.Contains("/..", StringComparison.Ordinal) || path.EndsWith(" (deleted)", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        string? mount = Cgroup2Mounts.FirstOrDefault(isCgroup2Mount);
+        return mount is null ? null : mount + path.TrimEnd('/') + "/cgroup.procs";
+    }
+
+    private static string? ProcText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    // A cgroup2 mount has cgroup.controllers at its root; a v1 hierarchy or a tmpfs does not.
+    private static bool IsCgroup2(string mount) => File.Exists(Path.Combine(mount, "cgroup.controllers"));
+}
