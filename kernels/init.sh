@@ -63,6 +63,9 @@ mount -t ext4 -o ro,noload,nodev /dev/vda /lower || fail "cannot mount the root 
 read -r version </etc/runtime-version && [ -n "$version" ] || fail "cannot read crun's version"
 mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create /run"
 mount -t tmpfs -o mode=0755,size=4m rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
+# sandbox exec's input and output (below) live in a tmpfs of their own: a command that writes without
+# end fills this one and sees ENOSPC, never the /run that init reports from.
+mkdir /run/exec && mount -t tmpfs -o mode=0700,size=64m,nosuid,nodev,noexec exec /run/exec || fail "cannot make /run/exec"
 # Output. A write to a port returns once the data is queued, not once the host has read it, so
 # powering off right after the workload could drop its last output. The workload's stdout and
 # stderr therefore reach their ports through tee, wc counts what tee forwarded, and init reports
@@ -174,39 +177,62 @@ kill_workload() { container_made; crun kill workload "$1" 2>/dev/null; }
 # workload's applied process with another command, rendered by the host as ASCII JSON) and STDIN
 # bytes of input. `crun exec` runs it in the workload's container: its namespaces and user mapping,
 # cgroup, read-only root, no capability, no_new_privs, seccomp. Its input and output are files in
-# init's /run, never the workload's. head may read ahead of the bytes it copies, so the input is the
-# last thing the host sends until init says "execread ID". After the process ended init sends
-# "execdone ID STATUS OUT ERR" and OUT then ERR bytes, each stream cut at 16 MiB. Replies are
-# written under the control lock (mkdir is atomic), so they never interleave with each other or
-# with init's final report, which takes the lock for good.
+# init's /run/exec, never the workload's. head may read ahead of the bytes it copies, so the input is
+# the last thing the host sends until init says "execread ID". After the process ended init sends
+# "execdone ID STATUS OUT ERR" and OUT then ERR bytes, each stream cut at 16 MiB; a cut, or an exec
+# that could not be staged, ends ERR with a "sandbox-init:" line. Replies are written under the
+# control lock (mkdir is atomic), so they never interleave with each other or with init's final
+# report, which takes the lock for good.
 exec_max=16777216
 control_lock() { until mkdir /run/control.lock 2>/dev/null; do usleep 10000; done; }
 take() { [ "$1" = 0 ] || head -c "$1" <&3; } # N bytes of the control port
+full="sandbox-init: no room in the guest for this exec (its /run/exec is full)"
 exec_request() {
   [ -z "$4" ] || return 1
   case "$1:$2:$3" in *[!0-9:]* | :* | *::* | *:) return 1 ;; esac
   d=/run/exec/$1
-  mkdir -p "$d" && IFS= read -r json <&3 && take "$3" >"$d/stdin" || return 1
+  IFS= read -r json <&3 || return 1
+  # The input is read whole even when it cannot be kept: bytes left unread would be taken for messages.
+  why=; mkdir -p "$d" 2>/dev/null || why=$full
+  if [ "$3" = 0 ]; then
+    [ -n "$why" ] || true 2>/dev/null >"$d/stdin" || why=$full # not ":": a special builtin whose redirection fails ends the shell
+  else
+    take "$3" | { [ -z "$why" ] && cat >"$d/stdin" 2>/dev/null || { cat >/dev/null; false; }; } || why=$full
+  fi
   # The host waits for this before it sends anything else; once init's final report holds the lock, no answer comes.
   i=0; while [ $i -lt 100 ] && ! mkdir /run/control.lock 2>/dev/null; do i=$((i + 1)); usleep 10000; done
   [ $i -lt 100 ] && { echo "execread $1" >&3; rm -rf /run/control.lock; }
-  ok=; [ "${#json}" = "$2" ] && printf '%s\n' "$json" >"$d/process.json" && ok=1
+  if [ -z "$why" ] && [ "${#json}" != "$2" ]; then
+    why="sandbox-init: the exec request's config was not the length announced"
+  elif [ -z "$why" ]; then
+    printf '%s\n' "$json" >"$d/process.json" 2>/dev/null || why=$full
+  fi
   (
     container_made
-    if [ -z "$ok" ]; then
-      status=125; : >"$d/out"; echo "sandbox-init: the exec request's config was not the length announced" >"$d/err"
+    out=/dev/null err=/dev/null note=$why
+    if [ -n "$why" ]; then
+      status=125
     else
-      crun exec --process "$d/process.json" workload <"$d/stdin" >"$d/out" 2>"$d/err" 3>&-
+      out=$d/out err=$d/err
+      crun exec --process "$d/process.json" workload <"$d/stdin" >"$out" 2>"$err" 3>&-
       status=$?
       # The workload ended before crun could join it: crun only says it has no state file.
-      [ $status = 0 ] || [ -e /run/crun/workload/status ] || ! grep -q /run/crun/workload/status "$d/err" ||
-        { status=125; echo "sandbox-init: the workload is not running (it has ended)" >"$d/err"; }
+      [ $status = 0 ] || [ -e /run/crun/workload/status ] || ! grep -q /run/crun/workload/status "$err" ||
+        { status=125; err=/dev/null; note="sandbox-init: the workload is not running (it has ended)"; }
     fi
-    head -c $exec_max "$d/out" >"$d/out.sent"; head -c $exec_max "$d/err" >"$d/err.sent"
-    o=$(($(wc -c <"$d/out.sent"))); e=$(($(wc -c <"$d/err.sent")))
+    [ -r "$out" ] || out=/dev/null; [ -r "$err" ] || err=/dev/null # a failed redirection of exec (below) would end this shell
+    o=$(($(wc -c <"$out"))); e=$(($(wc -c <"$err")))
+    [ $o -le $exec_max ] && [ $e -le $exec_max ] || note="sandbox-init: the exec's output was cut at 16 MiB a stream"
+    [ $o -le $exec_max ] || o=$exec_max
+    [ -z "$note" ] || note="$note
+"
+    [ $((e + ${#note})) -le $exec_max ] || e=$((exec_max - ${#note}))
+    # The files go before the reply ends (their space is freed as the last byte is written), so the
+    # host's next exec, which may come as soon as this reply is read, finds /run/exec empty again.
+    exec 4<"$out" 5<"$err"; rm -rf "$d"
     control_lock
-    { echo "execdone $1 $status $o $e"; cat "$d/out.sent" "$d/err.sent"; } >&3
-    rm -rf /run/control.lock "$d"
+    { echo "execdone $1 $status $o $((e + ${#note}))"; head -c $o <&4; head -c $e <&5; printf '%s' "$note"; } >&3
+    exec 4<&- 5<&-; rm -rf /run/control.lock
   ) &
 }
 # --- end of sandbox exec ---------------------------------------------------------------------

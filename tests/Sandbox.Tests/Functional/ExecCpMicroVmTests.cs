@@ -1,4 +1,5 @@
 using System.Formats.Tar;
+using System.Text;
 using Sandbox.Tests.Support;
 using static Sandbox.Tests.Support.DetachedCli;
 
@@ -58,6 +59,45 @@ public sealed class ExecCpMicroVmTests : IDisposable
         Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sleep", "600"], stdin: null, Boot));
         var exec = _cli.Run(["exec", _name, "sh", "-c", "echo now; cat /proc/1/comm"], stdin: null, Boot);
         Assert.Equal((0, "now\nsleep\n", ""), (exec.ExitCode, exec.Stdout, exec.Stderr));
+    }
+
+    [Fact]
+    public async Task An_exec_that_writes_without_end_is_cut_and_cannot_stop_init_serving_the_sandbox()
+    {
+        Start("busybox", "sh", "-c", "echo up; sleep 600");
+
+        // More than 16 MiB: the first 16 MiB, the command's own status and init's note.
+        var (exit, stdout, stderr) = RunBytes(_cli, ["exec", _name, "sh", "-c", "head -c 20000000 /dev/zero; exit 4"], null, Boot);
+        Assert.Equal(4, exit);
+        Assert.Equal(16 << 20, stdout.Length);
+        Assert.Contains("sandbox-init: the exec's output was cut at 16 MiB a stream", stderr, StringComparison.Ordinal);
+        Ok(_cli.Run(["exec", _name, "sh", "-c", "head -c 20000000 /dev/zero > /tmp/big"], stdin: null, Boot));
+        var tooBig = _cli.Run(["cp", $"{_name}:/tmp/big", _host], stdin: null, Boot); // never a cut tar taken for the file
+        Assert.Equal(125, tooBig.ExitCode);
+        Assert.Contains($"cp: {_name}:/tmp/big is more than 16 MiB as a tar", tooBig.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_host, "big")));
+        Ok(_cli.Run(["exec", _name, "rm", "/tmp/big"], stdin: null, Boot));
+
+        // One exec fills the guest's exec space and holds it. An exec that comes meanwhile, whose input
+        // is control messages, is refused whole and named; none of its bytes is read as a message (a
+        // "signal 9" would kill the workload, a "poweroff" end the VM).
+        var filler = Task.Run(() => RunBytes(_cli, ["exec", _name, "sh", "-c", "head -c 100000000 /dev/zero; sleep 12"], null, Boot));
+        byte[] messages = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("\nsignal 9\npoweroff\n", 4000)));
+        string refused = "";
+        Eventually(() =>
+        {
+            var (code, _, err) = RunBytes(_cli, ["exec", "-i", _name, "cat"], messages, Boot);
+            refused = err;
+            return code == 125 || filler.IsCompleted;
+        }, "an exec refused while the guest's exec space is full");
+        Assert.Contains("sandbox-init: no room in the guest for this exec (its /run/exec is full)", refused, StringComparison.Ordinal);
+        var filled = await filler;
+        Assert.Equal(16 << 20, filled.Stdout.Length);
+        Assert.Contains("cut at 16 MiB", filled.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal("alive\n", Ok(_cli.Run(["exec", _name, "echo", "alive"], stdin: null, Boot)).Stdout);
+        Assert.Contains("Up", Ok(_cli.Run("ps")).Stdout, StringComparison.Ordinal);
+        Assert.Equal("up\n", Ok(_cli.Run("logs", _name)).Stdout);
     }
 
     [Fact]

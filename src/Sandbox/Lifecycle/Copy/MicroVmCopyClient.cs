@@ -43,6 +43,12 @@ internal static class MicroVmCopyClient
         }
 
         var output = await TarAsync(control, given, ["tar", "-c", "-f", "-", "-C", "/" + string.Join('/', parts.Take(parts.Count - 1)), parts[^1]], []).ConfigureAwait(false);
+        if (Encoding.UTF8.GetString(output.Stderr).Contains(Backends.MicroVm.Guest.ControlMessage.ExecOutputCut, StringComparison.Ordinal))
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: {given}:{path} is more than {MaxTar >> 20} MiB as a tar, more than a microVM's cp carries",
+                "copy a smaller part, or share it through a volume");
+        }
+
         Check(output, given, path, writing: false);
         await Transfer.RunAsync(null, new MemoryStream(output.Stdout),
             destination.IsStdio ? input => input.CopyTo(stdout) : input => HostSide.Destination(destination.Path, input), "out", path).ConfigureAwait(false);

@@ -7,6 +7,10 @@ namespace Sandbox.Tests.Unit.MicroVm;
 public sealed class GuestSpecTests
 {
     [Fact]
+    public void Guest_init_ends_a_cut_execs_stderr_with_the_line_the_host_looks_for() =>
+        Assert.Contains($"note=\"{ControlMessage.ExecOutputCut}\"", File.ReadAllText(Path.Combine(Support.RepoPaths.Root, "kernels", "init.sh")), StringComparison.Ordinal);
+
+    [Fact]
     public void The_message_is_a_header_with_the_config_length_then_the_config_bytes()
     {
         byte[] message = GuestSpec.Message("{\"a\":\"é\"}"u8.ToArray(), stdin: true);

@@ -34,6 +34,9 @@ public abstract record ControlMessage
     /// <summary>The most output of one exec stream init sends (it cuts the rest), and so the host accepts.</summary>
     public const long MaxExecOutput = 16L << 20;
 
+    /// <summary>The line init ends an exec's stderr with when it cut a stream at <see cref="MaxExecOutput"/> (kernels/init.sh says it verbatim).</summary>
+    public const string ExecOutputCut = "sandbox-init: the exec's output was cut at 16 MiB a stream";
+
     /// <summary>The longest line the host accepts: init's lines are a few dozen bytes, its longest an engine error cut to 1 KiB.</summary>
     public const int MaxLine = 4096;
 
