@@ -24,7 +24,7 @@ public static class SandboxServices
     /// <remarks>
     /// Every service is built by a factory, never by constructor discovery: under NativeAOT the
     /// container otherwise builds generic types (IOptions&lt;T&gt;, ILogger&lt;T&gt;, IEnumerable&lt;T&gt;)
-    /// by reflection at run time, ~1 ms of every command's start (docs/benchmarks.md). Logging goes
+    /// by reflection at run time, ~10% of a run's launcher CPU (docs/benchmarks.md). Logging goes
     /// to whatever ILoggerFactory the composition root added (SANDBOX_DEBUG=1, the supervisor's host),
     /// and nowhere when it added none.
     /// </remarks>
