@@ -9,8 +9,9 @@ namespace Sandbox.Host.Cgroups;
 /// percpu rwsem waits for a whole RCU grace period: 12-24 ms of every container start on the 2-core
 /// hosts this was measured on, with every CPU idle. A writer that comes while a grace period is
 /// already under way waits only for the rest of it. So a run starts, on a thread of its own, a
-/// move of the launcher into the cgroup it is already in: nothing moves, and the grace period
-/// passes while the launcher decides and renders and the runtime starts.
+/// move of the launcher into the cgroup it is already in (checked in its cgroup.procs first):
+/// nothing moves, and the grace period passes while the launcher decides and renders and the
+/// runtime starts.
 /// Best effort: a host where the write is refused (no cgroup2 mount, not root, read-only cgroupfs)
 /// runs as before. docs/benchmarks.md has the measurements.
 /// </summary>
@@ -37,8 +38,14 @@ public static class CgroupAttachWarmup
             bool written = false;
             try
             {
-                File.WriteAllText(procs, pid);
-                written = true;
+                // Only into the group that lists this process already: under a cgroup namespace whose
+                // paths the mount does not share, the path could name another group, and this must
+                // never move anything.
+                if (Lists(File.ReadAllText(procs), pid))
+                {
+                    File.WriteAllText(procs, pid);
+                    written = true;
+                }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -70,6 +77,13 @@ public static class CgroupAttachWarmup
 
         string? mount = Cgroup2Mounts.FirstOrDefault(isCgroup2Mount);
         return mount is null ? null : mount + path.TrimEnd('/') + "/cgroup.procs";
+    }
+
+    /// <summary>Whether a cgroup.procs listing (one PID a line) holds <paramref name="pid"/>. Pure.</summary>
+    public static bool Lists(string procs, string pid)
+    {
+        ArgumentNullException.ThrowIfNull(procs);
+        return procs.Split('\n').Contains(pid, StringComparer.Ordinal);
     }
 
     private static string? ProcText(string path)

@@ -30,4 +30,11 @@ public sealed class CgroupAttachWarmupTests
     [Fact]
     public void Nothing_is_written_without_a_cgroup2_mount() =>
         Assert.Null(CgroupAttachWarmup.ProcsFile(Hybrid, _ => false));
+
+    [Theory]
+    [InlineData("1\n42\n4242\n", "42", true)]
+    [InlineData("1\n4242\n", "42", false)] // never a prefix or a part of another PID
+    [InlineData("", "42", false)]
+    public void The_move_goes_only_into_a_group_that_lists_the_process(string procs, string pid, bool lists) =>
+        Assert.Equal(lists, CgroupAttachWarmup.Lists(procs, pid));
 }
