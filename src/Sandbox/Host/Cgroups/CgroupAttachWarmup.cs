@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sandbox.Host.Files;
 
 namespace Sandbox.Host.Cgroups;
 
@@ -25,7 +26,7 @@ public static class CgroupAttachWarmup
     /// </summary>
     public static Task<bool> Start()
     {
-        string? procs = ProcsFile(ProcText("/proc/self/cgroup"), IsCgroup2);
+        string? procs = ProcsFile(ProcFiles.ReadText("/proc/self/cgroup"), IsCgroup2);
         if (procs is null)
         {
             return Task.FromResult(false);
@@ -84,18 +85,6 @@ public static class CgroupAttachWarmup
     {
         ArgumentNullException.ThrowIfNull(procs);
         return procs.Split('\n').Contains(pid, StringComparer.Ordinal);
-    }
-
-    private static string? ProcText(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     // A cgroup2 mount has cgroup.controllers at its root; a v1 hierarchy or a tmpfs does not.
