@@ -300,8 +300,9 @@ collector_report() {
   echo 0 >$N/tracing_on 2>/dev/null
   cat $T/trace >$r/trace 2>/dev/null; cat $T/per_cpu/cpu*/stats $N/per_cpu/cpu*/stats >$r/trace-stats 2>/dev/null; cat $N/trace >$r/names 2>/dev/null
   # Seccomp refusals (the filter has SECCOMP_FILTER_FLAG_LOG): audit records in the kernel log, whose
-  # task names the kernel hex-encodes when they hold spaces, quotes or control characters.
-  dmesg | grep 'type=1326' >$r/seccomp 2>/dev/null
+  # task names the kernel hex-encodes when they hold spaces, quotes or control characters. The file
+  # is there only when the log could be read (empty: nothing was refused).
+  dmesg >$r/kmsg 2>/dev/null && grep 'type=1326' $r/kmsg >$r/seccomp; rm -f $r/kmsg
   for f in memory.peak memory.events cpu.stat pids.peak; do cat /sys/fs/cgroup/sandbox/$f >$r/cgroup.$f 2>/dev/null; done
   mkdir $r/upper && mount -o bind,ro /rw/upper $r/upper && tar -cf /run/report.tar -C $r . 3>&- || { echo "report 0" >&3; return; }
   umount $r/upper; n=$(wc -c </run/report.tar)

@@ -49,12 +49,13 @@ public sealed class CollectorArchive
                 continue;
             }
 
-            if (entry.DataStream is null)
+            if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile))
             {
                 continue;
             }
 
-            string text = ReadText(entry.DataStream);
+            // An empty file has no data stream, and is still there: no seccomp refusal is not "no log".
+            string text = entry.DataStream is null ? "" : ReadText(entry.DataStream);
             switch (name)
             {
                 case "trace":

@@ -137,6 +137,10 @@ public sealed class AnalyzeTests : IDisposable
         Assert.EndsWith("/dropper.sh", Argv(root)[1], StringComparison.Ordinal);
         Assert.Equal(5, root.GetProperty("exitCode").GetInt32());
         Assert.Empty(r.GetProperty("collector").GetProperty("missing").EnumerateArray());
+        // The kernel log was read and held no refusal: that is "none", not "not collected".
+        var denials = r.GetProperty("denials");
+        Assert.True(denials.GetProperty("collected").GetBoolean(), denials.ToString());
+        Assert.Empty(denials.GetProperty("syscalls").EnumerateArray());
     }
 
     [Fact]
