@@ -267,19 +267,21 @@ words() { w=; j=0; while [ $j -lt "$3" ]; do w="$w $2$j=+u$((${4:-0} + j * 8))($
 # The new program's arguments, read where the kernel just wrote them (start_thread's new stack
 # pointer, %dx: argc, then argv), so every page is present: argv[i] as pI, its first 64 bytes as aI_0..7.
 stack_args() { a=" argc=+u0(%dx):u64"; for i in 0 1 2 3 4 5; do a="$a p$i=+u$((8 + i * 8))(%dx):x64$(words "+u$((8 + i * 8))(%dx)" "a${i}_" 8)"; done; echo "$a"; }
-sockaddr() { echo "ap=+$1(%di):x64 fam=+u0(+$1(%di)):u16 port=+u2(+$1(%di)):u16 a4=+u4(+$1(%di)):u32$(words "+$1(%di)" a6_ 2 8)"; }
+# A sockaddr at pt_regs+$1, its length at pt_regs+$2: family, port, IPv4 and IPv6 address, and the
+# first 64 bytes of a unix socket's path (sun_path, at offset 2) as un0..7.
+sockaddr() { echo "ap=+$1(%di):x64 alen=+$2(%di):u64 fam=+u0(+$1(%di)):u16 port=+u2(+$1(%di)):u16 a4=+u4(+$1(%di)):u32$(words "+$1(%di)" a6_ 2 8)$(words "+$1(%di)" un 8 2)"; }
 collector_start() {
   mkdir -p /run/report && : >/run/report/missing || return 1
   mount -t tracefs -o nosuid,nodev,noexec tracefs $T || { echo tracefs >>/run/report/missing; return 0; }
   echo 0 >$T/tracing_on; echo 0 >$T/options/record-cmd; echo 0 >$T/options/overwrite; echo 1 >$T/options/event-fork
   echo mono >$T/trace_clock; echo 4096 >$T/buffer_size_kb
-  # x86-64 syscall wrappers take struct pt_regs: di at 112, si 104, dx 96, r10 56, r8 72.
+  # x86-64 syscall wrappers take struct pt_regs: di at 112, si 104, dx 96, r10 56, r8 72, r9 64.
   probe "p:sandbox/execve __x64_sys_execve$(words "+112(%di)" fn 8)"
   probe "p:sandbox/execveat __x64_sys_execveat$(words "+104(%di)" fn 8)"
   probe "p:sandbox/exec_args start_thread$(stack_args)"
-  probe "p:sandbox/connect __x64_sys_connect fd=+112(%di):s32 $(sockaddr 104)"
-  probe "p:sandbox/bind __x64_sys_bind fd=+112(%di):s32 $(sockaddr 104)"
-  probe "p:sandbox/sendto __x64_sys_sendto fd=+112(%di):s32 len=+96(%di):u64 $(sockaddr 72)$(words "+104(%di)" d 8)"
+  probe "p:sandbox/connect __x64_sys_connect fd=+112(%di):s32 $(sockaddr 104 96)"
+  probe "p:sandbox/bind __x64_sys_bind fd=+112(%di):s32 $(sockaddr 104 96)"
+  probe "p:sandbox/sendto __x64_sys_sendto fd=+112(%di):s32 len=+96(%di):u64 $(sockaddr 72 64)$(words "+104(%di)" d 8)"
   for e in sched/sched_process_fork sched/sched_process_exit signal/signal_generate syscalls/sys_enter_exit_group \
     syscalls/sys_exit_execve syscalls/sys_exit_execveat syscalls/sys_exit_connect syscalls/sys_exit_bind syscalls/sys_exit_sendto \
     syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/exec_args sandbox/connect sandbox/bind sandbox/sendto; do

@@ -1,6 +1,7 @@
 /* Samples for `sandbox analyze` tests (built static at test time). argv[1] picks the behaviour:
  *   behave    writes, modifies and deletes files, forks, execs a shell, tries TCP and UDP to the
- *             guest's loopback and a DNS query to 127.0.0.1:53, calls keyctl (refused by seccomp),
+ *             guest's loopback, a DNS query to 127.0.0.1:53, a unix socket by path and by abstract
+ *             name, calls keyctl (refused by seccomp),
  *             then exits 3
  *   sleep     sleeps far past any test timeout
  *   forkbomb  forks until it cannot
@@ -15,6 +16,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -60,6 +63,17 @@ static void behave(void) {
     ssize_t n = sendto(d, q, sizeof q, 0, (struct sockaddr *)&a, sizeof a);
     printf("dns sendto: %zd\n", n);
     close(d);
+    /* A unix socket by path (none there) and by abstract name (no listener), as a sample looking for
+     * a local daemon's socket would. */
+    struct sockaddr_un un = {.sun_family = AF_UNIX, .sun_path = "/run/sandbox-sample.sock"};
+    int s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(s, (struct sockaddr *)&un, sizeof un) != 0) printf("unix connect: %s\n", strerror(errno));
+    close(s);
+    struct sockaddr_un ab = {.sun_family = AF_UNIX};
+    memcpy(ab.sun_path + 1, "sandbox-abstract", 16);
+    s = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(s, (struct sockaddr *)&ab, offsetof(struct sockaddr_un, sun_path) + 17) != 0) printf("abstract connect: %s\n", strerror(errno));
+    close(s);
     /* A syscall the seccomp filter refuses (the keyring). */
     if (syscall(SYS_keyctl, 0, 0, 0, 0, 0) != 0) printf("keyctl: %s\n", strerror(errno));
     fflush(stdout);

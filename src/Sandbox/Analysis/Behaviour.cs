@@ -287,6 +287,7 @@ public sealed class Behaviour
                     break;
                 case 1:
                     family = "unix";
+                    address = UnixPath(TraceEvent.Words(f, "un", 8), f.TryGetValue("alen", out string? alen) ? TraceEvent.Number(alen) : null);
                     break;
                 default:
                     family = string.Create(CultureInfo.InvariantCulture, $"family {fam}");
@@ -296,6 +297,27 @@ public sealed class Behaviour
 
         ReportDns? dns = call == "sendto" && port == 53 ? Dns.Decode(TraceEvent.Words(f, "d", 8)) : null;
         return new ReportNetwork(at, pid, call, family, address, port, result, result is { } r && r < 0 ? Errno.Name(r) : null, dns);
+    }
+
+    /// <summary>
+    /// A unix socket's address as `ss` shows it: the path up to its NUL, or an abstract name (a leading
+    /// NUL, then exactly addrlen - 2 bytes) as "@" and the name. Only the first 64 bytes are traced.
+    /// </summary>
+    public static string? UnixPath(byte[] sunPath, long? addrlen)
+    {
+        int length = addrlen is { } l ? (int)Math.Clamp(l - 2, 0, sunPath.Length) : sunPath.Length;
+        if (length == 0)
+        {
+            return null; // unnamed (an autobind, or an address too short to hold a name)
+        }
+
+        if (sunPath[0] == 0)
+        {
+            return "@" + Encoding.UTF8.GetString(sunPath, 1, length - 1);
+        }
+
+        int nul = Array.IndexOf(sunPath, (byte)0, 0, length);
+        return Encoding.UTF8.GetString(sunPath, 0, nul < 0 ? length : nul);
     }
 
     private static bool Fatal(int sig) => sig is 1 or 2 or 3 or 4 or 5 or 6 or 7 or 8 or 9 or 10 or 11 or 12 or 13 or 14 or 15 or 24 or 25 or 26 or 27 or 31;

@@ -147,7 +147,9 @@ public static class ReportHtml
     };
 
     private static string Destination(ReportNetwork n) =>
-        n.Address is null ? n.Family ?? "(connected socket)" : n.Family == "ipv6" ? $"[{n.Address}]:{n.Port}" : $"{n.Address}:{n.Port}";
+        n.Address is null ? n.Family ?? "(connected socket)"
+        : n.Family == "unix" ? $"unix {n.Address}"
+        : n.Family == "ipv6" ? $"[{n.Address}]:{n.Port}" : $"{n.Address}:{n.Port}";
 
     private static string Result(long? result, string? error) => result is null ? "unknown" : error ?? result.Value.ToString(CultureInfo.InvariantCulture);
 

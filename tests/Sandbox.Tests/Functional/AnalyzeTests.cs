@@ -79,6 +79,9 @@ public sealed class AnalyzeTests : IDisposable
         Assert.Equal("sinkhole.test", dns.GetProperty("dns").GetProperty("name").GetString());
         Assert.Equal("A", dns.GetProperty("dns").GetProperty("type").GetString());
         Assert.Equal(0x1234, dns.GetProperty("dns").GetProperty("id").GetInt32());
+        var unix = net.Where(n => n.GetProperty("family").GetString() == "unix").ToList();
+        Assert.Contains(unix, n => n.GetProperty("address").GetString() == "/run/sandbox-sample.sock" && n.GetProperty("error").GetString() == "ENOENT");
+        Assert.Contains(unix, n => n.GetProperty("address").GetString() == "@sandbox-abstract" && n.GetProperty("error").GetString() == "ECONNREFUSED");
 
         // The syscall seccomp refused, from the guest kernel's log.
         var denial = Assert.Single(All(r.GetProperty("denials"), "syscalls"), d => d.GetProperty("syscall").GetString() == "keyctl");

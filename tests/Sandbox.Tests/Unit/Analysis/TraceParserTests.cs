@@ -118,6 +118,28 @@ public sealed class TraceParserTests
     }
 
     [Fact]
+    public void A_unix_socket_s_path_or_abstract_name_is_its_address()
+    {
+        string Connect(int fd, string alen, string path) => Line(42, "10.360000",
+            $"connect: (__x64_sys_connect+0x0/0x20) fd={fd} ap=0x7ffd1 alen={alen} fam=1 port=0 a4=0 a6_0=0x0 a6_1=0x0 {Words("un", path)}");
+        string trace = Trace.Replace(Line(41, "10.400000", "signal"), string.Join('\n',
+            Connect(6, "110", "/run/daemon.sock\0junk"), Line(42, "10.360100", "sys_connect -> 0xfffffffffffffffe"),
+            Connect(7, "16", "\0abstract\0name\0junk"), Line(42, "10.360200", "sys_connect -> 0xffffffffffffff91"),
+            Connect(8, "2", "x"), Line(42, "10.360300", "sys_connect -> 0xffffffffffffffea"),
+            Line(41, "10.400000", "signal")), StringComparison.Ordinal);
+        var unix = Behaviour.From(TraceParser.Parse(trace).Events, "/sample/s", 0).Network.Where(n => n.Family == "unix").ToList();
+        Assert.Equal([("/run/daemon.sock", "ENOENT"), ("@abstract\0name", "ECONNREFUSED"), (null, "EINVAL")], unix.Select(n => (n.Address, n.Error)));
+        Assert.All(unix, n => Assert.Null(n.Port));
+    }
+
+    [Theory]
+    [InlineData("/a\0b", null, "/a")] // no length traced: up to the NUL
+    [InlineData("", 2L, null)] // unnamed
+    [InlineData("/p", 1L, null)] // shorter than a family: no name
+    public void Unix_paths_follow_the_address_length(string bytes, long? addrlen, string? expected) =>
+        Assert.Equal(expected, Behaviour.UnixPath(System.Text.Encoding.Latin1.GetBytes(bytes.PadRight(64, '\0')), addrlen));
+
+    [Fact]
     public void Signals_name_sender_and_target()
     {
         var s = Assert.Single(Behaviour.From(TraceParser.Parse(Trace).Events, "/sample/s", 0).Signals);
