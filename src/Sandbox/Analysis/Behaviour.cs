@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -189,7 +188,7 @@ public sealed class Behaviour
                     if (pendingNet.Remove((e.Pid, call), out var n))
                     {
                         long result = TraceEvent.Number(e.Body);
-                        var entry = NetworkEntry(n.At, e.Pid, call, n.F, result);
+                        var entry = NetworkAttempt.From(n.At, e.Pid, call, n.F, result);
                         if (call == "connect" && result == 0 && entry.Address is not null && n.F.TryGetValue("fd", out string? cfd))
                         {
                             connected[(e.Pid, cfd)] = entry; // where later sends on this socket go
@@ -213,7 +212,7 @@ public sealed class Behaviour
 
         foreach (var ((pid, call), n) in pendingNet)
         {
-            b.Network.Add(NetworkEntry(n.At, pid, call, n.F, null)); // the trace ended before the syscall returned
+            b.Network.Add(NetworkAttempt.From(n.At, pid, call, n.F, null)); // the trace ended before the syscall returned
         }
 
         foreach (var p in procs.Values.OrderBy(p => p.Start).ThenBy(p => p.Pid))
@@ -260,64 +259,6 @@ public sealed class Behaviour
         int nul = Array.IndexOf(bytes, (byte)0);
         truncated = nul < 0;
         return Encoding.UTF8.GetString(bytes, 0, nul < 0 ? bytes.Length : nul);
-    }
-
-    private static ReportNetwork NetworkEntry(double at, int pid, string call, IReadOnlyDictionary<string, string> f, long? result)
-    {
-        string? family = null, address = null;
-        int? port = null;
-        bool hasAddress = f.TryGetValue("ap", out string? ap) && TraceEvent.Number(ap) != 0 && f.ContainsKey("fam");
-        if (hasAddress)
-        {
-            int fam = (int)TraceEvent.Number(f["fam"]);
-            ushort rawPort = (ushort)TraceEvent.Number(f["port"]);
-            switch (fam)
-            {
-                case 2:
-                    family = "ipv4";
-                    uint a4 = (uint)TraceEvent.Number(f["a4"]);
-                    address = string.Join('.', BitConverter.GetBytes(a4).Select(x => x.ToString(CultureInfo.InvariantCulture))); // bytes as in memory
-                    port = BinaryPrimitives.ReverseEndianness(rawPort);
-                    break;
-                case 10:
-                    family = "ipv6";
-                    byte[] a6 = TraceEvent.Words(f, "a6_", 2);
-                    address = a6.Length == 16 ? new System.Net.IPAddress(a6).ToString() : null;
-                    port = BinaryPrimitives.ReverseEndianness(rawPort);
-                    break;
-                case 1:
-                    family = "unix";
-                    address = UnixPath(TraceEvent.Words(f, "un", 8), f.TryGetValue("alen", out string? alen) ? TraceEvent.Number(alen) : null);
-                    break;
-                default:
-                    family = string.Create(CultureInfo.InvariantCulture, $"family {fam}");
-                    break;
-            }
-        }
-
-        ReportDns? dns = call == "sendto" && port == 53 ? Dns.Decode(TraceEvent.Words(f, "d", 8)) : null;
-        return new ReportNetwork(at, pid, call, family, address, port, result, result is { } r && r < 0 ? Errno.Name(r) : null, dns);
-    }
-
-    /// <summary>
-    /// A unix socket's address as `ss` shows it: the path up to its NUL, or an abstract name (a leading
-    /// NUL, then exactly addrlen - 2 bytes) as "@" and the name. Only the first 64 bytes are traced.
-    /// </summary>
-    public static string? UnixPath(byte[] sunPath, long? addrlen)
-    {
-        int length = addrlen is { } l ? (int)Math.Clamp(l - 2, 0, sunPath.Length) : sunPath.Length;
-        if (length == 0)
-        {
-            return null; // unnamed (an autobind, or an address too short to hold a name)
-        }
-
-        if (sunPath[0] == 0)
-        {
-            return "@" + Encoding.UTF8.GetString(sunPath, 1, length - 1);
-        }
-
-        int nul = Array.IndexOf(sunPath, (byte)0, 0, length);
-        return Encoding.UTF8.GetString(sunPath, 0, nul < 0 ? length : nul);
     }
 
     private static bool Fatal(int sig) => sig is 1 or 2 or 3 or 4 or 5 or 6 or 7 or 8 or 9 or 10 or 11 or 12 or 13 or 14 or 15 or 24 or 25 or 26 or 27 or 31;

@@ -137,7 +137,7 @@ public sealed class TraceParserTests
     [InlineData("", 2L, null)] // unnamed
     [InlineData("/p", 1L, null)] // shorter than a family: no name
     public void Unix_paths_follow_the_address_length(string bytes, long? addrlen, string? expected) =>
-        Assert.Equal(expected, Behaviour.UnixPath(System.Text.Encoding.Latin1.GetBytes(bytes.PadRight(64, '\0')), addrlen));
+        Assert.Equal(expected, NetworkAttempt.UnixPath(System.Text.Encoding.Latin1.GetBytes(bytes.PadRight(64, '\0')), addrlen));
 
     [Fact]
     public void Signals_name_sender_and_target()
