@@ -269,6 +269,8 @@ words() { w=; j=0; while [ $j -lt "$3" ]; do w="$w $2$j=+u$((${4:-0} + j * 8))($
 stack_args() { a=" argc=+u0(%dx):u64"; for i in 0 1 2 3 4 5; do a="$a p$i=+u$((8 + i * 8))(%dx):x64$(words "+u$((8 + i * 8))(%dx)" "a${i}_" 8)"; done; echo "$a"; }
 # A sockaddr at pt_regs+$1, its length at pt_regs+$2: family, port, IPv4 and IPv6 address, and the
 # first 64 bytes of a unix socket's path (sun_path, at offset 2) as un0..7.
+# COUNT words of kernel memory at ADDR as fields NAME0, NAME1, ... (always present, unlike user memory).
+kwords() { w=; j=0; while [ $j -lt "$3" ]; do w="$w $2$j=+$((j * 8))($1):x64"; j=$((j + 1)); done; echo "$w"; }
 sockaddr() { echo "ap=+$1(%di):x64 alen=+$2(%di):u64 fam=+u0(+$1(%di)):u16 port=+u2(+$1(%di)):u16 a4=+u4(+$1(%di)):u32$(words "+$1(%di)" a6_ 2 8)$(words "+$1(%di)" un 8 2)"; }
 collector_start() {
   mkdir -p /run/report && : >/run/report/missing || return 1
@@ -282,9 +284,14 @@ collector_start() {
   probe "p:sandbox/connect __x64_sys_connect fd=+112(%di):s32 $(sockaddr 104 96)"
   probe "p:sandbox/bind __x64_sys_bind fd=+112(%di):s32 $(sockaddr 104 96)"
   probe "p:sandbox/sendto __x64_sys_sendto fd=+112(%di):s32 len=+96(%di):u64 $(sockaddr 72 64)$(words "+104(%di)" d 8)"
+  # Every open (open, openat, openat2, creat; an exec's own open too, told apart by __FMODE_EXEC):
+  # do_filp_open(dfd, struct filename *, struct open_flags *) has the path already copied into the
+  # kernel (its first 128 bytes as n0..n15), the flags as the kernel took them; its return is a file or -errno.
+  probe "p:sandbox/open do_filp_open dfd=%di:s32 fl=+0(%dx):x32$(kwords "+0(%si)" n 16)"
+  probe "r:sandbox/opened do_filp_open ret=\$retval:x64"
   for e in sched/sched_process_fork sched/sched_process_exit signal/signal_generate syscalls/sys_enter_exit_group \
     syscalls/sys_exit_execve syscalls/sys_exit_execveat syscalls/sys_exit_connect syscalls/sys_exit_bind syscalls/sys_exit_sendto \
-    syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/exec_args sandbox/connect sandbox/bind sandbox/sendto; do
+    syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/exec_args sandbox/connect sandbox/bind sandbox/sendto sandbox/open sandbox/opened; do
     echo 1 >$T/events/$e/enable 2>/dev/null || echo "event $e" >>/run/report/missing
   done
   # The one event that carries a string the workload chose (the file it executed) gets a buffer of

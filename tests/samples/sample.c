@@ -1,5 +1,5 @@
 /* Samples for `sandbox analyze` tests (built static at test time). argv[1] picks the behaviour:
- *   behave    writes, modifies and deletes files, forks, execs a shell, tries TCP and UDP to the
+ *   behave    writes, modifies and deletes files, opens /etc/shadow, forks, execs a shell, tries TCP and UDP to the
  *             guest's loopback, a DNS query to 127.0.0.1:53, a unix socket by path and by abstract
  *             name, calls keyctl (refused by seccomp),
  *             then exits 3
@@ -41,6 +41,8 @@ static void behave(void) {
     int fd = open("/etc/passwd", O_WRONLY | O_APPEND);
     if (fd >= 0) { if (write(fd, "evil:x:0:0::/:/bin/sh\n", 22) < 0) perror("append"); close(fd); }
     if (unlink("/etc/group") != 0) perror("unlink");
+    fd = open("/etc/shadow", O_RDONLY); /* read only: no change to see, the open is the evidence */
+    if (fd >= 0) close(fd);
     pid_t child = fork();
     if (child == 0) {
         execl("/bin/sh", "sh", "-c", "echo from-shell; exit 0", (char *)NULL);

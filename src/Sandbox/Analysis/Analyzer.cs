@@ -174,6 +174,8 @@ public sealed class Analyzer(Launcher launcher)
             Run = runInfo,
             Processes = behaviour.Processes,
             Files = collection.Files,
+            Opens = behaviour.Opens.Entries,
+            OpensDropped = behaviour.Opens.Dropped,
             Network = behaviour.Network,
             Signals = behaviour.Signals,
             Sinkhole = sinkhole,
@@ -182,7 +184,7 @@ public sealed class Analyzer(Launcher launcher)
             Output = new ReportOutput(
                 new ReportOutputFile("stdout", stdout.Total, stdout.Kept, stdout.Total > stdout.Kept),
                 new ReportOutputFile("stderr", stderr.Total, stderr.Kept, stderr.Total > stderr.Kept)),
-            Collector = new ReportCollector("tracefs in the guest kernel (sched, signal and syscall tracepoints, kprobes on execve/connect/bind/sendto); the overlay's upper layer",
+            Collector = new ReportCollector("tracefs in the guest kernel (sched, signal and syscall tracepoints, kprobes on execve/connect/bind/sendto/do_filp_open); the overlay's upper layer",
                 collection.EventsLost, missing, unparsed),
         };
         return report with { Verdict = Verdict(report) };

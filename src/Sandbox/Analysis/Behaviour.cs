@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace Sandbox.Analysis;
 
 /// <summary>
-/// Builds the process tree, network attempts and signals from the guest's trace. The trace also
+/// Builds the process tree, opened files, network attempts and signals from the guest's trace. The trace also
 /// holds crun's own work: the sample's tree starts at the first successful exec of its guest path,
 /// and holds that process and everything it forked afterwards.
 /// </summary>
@@ -27,6 +27,7 @@ public sealed class Behaviour
     public List<ReportProcess> Processes { get; } = [];
     public List<ReportNetwork> Network { get; } = [];
     public List<ReportSignal> Signals { get; } = [];
+    public OpenedFiles Opens { get; } = new();
     public int ProcessesPeak { get; private set; }
 
     /// <summary>The mono-clock time of the sample's first exec; null when the trace never saw it.</summary>
@@ -65,6 +66,7 @@ public sealed class Behaviour
         }
 
         var pendingNet = new Dictionary<(int, string), (double At, IReadOnlyDictionary<string, string> F)>();
+        var pendingOpen = new Dictionary<int, (double At, IReadOnlyDictionary<string, string> F)>();
         var procs = new Dictionary<int, Proc>();
         var connected = new Dictionary<(int Pid, string Fd), ReportNetwork>();
 
@@ -176,6 +178,12 @@ public sealed class Behaviour
                         t.LastFatal = sig;
                     }
 
+                    break;
+                case "open":
+                    pendingOpen[e.Pid] = (at, e.Fields());
+                    break;
+                case "opened" when pendingOpen.Remove(e.Pid, out var o):
+                    b.Opens.Add(o.At, e.Pid, o.F, e.Fields());
                     break;
                 case "connect" or "bind" or "sendto":
                     pendingNet[(e.Pid, e.Name)] = (at, e.Fields());

@@ -24,6 +24,11 @@ public sealed record AnalysisReport
 
     public required IReadOnlyList<ReportFile> Files { get; init; }
 
+    /// <summary>Files the sample's processes opened (added in schema 1: new field); OpensDropped counts those beyond OpenedFiles.MaxEntries.</summary>
+    public IReadOnlyList<ReportOpen> Opens { get; init; } = [];
+
+    public int OpensDropped { get; init; }
+
     public required IReadOnlyList<ReportNetwork> Network { get; init; }
 
     public required IReadOnlyList<ReportSignal> Signals { get; init; }
@@ -87,6 +92,12 @@ public sealed record ReportSinkholeConnection(
 /// <param name="Answer">The address answered (A, AAAA); null when the answer held none.</param>
 public sealed record ReportSinkholeDns(
     double? AtSeconds, string Family, string Address, int Port, int SourcePort, ReportDns? Query, bool Answered, string? Answer, string QueryBase64);
+
+/// <param name="Path">As the process gave it, at most its first 128 bytes (PathTruncated); relative to DirFd when that is set, else to the working directory.</param>
+/// <param name="Flags">open(2) flags, e.g. O_WRONLY|O_CREAT|O_TRUNC.</param>
+/// <param name="Error">null when the open succeeded, else the errno's name.</param>
+/// <param name="Count">How many opens had this path, flags and outcome; AtSeconds and Pid are the first's.</param>
+public sealed record ReportOpen(double AtSeconds, int Pid, string Path, bool PathTruncated, int? DirFd, string Flags, string? Error, int Count);
 
 /// <param name="Pid">The process the signal was sent to.</param>
 /// <param name="SenderPid">The process that sent it (a kernel-generated signal names the process it was raised in).</param>

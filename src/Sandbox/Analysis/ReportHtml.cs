@@ -69,6 +69,20 @@ public static class ReportHtml
             h.Append("</td><td class=\"fail\">").Append(f.Setuid ? "setuid " : "").Append(f.Setgid ? "setgid " : "").Append(f.Device ? "device" : "").Append("</td></tr>");
         }
 
+        h.Append("</table>\n<h2>Files opened</h2><table id=\"opens\"><tr><th>s</th><th>pid</th><th>path</th><th>flags</th><th>result</th><th>count</th></tr>");
+        foreach (var o in r.Opens)
+        {
+            string path = (o.DirFd is { } dfd ? $"(fd {dfd})/" : "") + o.Path + (o.PathTruncated ? "..." : "");
+            h.Append(CultureInfo.InvariantCulture, $"<tr><td>{o.AtSeconds:0.000000}</td><td>{o.Pid}</td><td><code>").Append(Text(path))
+                .Append("</code></td><td>").Append(o.Flags).Append("</td><td>").Append(o.Error ?? "ok")
+                .Append(CultureInfo.InvariantCulture, $"</td><td>{o.Count}</td></tr>");
+        }
+
+        if (r.OpensDropped > 0)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<tr><td colspan=\"6\">and {r.OpensDropped} more opens, not kept</td></tr>");
+        }
+
         h.Append("</table>\n<h2>Network</h2><table id=\"network\"><tr><th>s</th><th>pid</th><th>call</th><th>destination</th><th>result</th><th>DNS</th></tr>");
         foreach (var n in r.Network)
         {

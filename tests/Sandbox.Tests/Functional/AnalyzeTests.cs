@@ -68,6 +68,15 @@ public sealed class AnalyzeTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead, File.GetUnixFileMode(copy));
         Assert.EndsWith("evil:x:0:0::/:/bin/sh\n", File.ReadAllText(Path.Combine(outDir, "dropped", files["/etc/passwd"].GetProperty("sha256").GetString()!)), StringComparison.Ordinal);
 
+        // Files opened, with their flags and outcome: a read leaves no change, only this.
+        var opens = All(r, "opens").ToList();
+        Assert.Contains(opens, o => o.GetProperty("path").GetString() == "/etc/shadow" && o.GetProperty("flags").GetString() == "O_RDONLY"
+            && o.GetProperty("pid").GetInt32() == root.GetProperty("pid").GetInt32());
+        Assert.Contains(opens, o => o.GetProperty("path").GetString() == "/etc/passwd" && o.GetProperty("flags").GetString() == "O_WRONLY|O_APPEND"
+            && o.GetProperty("error").ValueKind == JsonValueKind.Null);
+        Assert.Contains(opens, o => o.GetProperty("path").GetString() == "/tmp/dropped.txt" && o.GetProperty("flags").GetString() == "O_WRONLY|O_CREAT|O_TRUNC");
+        Assert.DoesNotContain(opens, o => o.GetProperty("path").GetString() == "/bin/sh"); // an exec's own open is the exec's record
+
         // Network (--network none): every attempt listed with its result, the DNS question decoded.
         var net = All(r, "network").ToList();
         var tcp = Assert.Single(net, n => n.GetProperty("port").ValueKind == JsonValueKind.Number && n.GetProperty("port").GetInt32() == 4444);

@@ -15,7 +15,9 @@ public sealed class ReportHtmlTests
         Processes = [new ReportProcess(5, null, "/sample/sample", ["/sample/sample", Evil], 0, 0, 1, 3, null, [new ReportExec(0, Evil, [Evil], false, 0, null)])],
         Files = [new ReportFile("/tmp/" + Evil, "created", "file", 1, "0644", new string('b', 64), false, false, false, null, "dropped/" + new string('b', 64)),
             new ReportFile("/tmp/l", "created", "symlink", null, null, null, false, false, false, Evil, null)],
-        Network = [new ReportNetwork(0.1, 5, "sendto", "ipv4", "127.0.0.1", 53, 31, null, new ReportDns(1, Evil, "A", false))],
+        Opens = [new ReportOpen(0.05, 5, "/etc/" + Evil, false, null, "O_RDONLY", null, 1)],
+        Network = [new ReportNetwork(0.1, 5, "sendto", "ipv4", "127.0.0.1", 53, 31, null, new ReportDns(1, Evil, "A", false)),
+            new ReportNetwork(0.2, 5, "connect", "unix", "@" + Evil, null, -111, "ECONNREFUSED", null)],
         Signals = [],
         Denials = new ReportDenials(true, "n", [new ReportDenial("unshare", 2, 5, "errno")]),
         Resources = new ReportResources(1, 0, 0, 1, 1, 1, 1, false),
@@ -32,6 +34,8 @@ public sealed class ReportHtmlTests
         Assert.DoesNotContain('\u0007', html);
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;\\x1b[31m&quot;&#39;&amp;\\x07", html, StringComparison.Ordinal);
         Assert.Contains("<a href=\"dropped/" + new string('b', 64) + "\">", html, StringComparison.Ordinal);
+        Assert.Contains("<code>/etc/&lt;script&gt;", html, StringComparison.Ordinal); // an opened path
+        Assert.Contains("<code>unix @&lt;script&gt;", html, StringComparison.Ordinal); // an abstract socket's name
     }
 
     [Fact]

@@ -140,6 +140,48 @@ public sealed class TraceParserTests
         Assert.Equal(expected, NetworkAttempt.UnixPath(System.Text.Encoding.Latin1.GetBytes(bytes.PadRight(64, '\0')), addrlen));
 
     [Fact]
+    public void Opened_files_are_counted_per_path_flags_and_outcome_for_the_sample_s_processes_only()
+    {
+        string Open(int pid, string ts, int dfd, string flags, string path, string ret) => string.Join('\n',
+            Line(pid, ts + "0", $"open: (do_filp_open+0x0/0x150) dfd={dfd} fl={flags} {Words("n", path, 16)}"),
+            Line(pid, ts + "1", $"opened: (do_sys_openat2+0xa6/0x160 <- do_filp_open) ret={ret}"));
+        const string File = "0xffff8880026a8900", Enoent = "0xfffffffffffffffe";
+        string longPath = "/" + new string('a', 140);
+        string trace = Trace.Replace(Line(41, "10.400000", "signal"), string.Join('\n',
+            Open(40, "10.36000", -100, "0x8000", "/etc/crun-only", File), // crun: not the sample's
+            Open(42, "10.36100", -100, "0x8241", "/tmp/x", File),
+            Open(42, "10.36200", -100, "0x8241", "/tmp/x", File),
+            Open(42, "10.36300", -100, "0x8000", "/etc/shadow", Enoent),
+            Open(42, "10.36400", -100, "0x8020", "/bin/sh", File), // an exec's own open
+            Open(42, "10.36500", 3, "0x88800", "rel/name", File),
+            Open(42, "10.36600", -100, "0x8000", longPath, File),
+            Line(41, "10.400000", "signal")), StringComparison.Ordinal);
+        var opens = Behaviour.From(TraceParser.Parse(trace).Events, "/sample/s", 0).Opens;
+        Assert.Equal(0, opens.Dropped);
+        Assert.Equal(
+            [("/tmp/x", null, "O_WRONLY|O_CREAT|O_TRUNC", null, 2), ("/etc/shadow", null, "O_RDONLY", "ENOENT", 1), ("rel/name", 3, "O_RDONLY|O_NONBLOCK", null, 1)],
+            opens.Entries.Take(3).Select(o => (o.Path, o.DirFd, o.Flags, o.Error, o.Count)));
+        var cut = opens.Entries[3];
+        Assert.True(cut.PathTruncated);
+        Assert.Equal(longPath[..128], cut.Path);
+        Assert.Equal((0.1610, 42), (Math.Round(opens.Entries[0].AtSeconds, 4), opens.Entries[0].Pid)); // the first of the two
+    }
+
+    [Fact]
+    public void Opens_beyond_the_kept_entries_are_counted()
+    {
+        var opens = new OpenedFiles();
+        var ok = new Dictionary<string, string> { ["ret"] = "0xffff888000000000" };
+        for (int i = 0; i <= OpenedFiles.MaxEntries; i++)
+        {
+            opens.Add(0, 1, new TraceEvent(1, 0, "open", $"dfd=-100 fl=0x8000 {Words("n", $"/f{i}", 16)}").Fields(), ok);
+        }
+
+        Assert.Equal(OpenedFiles.MaxEntries, opens.Entries.Count);
+        Assert.Equal(1, opens.Dropped);
+    }
+
+    [Fact]
     public void Signals_name_sender_and_target()
     {
         var s = Assert.Single(Behaviour.From(TraceParser.Parse(Trace).Events, "/sample/s", 0).Signals);
