@@ -291,7 +291,7 @@ collector_start() {
   probe "r:sandbox/opened do_filp_open ret=\$retval:x64"
   for e in sched/sched_process_fork sched/sched_process_exit signal/signal_generate syscalls/sys_enter_exit_group \
     syscalls/sys_exit_execve syscalls/sys_exit_execveat syscalls/sys_exit_connect syscalls/sys_exit_bind syscalls/sys_exit_sendto \
-    syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/exec_args sandbox/connect sandbox/bind sandbox/sendto sandbox/open sandbox/opened; do
+    syscalls/sys_enter_listen syscalls/sys_exit_listen sandbox/execve sandbox/execveat sandbox/exec_args sandbox/connect sandbox/bind sandbox/sendto; do
     echo 1 >$T/events/$e/enable 2>/dev/null || echo "event $e" >>/run/report/missing
   done
   # The one event that carries a string the workload chose (the file it executed) gets a buffer of
@@ -300,14 +300,21 @@ collector_start() {
   mkdir $N && echo 0 >$N/tracing_on && echo 0 >$N/options/overwrite && echo 1 >$N/options/event-fork &&
     echo mono >$N/trace_clock && echo 1024 >$N/buffer_size_kb && echo 1 >$N/events/sched/sched_process_exec/enable ||
     echo "event names/sched_process_exec: $(tr -cd ' -~' <$T/error_log | head -c 200)" >>/run/report/missing
+  # Opens get a buffer of their own too, "opens": a sample that opens without end fills only it,
+  # never pushing its forks, execs, exits or connects out of the main trace.
+  O=$T/instances/opens
+  mkdir $O && echo 0 >$O/tracing_on && echo 0 >$O/options/overwrite && echo 1 >$O/options/event-fork &&
+    echo mono >$O/trace_clock && echo 2048 >$O/buffer_size_kb && echo 1 >$O/events/sandbox/open/enable &&
+    echo 1 >$O/events/sandbox/opened/enable || echo "event opens/sandbox/open: $(tr -cd ' -~' <$T/error_log | head -c 200)" >>/run/report/missing
 }
 # After the workload: the trace, the cgroup's counters and the upper layer (every file the workload
 # created, changed or deleted) go to the host as one tar on this port, announced with its length.
 collector_report() {
   echo 0 >$T/tracing_on 2>/dev/null
   r=/run/report
-  echo 0 >$N/tracing_on 2>/dev/null
-  cat $T/trace >$r/trace 2>/dev/null; cat $T/per_cpu/cpu*/stats $N/per_cpu/cpu*/stats >$r/trace-stats 2>/dev/null; cat $N/trace >$r/names 2>/dev/null
+  echo 0 >$N/tracing_on 2>/dev/null; echo 0 >$O/tracing_on 2>/dev/null
+  cat $T/trace >$r/trace 2>/dev/null; cat $T/per_cpu/cpu*/stats $N/per_cpu/cpu*/stats $O/per_cpu/cpu*/stats >$r/trace-stats 2>/dev/null
+  cat $N/trace >$r/names 2>/dev/null; cat $O/trace >$r/opens 2>/dev/null
   # Seccomp refusals (the filter has SECCOMP_FILTER_FLAG_LOG): audit records in the kernel log, whose
   # task names the kernel hex-encodes when they hold spaces, quotes or control characters. The file
   # is there only when the log could be read (empty: nothing was refused).
@@ -338,7 +345,7 @@ if [ "$mode" = analyze ]; then
   collector_start || fail "cannot start the analysis collector"
   [ "$network" != sinkhole ] || sinkhole_start || fail "cannot start the sinkhole"
   # The shell that becomes crun is the root of what is traced.
-  run_crun() { sh -c 'for t in "$0" "$0/instances/names"; do echo $$ >"$t/set_event_pid" && echo 1 >"$t/tracing_on"; done; exec crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload' $T; }
+  run_crun() { sh -c 'for t in "$0" "$0/instances/names" "$0/instances/opens"; do echo $$ >"$t/set_event_pid" && echo 1 >"$t/tracing_on"; done; exec crun --log=/run/crun.log --log-format=json run --bundle /run/bundle workload' $T; }
 fi
 echo ready >&3; say ready
 # The host starts the workload's --timeout from here.

@@ -9,6 +9,7 @@
  *             PID namespace), to open the report channel, and forges trace-looking lines (in argv,
  *             a file name and its task name), then exits 9
  *   escape    argv and a file name with <script> and terminal escapes, for the HTML report
+ *   openflood opens a missing file 30000 times, then connects to the loopback and exits 4
  * Nothing here sends a packet beyond the guest's own loopback. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -141,6 +142,17 @@ static void escape(void) {
     exit(0);
 }
 
+/* Opens a missing file 30000 times, more than the opens buffer holds, then connects and exits 4:
+ * what it did after the flood must still be in the report. */
+static void openflood(void) {
+    for (int i = 0; i < 30000; i++) open("/flood/missing", O_RDONLY);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(4445)};
+    inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+    int t = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(t, (struct sockaddr *)&a, sizeof a) != 0) printf("tcp connect: %s\n", strerror(errno));
+    exit(4);
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "behave";
     if (!strcmp(mode, "behave")) behave();
@@ -148,6 +160,7 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "forkbomb")) forkbomb();
     if (!strcmp(mode, "tamper")) tamper();
     if (!strcmp(mode, "escape")) escape();
+    if (!strcmp(mode, "openflood")) openflood();
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
 }

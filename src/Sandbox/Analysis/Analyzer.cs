@@ -110,7 +110,11 @@ public sealed class Analyzer(Launcher launcher)
         ArgumentNullException.ThrowIfNull(stderr);
         string guestPath = $"{Launcher.SampleMount}/{sample.Name}";
         var collection = CollectorArchive.Read(run.CollectorTar, run.Image.RootfsPath, dropped, new HashSet<string>(StringComparer.Ordinal) { Launcher.SampleMount });
-        var (events, unparsed) = TraceParser.Parse(collection.Trace);
+        var (mainTrace, unparsed) = TraceParser.Parse(collection.Trace);
+        var (opens, unparsedOpens) = TraceParser.Parse(collection.Opens);
+        // One timeline from both buffers (the same clock); OrderBy is stable, so each keeps its own order at equal times.
+        var events = mainTrace.Concat(opens).OrderBy(e => e.Time).ToList();
+        unparsed += unparsedOpens;
         var (names, unparsedNames) = TraceParser.Parse(collection.Names);
         // A line there that does not parse is a name whose newline forged a line: then no name is trusted.
         bool namesTrusted = unparsedNames == 0 && names.All(Behaviour.IsWholeExecName);

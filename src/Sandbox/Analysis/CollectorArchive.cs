@@ -20,6 +20,9 @@ public sealed class CollectorArchive
     /// <summary>The "names" buffer: sched_process_exec, the one event whose text (the executed file's name) the sample chooses.</summary>
     public string Names { get; private set; } = "";
 
+    /// <summary>The "opens" buffer: do_filp_open and its return, kept apart so a flood of opens fills only it.</summary>
+    public string Opens { get; private set; } = "";
+
     /// <summary>The guest kernel log's seccomp audit records (type=1326), one per refusal it logged.</summary>
     public string? Seccomp { get; private set; }
 
@@ -63,6 +66,9 @@ public sealed class CollectorArchive
                     break;
                 case "names":
                     c.Names = text;
+                    break;
+                case "opens":
+                    c.Opens = text;
                     break;
                 case "seccomp":
                     c.Seccomp = text;

@@ -156,6 +156,24 @@ public sealed class AnalyzeTests : IDisposable
     }
 
     [Fact]
+    public void A_flood_of_opens_fills_only_its_own_buffer_and_hides_nothing_else()
+    {
+        var (run, outDir) = Analyze("openflood");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var r = Report(outDir);
+        // The flood was more than the opens buffer holds: the loss is said...
+        Assert.True(r.GetProperty("collector").GetProperty("eventsLost").GetInt64() > 0, r.GetProperty("collector").ToString());
+        var flood = Assert.Single(All(r, "opens"), o => o.GetProperty("path").GetString() == "/flood/missing");
+        Assert.Equal("ENOENT", flood.GetProperty("error").GetString());
+        Assert.InRange(flood.GetProperty("count").GetInt32(), 1000, 30000);
+        // ...and what the sample did after it is all in the main trace.
+        var tcp = Assert.Single(All(r, "network"), n => n.GetProperty("port").ValueKind == JsonValueKind.Number && n.GetProperty("port").GetInt32() == 4445);
+        Assert.Equal("ECONNREFUSED", tcp.GetProperty("error").GetString());
+        Assert.Equal(4, Assert.Single(All(r, "processes")).GetProperty("exitCode").GetInt32());
+        Assert.Equal("exited", r.GetProperty("run").GetProperty("status").GetString());
+    }
+
+    [Fact]
     public void A_fork_bomb_is_bounded_and_reported()
     {
         var (run, outDir) = Analyze("forkbomb", "60s");
