@@ -11,10 +11,14 @@ public sealed record ElfFacts(string Class, string Machine, string Linking, stri
 
 /// <summary>
 /// The file `sandbox analyze` was given, read once on the host: its name, size, digest and what
-/// kind of program it is. It is copied, never run, on the host.
+/// kind of program it is, and its bytes, which are what the guest gets (the path is not read
+/// again, so what runs is what was hashed). It is copied, never run, on the host.
 /// </summary>
 public sealed record SampleFile(string HostPath, string Name, long Size, string Sha256, string Kind, ElfFacts? Elf, string? ScriptInterpreter)
 {
+    /// <summary>The bytes read, hashed and inspected: written as the guest's copy.</summary>
+    public ReadOnlyMemory<byte> Content { get; private init; }
+
     /// <summary>The largest sample accepted (it is copied into the state root and shared read-only with the guest).</summary>
     public const long MaxSize = 256L << 20;
 
@@ -30,32 +34,17 @@ public sealed record SampleFile(string HostPath, string Name, long Size, string 
             throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: '{Printable.Escape(path)}' is not a file");
         }
 
-        byte[] bytes;
-        try
-        {
-            if (info.Length > MaxSize)
-            {
-                throw new SandboxException(ErrorKind.InvalidArgument,
-                    $"analyze: '{Printable.Escape(path)}' is {info.Length} bytes, above the {MaxSize >> 20} MiB a sample may have");
-            }
-
-            bytes = File.ReadAllBytes(info.FullName);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: cannot read '{Printable.Escape(path)}': {e.Message}");
-        }
-
+        byte[] bytes = SampleReader.Read(info.FullName, path, MaxSize);
         string sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         string name = GuestName(info.Name);
         if (bytes.Length >= 4 && bytes[0] == 0x7f && bytes.AsSpan(1, 3).SequenceEqual("ELF"u8))
         {
-            return new SampleFile(info.FullName, name, bytes.Length, sha, "elf", ReadElf(bytes, path), null);
+            return new SampleFile(info.FullName, name, bytes.Length, sha, "elf", ReadElf(bytes, path), null) { Content = bytes };
         }
 
         if (bytes.Length >= 2 && bytes[0] == '#' && bytes[1] == '!')
         {
-            return new SampleFile(info.FullName, name, bytes.Length, sha, "script", null, Shebang(bytes, path));
+            return new SampleFile(info.FullName, name, bytes.Length, sha, "script", null, Shebang(bytes, path)) { Content = bytes };
         }
 
         throw new SandboxException(ErrorKind.InvalidArgument,

@@ -78,7 +78,11 @@ public sealed partial class Launcher
                 string shared = Directory.CreateDirectory(Path.Combine(work, "sample")).FullName;
                 File.SetUnixFileMode(work, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
                 string copy = Path.Combine(shared, sample.Name);
-                File.Copy(sample.HostPath, copy);
+                using (var file = new FileStream(copy, FileMode.CreateNew, FileAccess.Write))
+                {
+                    file.Write(sample.Content.Span); // the bytes that were hashed, not the path again
+                }
+
                 File.SetUnixFileMode(copy, (UnixFileMode)0b101_101_101); // r-x: the guest runs it; QEMU refuses writes to the share
                 string tar = Path.Combine(work, "collector.tar");
                 var analysis = spec with { Mounts = [new VolumeBind(shared, SampleMount, ReadOnly: true)], ReportPath = tar, Sinkhole = sinkhole };

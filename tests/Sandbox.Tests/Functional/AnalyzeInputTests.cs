@@ -48,6 +48,23 @@ public sealed class AnalyzeInputTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_work, "out")));
     }
 
+    [Theory]
+    [InlineData("/dev/zero")] // read to its end, it never ends: the launcher ran out of memory (exit 134)
+    [InlineData("fifo")] // opened for reading, it waits for a writer
+    public void A_device_or_fifo_is_refused_at_once_as_not_a_regular_file(string file)
+    {
+        if (file == "fifo")
+        {
+            file = Path.Combine(_work, "fifo");
+            Tool.Run("mkfifo", file);
+        }
+
+        var run = _cli.Run(["analyze", "--out", Path.Combine(_work, "out"), file], stdin: null, TimeSpan.FromSeconds(30));
+        Assert.Equal(125, run.ExitCode);
+        Assert.Contains("is not a regular file", run.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_work, "out")));
+    }
+
     [Fact]
     public void Not_a_program_and_an_existing_output_directory_are_refused()
     {
