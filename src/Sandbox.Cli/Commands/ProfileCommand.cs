@@ -81,7 +81,7 @@ internal static class ProfileCommand
                 throw new SandboxException(ErrorKind.InvalidArgument, $"--name '{profileName}' is not a valid profile name", "use up to 64 lower-case letters, digits, '-', '_' or '.', starting with a letter or digit");
             }
 
-            ImportResult result = DockerProfileImporter.Import(File.ReadAllText(path), path, profileName);
+            ImportResult result = DockerProfileImporter.ImportFile(path, profileName);
             string? target = r.GetValue(output);
             if (target is not null)
             {

@@ -106,6 +106,10 @@ public sealed class PolicyAuditCliTests : IDisposable
         var badName = _cli.Run("profile", "import", "/usr/share/containers/seccomp.json", "--name", "Bad Name");
         Assert.Equal(125, badName.ExitCode);
         Assert.Contains("--name 'Bad Name' is not a valid profile name", badName.Stderr, StringComparison.Ordinal);
+        // Read to a bound: /dev/zero never ends (read whole, it ran the launcher out of memory).
+        var zero = _cli.Run("profile", "import", "/dev/zero");
+        Assert.Equal(125, zero.ExitCode);
+        Assert.Contains("/dev/zero: the seccomp profile is larger than 4 MiB", zero.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

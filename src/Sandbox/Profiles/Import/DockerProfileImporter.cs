@@ -26,6 +26,13 @@ public static class DockerProfileImporter
 
     private sealed record Rule(string Syscall, Verdict Verdict, ArgCondition? When, string Origin);
 
+    /// <summary>The largest profile read (Docker's default is ~20 KiB).</summary>
+    public const int MaxBytes = 4 << 20;
+
+    /// <summary>Reads at most <see cref="MaxBytes"/> (a huge file or /dev/zero is refused by name, not read to its end).</summary>
+    public static ImportResult ImportFile(string path, string name) =>
+        Import(YamlDocument.Decode(YamlDocument.ReadBytes(path, MaxBytes, "seccomp profile"), path, "seccomp profile"), path, name);
+
     public static ImportResult Import(string json, string source, string name)
     {
         ArgumentNullException.ThrowIfNull(json);
