@@ -61,7 +61,7 @@ public sealed class AnalyzeInputTests : IDisposable
 
         var run = _cli.Run(["analyze", "--out", Path.Combine(_work, "out"), file], stdin: null, TimeSpan.FromSeconds(30));
         Assert.Equal(125, run.ExitCode);
-        Assert.Contains("is not a regular file", run.Stderr, StringComparison.Ordinal);
+        Assert.Contains(file == "/dev/zero" ? "is a character device, not a regular file" : "is a FIFO (named pipe), not a regular file", run.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_work, "out")));
     }
 

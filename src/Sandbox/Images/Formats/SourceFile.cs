@@ -1,5 +1,5 @@
-using System.Text;
 using Microsoft.Win32.SafeHandles;
+using Sandbox.Host.Files;
 using Sandbox.Runtime;
 using Tmds.Linux;
 
@@ -10,36 +10,20 @@ namespace Sandbox.Images.Formats;
 /// O_NOFOLLOW|O_NONBLOCK and judges it by fstat: a symlink, a FIFO (which would block), a device
 /// (which may never end) or a socket is refused before a byte is read.
 /// </summary>
-internal static unsafe class SourceFile
+internal static class SourceFile
 {
     /// <summary>The opened descriptor and its file type (S_IFMT bits) and size; throws for what cannot be opened.</summary>
     public static (SafeFileHandle Handle, uint Type, long Size) Open(string path, string shown)
     {
-        int fd;
-        // SAFETY: the path bytes are pinned and NUL-terminated for the call.
-        fixed (byte* p = Encoding.UTF8.GetBytes(path + "\0"))
+        var (handle, type, size, errno) = OpenedFile.Open(path, followLinks: false);
+        if (handle is null)
         {
-            fd = LibC.open(p, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_NONBLOCK | LibC.O_NOCTTY | LibC.O_CLOEXEC, 0);
-        }
-
-        if (fd < 0)
-        {
-            int errno = LibC.errno;
             throw errno == LibC.ELOOP ? Refused(shown, "is a symlink")
                 : errno == LibC.ENXIO ? Refused(shown, "is a socket") // opening a socket fails with ENXIO
                 : new SandboxException(ErrorKind.ImageNotFound, $"cannot open {shown}: {Host.Interop.Errno.Describe(errno)}", ImportSource.Accepted);
         }
 
-        var handle = new SafeFileHandle(fd, ownsHandle: true);
-        stat st;
-        if (LibC.fstat(fd, &st) != 0)
-        {
-            int errno = LibC.errno;
-            handle.Dispose();
-            throw new SandboxException(ErrorKind.ImageNotFound, $"cannot stat {shown}: {Host.Interop.Errno.Describe(errno)}");
-        }
-
-        return (handle, (uint)st.st_mode & (uint)LibC.S_IFMT, st.st_size);
+        return (handle, type, size);
     }
 
     /// <summary>A regular file, for reading; anything else is refused naming what it is.</summary>
