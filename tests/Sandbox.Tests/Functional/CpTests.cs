@@ -101,6 +101,21 @@ public sealed class CpTests : IDisposable
         var missing = _cli.Run("cp", "box:/tmp/nothing-here", _host);
         Assert.Equal(125, missing.ExitCode);
         Assert.Contains("no such file or directory in sandbox box: /tmp/nothing-here", missing.Stderr, StringComparison.Ordinal);
+
+        // A device or FIFO asked for by name is refused naming what it is (before: an empty copy and
+        // "Unable to read beyond the end of the stream").
+        string fifo = Path.Combine(_host, "fifo");
+        Tool.Run("mkfifo", fifo);
+        foreach (var (args, what) in new[] { (new[] { "/dev/zero", "box:/tmp" }, "'/dev/zero' is a character device"), ([fifo, "box:/tmp"], $"'{fifo}' is a FIFO (named pipe)"),
+            (["box:/dev/null", Path.Combine(_host, "null")], "'box:/dev/null' is a character device") })
+        {
+            var special = _cli.Run(["cp", .. args]);
+            Assert.Equal(125, special.ExitCode);
+            Assert.Contains($"cp: {what}: cp copies files, directories and symbolic links", special.Stderr, StringComparison.Ordinal);
+        }
+
+        Assert.False(File.Exists(Path.Combine(_host, "null")));
+        Assert.Equal("", Ok(_cli.Run("exec", "box", "ls", "/tmp")).Stdout);
     }
 
     public void Dispose()

@@ -142,6 +142,14 @@ public sealed class ExecCpMicroVmTests : IDisposable
         var missing = _cli.Run(["cp", $"{_name}:/tmp/nothing", _host], stdin: null, Boot);
         Assert.Equal(125, missing.ExitCode);
         Assert.Contains($"no such file or directory in sandbox {_name}: /tmp/nothing", missing.Stderr, StringComparison.Ordinal);
+        // A device asked for by name is refused as a container's cp refuses it (before: exit 0 and nothing copied).
+        var device = _cli.Run(["cp", $"{_name}:/dev/null", Path.Combine(_host, "null")], stdin: null, Boot);
+        Assert.Equal(125, device.ExitCode);
+        Assert.Contains($"cp: '{_name}:/dev/null' is a character device", device.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_host, "null")));
+        var zero = _cli.Run(["cp", "/dev/zero", $"{_name}:/tmp"], stdin: null, Boot);
+        Assert.Equal(125, zero.ExitCode);
+        Assert.Contains("cp: '/dev/zero' is a character device", zero.Stderr, StringComparison.Ordinal);
     }
 
     private string Start(params string[] args)

@@ -22,6 +22,11 @@ internal static class ContainerCopy
         var ids = spec.Linux.UidMappings is [var uids, ..] && spec.Linux.GidMappings is [var gids, ..] && uids.ContainerId == 0 && gids.ContainerId == 0
             ? ((uint, uint)?)(uids.HostId, gids.HostId)
             : throw new SandboxException(ErrorKind.StateConflict, $"sandbox {given}: its config.json maps no root", "sandbox inspect shows its state");
+        if (!source.IsStdio)
+        {
+            HostSide.CheckSource(source.Path); // refused by name before a transfer starts
+        }
+
         using var root = DirFd.OpenTrusted($"/proc/{container.Pid}/root");
         var (destination, rename) = Destination(root, given, sandboxPath, mustBeDirectory: source.IsStdio);
         using (destination)
@@ -62,6 +67,7 @@ internal static class ContainerCopy
             throw Missing(given, sandboxPath);
         }
 
+        TreeTar.RefuseSpecial(parent, leaf, $"{given}:{sandboxPath}");
         return await Transfer.RunAsync(output => TreeTar.Write(parent, leaf, output), null,
             destination.IsStdio ? input => input.CopyTo(stdout) : input => HostSide.Destination(destination.Path, input),
             "out", sandboxPath).ConfigureAwait(false);

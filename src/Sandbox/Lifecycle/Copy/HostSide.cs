@@ -17,12 +17,30 @@ internal static class HostSide
         }
 
         using var parent = DirFd.OpenTrusted(Path.GetDirectoryName(full.TrimEnd('/'))!);
+        Check(parent, name, path);
+        TreeTar.Write(parent, name, output, entryName);
+    }
+
+    /// <summary>Refuses, before any transfer starts, a host source that is missing or is not a file, directory or symlink.</summary>
+    public static void CheckSource(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string name = Path.GetFileName(full.TrimEnd('/'));
+        if (name.Length > 0)
+        {
+            using var parent = DirFd.OpenTrusted(Path.GetDirectoryName(full.TrimEnd('/'))!);
+            Check(parent, name, path);
+        }
+    }
+
+    private static void Check(DirFd parent, string name, string path)
+    {
         if (parent.Kind(name) == NodeKind.Missing)
         {
             throw new SandboxException(ErrorKind.InvalidArgument, $"cp: no such file or directory: {path}");
         }
 
-        TreeTar.Write(parent, name, output, entryName);
+        TreeTar.RefuseSpecial(parent, name, path);
     }
 
     /// <summary>Unpacks a tar at the host path: into it when it is a directory, else in its place; never through a link.</summary>

@@ -50,6 +50,11 @@ internal static class MicroVmCopyClient
         }
 
         Check(output, given, path, writing: false);
+        using (var first = new System.Formats.Tar.TarReader(new MemoryStream(output.Stdout)))
+        {
+            TreeTar.RefuseSpecial(first.GetNextEntry(copyData: false), $"{given}:{path}"); // as a container's cp does, before anything is written
+        }
+
         await Transfer.RunAsync(null, new MemoryStream(output.Stdout),
             destination.IsStdio ? input => input.CopyTo(stdout) : input => HostSide.Destination(destination.Path, input), "out", path).ConfigureAwait(false);
         return Audited("out", path, output.Stdout);

@@ -1,5 +1,6 @@
 using System.Formats.Tar;
 using Sandbox.Images.Extraction;
+using Sandbox.Runtime;
 using Tmds.Linux;
 
 namespace Sandbox.Lifecycle.Copy;
@@ -67,6 +68,39 @@ internal static class TreeTar
             }
         }
     }
+
+    /// <summary>
+    /// Refuses a node cp would skip (a device, FIFO or socket) when it is the one asked for: skipped,
+    /// it would leave an empty copy and an error about the stream instead of its name.
+    /// </summary>
+    public static void RefuseSpecial(DirFd parent, string name, string shown)
+    {
+        NodeInfo info = parent.Info(name);
+        if (info.Kind == NodeKind.Other)
+        {
+            throw Special(shown, Images.Formats.SourceFile.Describe(info.Mode & (uint)LibC.S_IFMT));
+        }
+    }
+
+    /// <summary>The same refusal when the node came as the first entry of a tar (a microVM's cp out).</summary>
+    public static void RefuseSpecial(TarEntry? first, string shown)
+    {
+        string? what = first?.EntryType switch
+        {
+            TarEntryType.CharacterDevice => "is a character device",
+            TarEntryType.BlockDevice => "is a block device",
+            TarEntryType.Fifo => "is a FIFO (named pipe)",
+            _ => null,
+        };
+        if (what is not null)
+        {
+            throw Special(shown, what);
+        }
+    }
+
+    private static SandboxException Special(string shown, string what) => new(ErrorKind.InvalidArgument,
+        $"cp: '{Host.Printable.Escape(shown)}' {what}: cp copies files, directories and symbolic links",
+        "inside a directory such nodes are skipped and counted; asked for by name, one is refused");
 
     private static PaxTarEntry Entry(TarEntryType type, string path, NodeInfo info) => new(type, path)
     {
