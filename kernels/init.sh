@@ -267,10 +267,10 @@ words() { w=; j=0; while [ $j -lt "$3" ]; do w="$w $2$j=+u$((${4:-0} + j * 8))($
 # The new program's arguments, read where the kernel just wrote them (start_thread's new stack
 # pointer, %dx: argc, then argv), so every page is present: argv[i] as pI, its first 64 bytes as aI_0..7.
 stack_args() { a=" argc=+u0(%dx):u64"; for i in 0 1 2 3 4 5; do a="$a p$i=+u$((8 + i * 8))(%dx):x64$(words "+u$((8 + i * 8))(%dx)" "a${i}_" 8)"; done; echo "$a"; }
-# A sockaddr at pt_regs+$1, its length at pt_regs+$2: family, port, IPv4 and IPv6 address, and the
-# first 64 bytes of a unix socket's path (sun_path, at offset 2) as un0..7.
 # COUNT words of kernel memory at ADDR as fields NAME0, NAME1, ... (always present, unlike user memory).
 kwords() { w=; j=0; while [ $j -lt "$3" ]; do w="$w $2$j=+$((j * 8))($1):x64"; j=$((j + 1)); done; echo "$w"; }
+# A sockaddr at pt_regs+$1, its length at pt_regs+$2: family, port, IPv4 and IPv6 address, and the
+# first 64 bytes of a unix socket's path (sun_path, at offset 2) as un0..7.
 sockaddr() { echo "ap=+$1(%di):x64 alen=+$2(%di):u64 fam=+u0(+$1(%di)):u16 port=+u2(+$1(%di)):u16 a4=+u4(+$1(%di)):u32$(words "+$1(%di)" a6_ 2 8)$(words "+$1(%di)" un 8 2)"; }
 collector_start() {
   mkdir -p /run/report && : >/run/report/missing || return 1

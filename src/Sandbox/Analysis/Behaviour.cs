@@ -298,6 +298,8 @@ public static class Errno
         [1] = "EPERM", [2] = "ENOENT", [9] = "EBADF", [11] = "EAGAIN", [13] = "EACCES", [14] = "EFAULT", [22] = "EINVAL", [97] = "EAFNOSUPPORT",
         [98] = "EADDRINUSE", [99] = "EADDRNOTAVAIL", [101] = "ENETUNREACH", [104] = "ECONNRESET", [110] = "ETIMEDOUT", [111] = "ECONNREFUSED",
         [113] = "EHOSTUNREACH", [115] = "EINPROGRESS", [8] = "ENOEXEC", [12] = "ENOMEM", [88] = "ENOTSOCK", [106] = "EISCONN", [107] = "ENOTCONN",
+        [6] = "ENXIO", [17] = "EEXIST", [20] = "ENOTDIR", [21] = "EISDIR", [23] = "ENFILE", [24] = "EMFILE", [26] = "ETXTBSY", [28] = "ENOSPC",
+        [30] = "EROFS", [36] = "ENAMETOOLONG", [40] = "ELOOP", [95] = "EOPNOTSUPP",
     };
 
     /// <summary>The name of -<paramref name="result"/> for a failed syscall; null for success.</summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 
 namespace Sandbox.Analysis;
@@ -41,7 +40,7 @@ public sealed class OpenedFiles
         int dfd = call.TryGetValue("dfd", out string? d) ? (int)TraceEvent.Number(d) : AtFdCwd;
         int? dirFd = dfd == AtFdCwd || path.StartsWith('/') ? null : dfd;
         long result = ret.TryGetValue("ret", out string? r) ? TraceEvent.Number(r) : 0;
-        string? error = result is < 0 and >= -4095 ? Errno.Name(result) ?? string.Create(CultureInfo.InvariantCulture, $"errno {-result}") : null;
+        string? error = result is < 0 and >= -4095 ? Errno.Name(result) : null; // else a kernel pointer: the file
 
         var key = (path, dirFd, Describe(flags), error);
         if (_index.TryGetValue(key, out int i))
