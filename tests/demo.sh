@@ -65,4 +65,4 @@ DEMO_SAMPLE_DIR=$(mktemp -d)
 trap 'rm -rf "$DEMO_SAMPLE_DIR"' EXIT
 gcc -static -O2 -o "$DEMO_SAMPLE_DIR/sample" "$(dirname "$0")/samples/sample.c"
 sb analyze --timeout 30s --arg behave --out "$DEMO_SAMPLE_DIR/report" "$DEMO_SAMPLE_DIR/sample"
-echo "report.json: $(jq -c '{status: .run.status, exitCode: .run.exitCode, processes: [.processes[].argv], files: [.files[] | "\(.change) \(.path)"], network: [.network[] | "\(.syscall) \(.address):\(.port) \(.error // .result)"]}' "$DEMO_SAMPLE_DIR/report/report.json")"
+echo "report.json: $(jq -c '{status: .run.status, exitCode: .run.exitCode, processes: [.processes[].argv], files: [.files[] | "\(.change) \(.path)"], opened: [.opens[] | select(.path | startswith("/etc/")) | "\(.flags) \(.path)"], network: [.network[] | "\(.syscall) \(.address)\(if .port then ":\(.port)" else "" end) \(.error // .result)"]}' "$DEMO_SAMPLE_DIR/report/report.json")"
