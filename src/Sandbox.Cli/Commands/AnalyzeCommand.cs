@@ -41,7 +41,7 @@ internal static class AnalyzeCommand
                 MemoryBytes = r.GetValue(memory) is { } m ? Quantities.ParseSize(m, "--memory") : null,
                 OutputCap = r.GetValue(outputLimit) is { } l ? Quantities.ParseSize(l, "--output-limit") : AnalyzeRequest.DefaultOutputCap,
             };
-            var summary = await new Analyzer(Composition.Launcher(GlobalOptions.StateRootFrom(r))).RunAsync(request, ct).ConfigureAwait(false);
+            var summary = await new Analyzer(Composition.Launcher(GlobalOptions.StateRootFrom(r))).RunAsync(request, Console.OpenStandardError(), ct).ConfigureAwait(false);
             Console.Out.Write($"{Host.Printable.Escape(summary.Verdict)}\nreport: {summary.OutDir}/report.html (report.json {summary.ReportSha256})\n");
             return 0;
         }));

@@ -22,7 +22,8 @@ public sealed record AnalysisSummary(string OutDir, string Verdict, string Repor
 /// </summary>
 public sealed class Analyzer(Launcher launcher)
 {
-    public async Task<AnalysisSummary> RunAsync(AnalyzeRequest a, CancellationToken ct = default)
+    /// <param name="notices">The launcher's own notices (emulation, the timeout): never mixed into the sample's stderr file.</param>
+    public async Task<AnalysisSummary> RunAsync(AnalyzeRequest a, Stream notices, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(a);
         switch (a.Network)
@@ -76,7 +77,7 @@ public sealed class Analyzer(Launcher launcher)
             using var stderr = new CappedOutputStream(Path.Combine(partial, "stderr"), a.OutputCap);
             var clock = Stopwatch.StartNew();
             var started = DateTime.UtcNow;
-            await launcher.AnalyzeAsync(request, sample, new WorkloadIo(null, stdout, stderr, ForwardSignals: true), run =>
+            await launcher.AnalyzeAsync(request, sample, new WorkloadIo(null, stdout, stderr, ForwardSignals: true) { Notices = notices }, run =>
             {
                 stdout.Flush();
                 stderr.Flush();

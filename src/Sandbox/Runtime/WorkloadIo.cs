@@ -6,6 +6,15 @@ namespace Sandbox.Runtime;
 /// </summary>
 public sealed record WorkloadIo(Stream? Stdin, Stream Stdout, Stream Stderr, bool ForwardSignals)
 {
+    /// <summary>
+    /// Where the launcher's own notices go (emulation, a timeout, a signal, incomplete output): null
+    /// means the workload's stderr, as on a terminal. analyze sends them to the analyst's terminal, so
+    /// the sample's captured stderr holds only what the sample wrote.
+    /// </summary>
+    public Stream? Notices { get; init; }
+
+    internal Stream NoticeSink => Notices ?? Stderr;
+
     /// <summary>-t: the workload gets a pty of its own in the sandbox, this size; null without -t.</summary>
     public Host.TerminalSize? Terminal { get; init; }
 

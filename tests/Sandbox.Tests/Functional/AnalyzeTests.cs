@@ -99,6 +99,10 @@ public sealed class AnalyzeTests : IDisposable
 
         // Output, resources, and the summary line analyze printed.
         Assert.Contains("from-shell", File.ReadAllText(Path.Combine(outDir, "stdout")), StringComparison.Ordinal);
+        // The sample wrote nothing to stderr, so its file is empty: the launcher's notices (TCG
+        // emulation here) go to the analyst's terminal, never into the sample's output.
+        Assert.Equal("", File.ReadAllText(Path.Combine(outDir, "stderr")));
+        Assert.Equal(0, r.GetProperty("output").GetProperty("stderr").GetProperty("bytes").GetInt64());
         Assert.True(r.GetProperty("resources").GetProperty("memoryPeakBytes").GetInt64() > 0);
         Assert.Equal(2, r.GetProperty("resources").GetProperty("processes").GetInt32());
         Assert.Equal(0, r.GetProperty("collector").GetProperty("eventsLost").GetInt64());

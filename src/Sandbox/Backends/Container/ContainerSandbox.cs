@@ -61,7 +61,7 @@ internal sealed class ContainerSandbox(
 
         if (outcome.TimedOut)
         {
-            await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(
+            await io.NoticeSink.WriteAsync(Encoding.UTF8.GetBytes(
                 $"sandbox: {spec.TimeoutSource} {spec.Limits.Timeout.TotalSeconds:0.###}s reached; the workload was killed\n")).ConfigureAwait(false);
         }
 

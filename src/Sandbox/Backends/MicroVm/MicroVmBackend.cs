@@ -126,11 +126,11 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         AcceleratorOverride.Recheck(accel, forced is not null, w.AllowEmulation, w.DecidedBy); // the decision is checked again against what will run
         if (forced is { } f)
         {
-            await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(AcceleratorOverride.Notice(f)), ct).ConfigureAwait(false);
+            await io.NoticeSink.WriteAsync(Encoding.UTF8.GetBytes(AcceleratorOverride.Notice(f)), ct).ConfigureAwait(false);
         }
         else if (accel == Accelerator.Tcg)
         {
-            await io.Stderr.WriteAsync(Encoding.UTF8.GetBytes(TcgNotice), ct).ConfigureAwait(false);
+            await io.NoticeSink.WriteAsync(Encoding.UTF8.GetBytes(TcgNotice), ct).ConfigureAwait(false);
         }
 
         string record = OrphanReaper.Record(runtime, w.Id);
@@ -314,7 +314,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
             "QEMU -sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny inside an OCI jail"),
     };
 
-    internal static async Task<int> ExitCodeAsync(VmOutcome o, ConsoleLog console, WorkloadSpec w, FetchedKernel kernel, Stream stderr)
+    internal static async Task<int> ExitCodeAsync(VmOutcome o, ConsoleLog console, WorkloadSpec w, FetchedKernel kernel, Stream notices)
     {
         if (o.ProtocolError is { } violation)
         {
@@ -334,19 +334,19 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
 
         if (o.OutputIncomplete)
         {
-            await Say(stderr, string.Create(CultureInfo.InvariantCulture,
+            await Say(notices, string.Create(CultureInfo.InvariantCulture,
                 $"sandbox: the workload's output may be incomplete: the guest's stdout/stderr delivered nothing for {VmRunner.OutputStall.TotalSeconds:0}s before all of it arrived\n")).ConfigureAwait(false);
         }
 
         if (o.Signal is { } signal)
         {
-            await Say(stderr, $"sandbox: signal {signal} received; the microVM was stopped\n").ConfigureAwait(false);
+            await Say(notices, $"sandbox: signal {signal} received; the microVM was stopped\n").ConfigureAwait(false);
             return ExitCodes.FromSignal(signal);
         }
 
         if (o.TimedOut && !(w.ReportPath is not null && o.ExitCode is not null)) // analyze: the guest reported after its timeout kill
         {
-            await Say(stderr, string.Create(CultureInfo.InvariantCulture,
+            await Say(notices, string.Create(CultureInfo.InvariantCulture,
                 $"sandbox: {w.TimeoutSource} {w.Limits.Timeout.TotalSeconds:0.###}s reached; the microVM was killed\n")).ConfigureAwait(false);
             return ExitCodes.FromSignal(9);
         }
@@ -361,7 +361,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         {
             if (o.OutOfMemory)
             {
-                await Say(stderr, string.Create(CultureInfo.InvariantCulture,
+                await Say(notices, string.Create(CultureInfo.InvariantCulture,
                     $"sandbox: the workload reached its memory limit ({w.Limits.MemoryBytes >> 20} MiB): the out-of-memory killer in the guest killed a process\n")).ConfigureAwait(false);
             }
 
@@ -386,7 +386,7 @@ public sealed class MicroVmBackend(StateRoot root, ContainerBackend jail, Func<s
         : HostTsc.Khz() is { } khz ? [.. entry.CommandLine, .. entry.TcgOnly, string.Create(CultureInfo.InvariantCulture, $"tsc_early_khz={khz}")]
         : [.. entry.CommandLine, .. entry.TcgOnly];
 
-    private static Task Say(Stream stderr, string text) => stderr.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
+    private static Task Say(Stream to, string text) => to.WriteAsync(Encoding.UTF8.GetBytes(text)).AsTask();
 
     // The launcher listens; the jailed QEMU (its root is the leased host ID) connects as a client.
     private static Socket Listen(string dir, string name, uint owner)

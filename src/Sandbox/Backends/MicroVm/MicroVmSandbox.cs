@@ -126,7 +126,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
             Applied = Applied with { GuestConfirmation = $"{confirmed.Runtime}; config.json sha256:{confirmed.ConfigSha256}" };
         }
 
-        int exit = await MicroVmBackend.ExitCodeAsync(outcome, _console, spec, kernel, io.Stderr).ConfigureAwait(false);
+        int exit = await MicroVmBackend.ExitCodeAsync(outcome, _console, spec, kernel, io.NoticeSink).ConfigureAwait(false);
         return new WorkloadExit(exit, outcome.TimedOut && outcome.Signal is null) { ReportReceived = outcome.ReportReceived };
     }
 
