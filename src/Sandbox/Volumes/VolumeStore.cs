@@ -23,9 +23,17 @@ public sealed class VolumeStore(StateRoot root)
 
     private string Dir => root.Volumes;
 
+    /// <summary>The smallest sized volume: mkfs.ext4 makes nothing useful below it.</summary>
+    public const long MinSize = 1L << 20;
+
     public async Task<VolumeInfo> CreateAsync(string name, long? sizeBytes, CancellationToken ct = default)
     {
         VolumeName.Validate(name);
+        if (sizeBytes is < MinSize)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"--size: {sizeBytes} bytes is below the 1M a volume needs", "give e.g. --size 64M");
+        }
+
         string final = Path.Combine(root.Ensure(Dir), name);
         if (Directory.Exists(final))
         {
@@ -149,7 +157,15 @@ public sealed class VolumeStore(StateRoot root)
     {
         using (var disk = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
         {
-            disk.SetLength(size); // sparse: host space is only used as the volume fills, never beyond its size
+            try
+            {
+                disk.SetLength(size); // sparse: host space is only used as the volume fills, never beyond its size
+            }
+            catch (Exception e) when (e is IOException or ArgumentOutOfRangeException)
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument,
+                    $"--size: {size} bytes is more than the file system under the state root can hold in one file", "give a smaller --size");
+            }
         }
 
         string mkfs = ExecutableLocator.Find("mkfs.ext4") ?? throw new SandboxException(ErrorKind.HostUnsupported,
@@ -158,7 +174,7 @@ public sealed class VolumeStore(StateRoot root)
         if (!result.Succeeded)
         {
             throw new SandboxException(ErrorKind.HostUnsupported, $"mkfs.ext4 {path} failed: {result.FirstLine()}",
-                "check --size (at least 1M)");
+                "check --size and the space under the state root");
         }
     }
 
