@@ -64,7 +64,7 @@ public sealed class OpenedFiles
         var s = new StringBuilder((flags & 3) switch { 0 => "O_RDONLY", 1 => "O_WRONLY", _ => "O_RDWR" });
         foreach (var (bit, name) in Named)
         {
-            if ((flags & bit) == bit)
+            if ((flags & bit) == bit && !(name == "O_DIRECTORY" && (flags & TmpFile) == TmpFile)) // O_TMPFILE includes O_DIRECTORY's bit
             {
                 s.Append('|').Append(name);
             }
@@ -73,9 +73,11 @@ public sealed class OpenedFiles
         return s.ToString();
     }
 
+    private const uint TmpFile = 0x410000;
+
     private static readonly (uint Bit, string Name)[] Named =
     [
         (0x40, "O_CREAT"), (0x80, "O_EXCL"), (0x200, "O_TRUNC"), (0x400, "O_APPEND"), (0x800, "O_NONBLOCK"),
-        (0x410000, "O_TMPFILE"), (0x10000, "O_DIRECTORY"), (0x20000, "O_NOFOLLOW"), (0x200000, "O_PATH"),
+        (TmpFile, "O_TMPFILE"), (0x10000, "O_DIRECTORY"), (0x20000, "O_NOFOLLOW"), (0x200000, "O_PATH"),
     ];
 }

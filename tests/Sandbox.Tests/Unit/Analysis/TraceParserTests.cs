@@ -167,6 +167,14 @@ public sealed class TraceParserTests
         Assert.Equal((0.1610, 42), (Math.Round(opens.Entries[0].AtSeconds, 4), opens.Entries[0].Pid)); // the first of the two
     }
 
+    [Theory]
+    [InlineData(0x8000u, "O_RDONLY")]
+    [InlineData(0x88241u, "O_WRONLY|O_CREAT|O_TRUNC")] // O_LARGEFILE and O_CLOEXEC left out
+    [InlineData(0x8442u, "O_RDWR|O_CREAT|O_APPEND")]
+    [InlineData(0x410002u, "O_RDWR|O_TMPFILE")] // not also O_DIRECTORY, whose bit O_TMPFILE holds
+    [InlineData(0x2b0000u, "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH")]
+    public void Open_flags_read_as_an_analyst_writes_them(uint flags, string expected) => Assert.Equal(expected, OpenedFiles.Describe(flags));
+
     [Fact]
     public void Opens_beyond_the_kept_entries_are_counted()
     {
