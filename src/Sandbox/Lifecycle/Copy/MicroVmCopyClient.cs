@@ -50,14 +50,25 @@ internal static class MicroVmCopyClient
         }
 
         Check(output, given, path, writing: false);
-        using (var first = new System.Formats.Tar.TarReader(new MemoryStream(output.Stdout)))
-        {
-            TreeTar.RefuseSpecial(first.GetNextEntry(copyData: false), $"{given}:{path}"); // as a container's cp does, before anything is written
-        }
+        TreeTar.RefuseSpecial(FirstEntry(output.Stdout), $"{given}:{path}"); // as a container's cp does, before anything is written
 
         await Transfer.RunAsync(null, new MemoryStream(output.Stdout),
             destination.IsStdio ? input => input.CopyTo(stdout) : input => HostSide.Destination(destination.Path, input), "out", path).ConfigureAwait(false);
         return Audited("out", path, output.Stdout);
+    }
+
+    /// <summary>The tar's first entry; null when there is none or it is damaged (the transfer then names the damage).</summary>
+    internal static System.Formats.Tar.TarEntry? FirstEntry(byte[] tar)
+    {
+        try
+        {
+            using var reader = new System.Formats.Tar.TarReader(new MemoryStream(tar));
+            return reader.GetNextEntry(copyData: false);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException)
+        {
+            return null;
+        }
     }
 
     private static Task<ExecOutput> TarAsync(string control, string given, IReadOnlyList<string> command, byte[] input) =>
