@@ -12,7 +12,7 @@ try
     ParseResult result = root.Parse(parsed);
     if (result.Errors.Count > 0)
     {
-        return ErrorReporter.Report([.. result.Errors.Select(e => e.Message)], "sandbox --help, or sandbox COMMAND --help");
+        return ErrorReporter.Report([.. result.Errors.Select(e => ParseErrorText.Plain(e.Message))], "sandbox --help, or sandbox COMMAND --help");
     }
 
     using var telemetry = Telemetry.FromEnvironment();

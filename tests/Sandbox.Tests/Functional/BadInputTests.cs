@@ -26,6 +26,7 @@ public sealed class BadInputTests : IDisposable
         { ["image", "rm", "busybox"], "sandbox: image rm: 'busybox' is the built-in image and cannot be removed" },
         { ["run", "--trust", "trusted", "--name", "web", "busybox", "true"], "sandbox: --name: only a detached sandbox (-d) has a name" },
         { ["volume", "create", "tiny", "--size", "1k"], "sandbox: --size: 1024 bytes is below the 1M a volume needs" }, // was mkfs.ext4's own error
+        { ["logs", "--tail", "abc", "web"], "sandbox: --tail: 'abc' is not a whole number" }, // was "as expected type 'System.Nullable`1[System.Int32]'"
     };
 
     [Theory]
