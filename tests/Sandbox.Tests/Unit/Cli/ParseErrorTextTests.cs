@@ -5,12 +5,19 @@ namespace Sandbox.Tests.Unit.Cli;
 /// <summary>A value of the wrong kind is named with its option and what it must be, never with a .NET type.</summary>
 public sealed class ParseErrorTextTests
 {
-    [Theory]
-    [InlineData("Cannot parse argument 'abc' for option '--time' as expected type 'System.Int32'.", "--time: 'abc' is not a whole number")]
-    [InlineData("Cannot parse argument 'x' for option '--tail' as expected type 'System.Nullable`1[System.Int32]'.", "--tail: 'x' is not a whole number")]
-    [InlineData("Cannot parse argument '1,5' for option '--cpus' as expected type 'System.Double'.", "--cpus: '1,5' is not a number")]
-    [InlineData("Cannot parse argument 'a\u001bb' for argument 'N' as expected type 'System.Guid'.", "N: 'a\\x1bb' is not valid here")]
-    [InlineData("Unrecognized command or argument 'rm'.", "Unrecognized command or argument 'rm'.")]
-    public void Conversion_errors_read_as_the_option_and_what_it_takes(string message, string expected) =>
-        Assert.Equal(expected, ParseErrorText.Plain(message));
+    private static string Conversion(string value, string kind, string name, string type) =>
+        ParseErrorText.Plain($"Cannot parse argument '{value}' for {kind} '{name}' as expected type '{type}'.");
+
+    [Fact]
+    public void Conversion_errors_read_as_the_option_and_what_it_takes()
+    {
+        Assert.Equal("--time: 'abc' is not a whole number", Conversion("abc", "option", "--time", "System.Int32"));
+        Assert.Equal("--tail: 'x' is not a whole number", Conversion("x", "option", "--tail", "System.Nullable`1[System.Int32]"));
+        Assert.Equal("--cpus: '1,5' is not a number", Conversion("1,5", "option", "--cpus", "System.Double"));
+        Assert.Equal("N: 'a\\x1bb' is not valid here", Conversion("a\u001bb", "argument", "N", "System.Guid")); // escaped, never a terminal sequence
+    }
+
+    [Fact]
+    public void Other_parse_errors_pass_unchanged() =>
+        Assert.Equal("Unrecognized command or argument 'rm'.", ParseErrorText.Plain("Unrecognized command or argument 'rm'."));
 }
