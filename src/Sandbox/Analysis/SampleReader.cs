@@ -30,13 +30,11 @@ internal static class SampleReader
         }
 
         var bytes = new byte[size];
-        int done = 0;
+        int done;
         try
         {
-            while (done < bytes.Length && RandomAccess.Read(handle, bytes.AsSpan(done), done) is var n and > 0)
-            {
-                done += n;
-            }
+            using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+            done = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
         }
         catch (IOException e)
         {

@@ -9,6 +9,19 @@ internal static class HostSide
     /// <summary>A tar of the host node <paramref name="path"/> (its directory's path is trusted, the node itself and everything below are never followed).</summary>
     public static void Source(string path, Stream output, string? entryName = null)
     {
+        var (parent, name) = Node(path);
+        using (parent)
+        {
+            TreeTar.Write(parent, name, output, entryName);
+        }
+    }
+
+    /// <summary>Refuses, before any transfer starts, a host source <see cref="Source"/> would refuse.</summary>
+    public static void CheckSource(string path) => Node(path).Parent.Dispose();
+
+    /// <summary>The node's directory, opened, and its name; the host's root, a missing node and a device, FIFO or socket are refused.</summary>
+    private static (DirFd Parent, string Name) Node(string path)
+    {
         string full = Path.GetFullPath(path);
         string name = Path.GetFileName(full.TrimEnd('/'));
         if (name.Length == 0)
@@ -16,31 +29,22 @@ internal static class HostSide
             throw new SandboxException(ErrorKind.InvalidArgument, $"cp: '{path}': copy a path below /, not the host's root");
         }
 
-        using var parent = DirFd.OpenTrusted(Path.GetDirectoryName(full.TrimEnd('/'))!);
-        Check(parent, name, path);
-        TreeTar.Write(parent, name, output, entryName);
-    }
-
-    /// <summary>Refuses, before any transfer starts, a host source that is missing or is not a file, directory or symlink.</summary>
-    public static void CheckSource(string path)
-    {
-        string full = Path.GetFullPath(path);
-        string name = Path.GetFileName(full.TrimEnd('/'));
-        if (name.Length > 0)
+        var parent = DirFd.OpenTrusted(Path.GetDirectoryName(full.TrimEnd('/'))!);
+        try
         {
-            using var parent = DirFd.OpenTrusted(Path.GetDirectoryName(full.TrimEnd('/'))!);
-            Check(parent, name, path);
-        }
-    }
+            if (parent.Kind(name) == NodeKind.Missing)
+            {
+                throw new SandboxException(ErrorKind.InvalidArgument, $"cp: no such file or directory: {path}");
+            }
 
-    private static void Check(DirFd parent, string name, string path)
-    {
-        if (parent.Kind(name) == NodeKind.Missing)
+            TreeTar.RefuseSpecial(parent, name, path);
+            return (parent, name);
+        }
+        catch
         {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"cp: no such file or directory: {path}");
+            parent.Dispose();
+            throw;
         }
-
-        TreeTar.RefuseSpecial(parent, name, path);
     }
 
     /// <summary>Unpacks a tar at the host path: into it when it is a directory, else in its place; never through a link.</summary>

@@ -85,16 +85,16 @@ internal static class TreeTar
     /// <summary>The same refusal when the node came as the first entry of a tar (a microVM's cp out).</summary>
     public static void RefuseSpecial(TarEntry? first, string shown)
     {
-        string? what = first?.EntryType switch
+        uint? type = first?.EntryType switch
         {
-            TarEntryType.CharacterDevice => "is a character device",
-            TarEntryType.BlockDevice => "is a block device",
-            TarEntryType.Fifo => "is a FIFO (named pipe)",
+            TarEntryType.CharacterDevice => (uint)LibC.S_IFCHR,
+            TarEntryType.BlockDevice => (uint)LibC.S_IFBLK,
+            TarEntryType.Fifo => (uint)LibC.S_IFIFO,
             _ => null,
         };
-        if (what is not null)
+        if (type is { } t)
         {
-            throw Special(shown, what);
+            throw Special(shown, Images.Formats.SourceFile.Describe(t));
         }
     }
 
