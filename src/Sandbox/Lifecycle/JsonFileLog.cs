@@ -26,7 +26,10 @@ public sealed class JsonFileLog : IDisposable
         _file = Open(path);
     }
 
-    /// <summary>A write-only stream whose writes become records of <paramref name="stream"/> ("stdout" or "stderr").</summary>
+    /// <summary>The stream of the launcher's own notices (emulation, a timeout, a signal): never the workload's bytes.</summary>
+    public const string NoticeStream = "sandbox";
+
+    /// <summary>A write-only stream whose writes become records of <paramref name="stream"/> ("stdout", "stderr" or <see cref="NoticeStream"/>).</summary>
     public Stream Stream(string stream) => new RecordStream(this, stream);
 
     public void Append(string stream, ReadOnlySpan<byte> bytes, DateTime time)

@@ -105,7 +105,8 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
     /// <summary>One create/start/wait/delete through the launcher: decided, audited and given a fresh writable layer each time.</summary>
     private async Task<int> AttemptAsync(JsonFileLog log, int restarts)
     {
-        var io = new WorkloadIo(null, log.Stream("stdout"), log.Stream("stderr"), ForwardSignals: false);
+        // The launcher's notices are records of their own, so the log's stderr holds only what the workload wrote.
+        var io = new WorkloadIo(null, log.Stream("stdout"), log.Stream("stderr"), ForwardSignals: false) { Notices = log.Stream(JsonFileLog.NoticeStream) };
         // The span covers deciding, creating and starting (not the workload's whole life); the gauge its running.
         Activity? span = LifecycleDiagnostics.StartAction(restarts == 0 ? "start" : "restart", run.Request.Id);
         string? running = null;

@@ -18,10 +18,18 @@ public sealed class LifecycleMicroVmTests : IDisposable
     [Fact]
     public void A_detached_microvm_keeps_its_logs_and_stops_on_request()
     {
-        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "uname -r; echo up; sleep 600"],
+        string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", "busybox", "sh", "-c", "uname -r; echo err-line >&2; echo up; sleep 600"],
             stdin: null, TimeSpan.FromMinutes(3))).Stdout.Trim();
         Eventually(() => _cli.Run("logs", _name).Stdout.Contains("up\n", StringComparison.Ordinal), "the workload's first output");
-        Assert.Matches(@"-sandbox-minimal\nup\n$", _cli.Run("logs", _name).Stdout); // the guest's kernel
+        var logs = Ok(_cli.Run("logs", _name));
+        Assert.Matches(@"-sandbox-minimal\nup\n$", logs.Stdout); // the guest's kernel
+        // The launcher's notices (TCG emulation here) are shown on stderr, but are records of their
+        // own: --no-notices gives exactly the bytes the workload wrote, as a container's log would.
+        Assert.All(logs.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l != "err-line"),
+            l => Assert.StartsWith("sandbox: ", l, StringComparison.Ordinal));
+        Assert.Contains("err-line\n", logs.Stderr, StringComparison.Ordinal);
+        var workloadOnly = Ok(_cli.Run("logs", "--no-notices", _name));
+        Assert.Equal((logs.Stdout, "err-line\n"), (workloadOnly.Stdout, workloadOnly.Stderr));
         Assert.Equal("microvm", _cli.Row(id).GetProperty("backend").GetString());
 
         Assert.Equal(_name + "\n", Ok(_cli.Run(["stop", "-t", "2", _name], stdin: null, TimeSpan.FromMinutes(2))).Stdout);
