@@ -67,9 +67,9 @@ mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create
 # shmem. The initramfs is shmem, and under emulation that copy cost ~140 ms a crun call (the copy,
 # a second dynamic link, and freeing the copy's translated pages at exit). So crun runs from a
 # read-only ramfs: the guard holds (a write through any path to it is EROFS) and nothing is copied.
-mkdir /run/runtime && mount -t ramfs -o mode=0755 runtime /run/runtime && cp /usr/bin/crun /run/runtime/crun &&
-  mount -o remount,ro /run/runtime && mount -o bind,ro /run/runtime/crun /usr/bin/crun &&
-  mount -o remount,bind,ro /usr/bin/crun || fail "cannot put crun on a read-only mount"
+mkdir /run/runtime && mount -t ramfs -o nosuid,nodev,mode=0755 runtime /run/runtime && cp /usr/bin/crun /run/runtime/crun &&
+  mount -o remount,ro,nosuid,nodev /run/runtime && mount -o bind /run/runtime/crun /usr/bin/crun &&
+  mount -o remount,bind,ro,nosuid,nodev /usr/bin/crun || fail "cannot put crun on a read-only mount"
 mount -t tmpfs -o mode=0755,size=4m rw /rw && mkdir /rw/upper /rw/work || fail "cannot make the mount-point layer"
 # sandbox exec's input and output (below) live in a tmpfs of their own: a command that writes without
 # end fills this one and sees ENOSPC, never the /run that init reports from.
