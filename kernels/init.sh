@@ -65,7 +65,7 @@ mkdir -p /run/bundle /run/volumes && : >/run/volume-lines || fail "cannot create
 # crun guards against CVE-2019-5736 (a container rewriting the runtime through /proc/PID/exe) by
 # re-executing itself from a sealed memfd copy, unless its binary is on a read-only mount that is not
 # shmem. The initramfs is shmem, and under emulation that copy cost ~140 ms a crun call (the copy,
-# a second dynamic link, and freeing the copy's translated pages at exit). So crun runs from a
+# a second dynamic link, and ~100 ms freeing the copy's pages at exit). So crun runs from a
 # read-only ramfs: the guard holds (a write through any path to it is EROFS) and nothing is copied.
 mkdir /run/runtime && mount -t ramfs -o nosuid,nodev,mode=0755 runtime /run/runtime && cp /usr/bin/crun /run/runtime/crun &&
   mount -o remount,ro,nosuid,nodev /run/runtime && mount -o bind /run/runtime/crun /usr/bin/crun &&

@@ -7,8 +7,10 @@ namespace Sandbox.Tests.Security;
 /// CVE-2019-5736 against the microVM's guest runtime: a workload that gets `sandbox exec` to run the
 /// runtime's own binary inside the sandbox (directly, or as a script's `#!/proc/self/exe`
 /// interpreter) and holds that binary open to rewrite it once it exits. The guest's crun runs from
-/// a read-only mount (kernels/init.sh), so it need not copy itself first; the attack must still fail
-/// and leave the runtime that serves later execs as it was.
+/// a read-only mount (kernels/init.sh), so it no longer copies itself first; the attack must still
+/// fail and leave the runtime that serves later execs as it was. crun 1.8 already refuses to exec
+/// either vector (ENOENT), so the watcher finds nothing to hold; were a runtime ever to run, a write
+/// through the held image would meet the read-only mount (EROFS), and the log would say so.
 /// </summary>
 public sealed class GuestRuntimeOverwriteTests : IDisposable
 {
