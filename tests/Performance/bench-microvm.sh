@@ -4,7 +4,8 @@
 # argv (captured from the config.json of a live sandbox run), both measured in this run with
 # hyperfine, both booting cold (a policy with templates: false); then the same run restored from a
 # VM template (docs/templates.md) against the cold one. Then one SANDBOX_TRACE=1 run of each for the
-# phase breakdown, and QEMU's memory for an idle guest. Needs root, runc and QEMU.
+# phase breakdown, QEMU's memory for an idle guest, and `exec` into a running microVM and container.
+# Needs root, runc and QEMU.
 set -euo pipefail
 BIN=$(realpath "${1:-bin/sandbox}")
 RUNS=${BENCH_MICROVM_RUNS:-5}
@@ -94,8 +95,19 @@ qpid=$(pgrep -u "$vmm_uid" -n qemu-system)
 guest_mib=$(tr '\0' '\n' </proc/"$qpid"/cmdline | sed -n '/^-m$/{n;p}' | tr -dc 0-9)
 read -r rss anon file < <(awk '/^VmRSS/{t=$2} /^RssAnon/{a=$2} /^RssFile/{f=$2} END{print t, a, f}' /proc/"$qpid"/status)
 touched=$(awk -v size=$((guest_mib * 1024)) '/^Size:/{s=$2} /^Rss:/{if (s == size) print $2}' /proc/"$qpid"/smaps | head -1)
-sb rm -f "$rss_name" >/dev/null
+# `exec` into a running sandbox: into the microVM through its supervisor and guest init (`crun exec`
+# in the guest), into a container through `runc exec` on this host; both in this run.
+exec_name=bench-exec-$$
+sb run -d --name "$exec_name" --trust trusted busybox sleep 120 >/dev/null
+hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/exec.json" \
+  -n "exec into the microVM" "$BIN --root $ROOT exec $rss_name true" \
+  -n "exec into a container" "$BIN --root $ROOT exec $exec_name true" >&2
+sb rm -f "$rss_name" "$exec_name" >/dev/null
 echo "QEMU memory, idle guest of 128 MiB (-m ${guest_mib}M) restored from a template:"
 echo "RSS $((rss / 1024)) MiB, guest RAM touched $((touched / 1024)) MiB: $(((rss - touched) / 1024)) MiB over the guest's pages, $(((anon - touched) / 1024)) MiB of it private (the rest, $((file / 1024)) MiB, is QEMU's binary and libraries in the shared page cache)"
+echo
+echo "| exec \`true\` into a running sandbox | median (ms) | min-max (ms) |"
+echo "|---|---:|---:|"
+jq -r '.results[] | "| \(.command) | \(.median*1000|round) | \(.min*1000|round)-\(.max*1000|round) |"' "$WORK/exec.json"
 echo
 echo "runs=$RUNS, kernel $KERNEL, accelerator: $(jq -r '.process.args | (index("-accel")) as $i | .[$i+1]' "$WORK/config.json"), host: $(uname -r), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); $(qemu-system-x86_64 --version | head -1)"
