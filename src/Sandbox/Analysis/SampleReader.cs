@@ -21,7 +21,7 @@ internal static class SampleReader
             errno == LibC.ENXIO ? $"analyze: '{shown}' is a socket, not a regular file" : $"analyze: cannot read '{shown}': {Host.Interop.Errno.Describe(errno)}");
         if (type != (uint)LibC.S_IFREG)
         {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: '{shown}' {SourceFile.Describe(type)}, not a regular file: a sample is a program or a script");
+            throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: '{shown}' {OpenedFile.Describe(type)}, not a regular file: a sample is a program or a script");
         }
 
         if (size > maxSize)

@@ -36,7 +36,8 @@ public sealed class AuditKey
         string? named = flag ?? Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (string.IsNullOrEmpty(named))
         {
-            return File.Exists(DefaultPath) || IsLink(DefaultPath) ? Load(DefaultPath, root) : null;
+            // Anything at the default path is judged (a directory there is refused), never taken for "no key".
+            return System.IO.Path.Exists(DefaultPath) || IsLink(DefaultPath) ? Load(DefaultPath, root) : null;
         }
 
         return Load(named, root);
@@ -52,9 +53,19 @@ public sealed class AuditKey
             throw Bad(full, "is a symbolic link", "point at the key file itself");
         }
 
-        if (!File.Exists(full))
+        // Opened without following a link or blocking on a FIFO, and judged by what was opened.
+        var (opened, type, _, errno) = Host.Files.OpenedFile.Open(full, followLinks: false);
+        using var handle = opened;
+        if (handle is null)
         {
-            throw Bad(full, "does not exist", $"create one: head -c 32 /dev/urandom > {full} && chmod 0400 {full}; or unset {EnvironmentVariable}");
+            throw errno == Tmds.Linux.LibC.ENOENT
+                ? Bad(full, "does not exist", $"create one: head -c 32 /dev/urandom > {full} && chmod 0400 {full}; or unset {EnvironmentVariable}")
+                : Bad(full, $"cannot be opened: {Host.Interop.Errno.Describe(errno)}", "check the path and its permissions");
+        }
+
+        if (type != (uint)Tmds.Linux.LibC.S_IFREG)
+        {
+            throw Bad(full, $"{Host.Files.OpenedFile.Describe(type)}, not a key file", $"give the path of a file of 32 random bytes: head -c 32 /dev/urandom > FILE && chmod 0400 FILE");
         }
 
         if (full.StartsWith(root.Path + "/", StringComparison.Ordinal))
@@ -77,9 +88,11 @@ public sealed class AuditKey
             throw Bad(full, $"is owned by uid {owner}, not by root or uid {me}", $"chown root {full}: whoever owns the key can change it");
         }
 
-        byte[] bytes = File.ReadAllBytes(full);
+        using var file = new FileStream(handle, FileAccess.Read, bufferSize: 1);
+        byte[] buffer = new byte[MaxBytes + 1];
+        byte[] bytes = buffer[..file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)];
         return bytes.Length is < MinBytes or > MaxBytes
-            ? throw Bad(full, $"holds {bytes.Length} bytes, not {MinBytes} to {MaxBytes}", $"head -c 32 /dev/urandom > {full}")
+            ? throw Bad(full, bytes.Length > MaxBytes ? $"holds more than {MaxBytes} bytes" : $"holds {bytes.Length} bytes, not {MinBytes} to {MaxBytes}", $"head -c 32 /dev/urandom > {full}")
             : new AuditKey(full, bytes);
     }
 

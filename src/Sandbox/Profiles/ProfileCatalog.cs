@@ -32,8 +32,8 @@ public static class ProfileCatalog
         ArgumentException.ThrowIfNullOrWhiteSpace(nameOrPath);
         if (nameOrPath.Contains('/', StringComparison.Ordinal) || nameOrPath.EndsWith(ResourceSuffix, StringComparison.Ordinal))
         {
-            return File.Exists(nameOrPath)
-                ? SeccompProfileLoader.Load(nameOrPath)
+            return File.Exists(nameOrPath) ? SeccompProfileLoader.Load(nameOrPath)
+                : Directory.Exists(nameOrPath) ? throw new SandboxException(ErrorKind.InvalidProfile, $"'{nameOrPath}' is a directory, not a seccomp profile file", $"give a .yaml file or a built-in name: {string.Join(", ", Names)}")
                 : throw new SandboxException(ErrorKind.InvalidProfile, $"seccomp profile file '{nameOrPath}' does not exist", $"give an existing .yaml file or a built-in name: {string.Join(", ", Names)}");
         }
 

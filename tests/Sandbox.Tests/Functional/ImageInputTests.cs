@@ -91,6 +91,20 @@ public sealed class ImageInputTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_root_filesystem_directory_is_refused_and_nothing_stays_in_the_store()
+    {
+        // It was "layer sha256:e3b0... is not a valid (compressed) tar: Unable to read beyond the end of the stream".
+        string empty = Directory.CreateDirectory(Path.Combine(_work, "empty-rootfs")).FullName;
+        string before = StateSnapshot.Of(_cli.StateRoot, "images");
+        var run = _cli.Run("image", "import", empty, "--name", "empty:1");
+        Assert.True(run.ExitCode == 125, run.ToString());
+        Assert.Contains($"root filesystem directory {empty} is empty: there is nothing to import", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(before, StateSnapshot.Of(_cli.StateRoot, "images"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_cli.StateRoot, "images", "store", "tmp")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_cli.StateRoot, "images", "store", "blobs", "sha256")));
+    }
+
+    [Fact]
     public void A_missing_path_names_the_path()
     {
         string path = Path.Combine(_work, "no-such.tar");

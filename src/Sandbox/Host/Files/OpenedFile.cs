@@ -38,4 +38,13 @@ internal static unsafe class OpenedFile
 
         return (handle, (uint)st.st_mode & (uint)LibC.S_IFMT, st.st_size, 0);
     }
+
+    /// <summary>What a file of this type (S_IFMT bits) is, as a phrase: "is a directory", "is a FIFO (named pipe)", ...</summary>
+    public static string Describe(uint type) =>
+        type == (uint)LibC.S_IFDIR ? "is a directory"
+        : type == (uint)LibC.S_IFCHR ? "is a character device"
+        : type == (uint)LibC.S_IFBLK ? "is a block device"
+        : type == (uint)LibC.S_IFIFO ? "is a FIFO (named pipe)"
+        : type == (uint)LibC.S_IFSOCK ? "is a socket"
+        : "is not a regular file";
 }

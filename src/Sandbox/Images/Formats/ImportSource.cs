@@ -59,7 +59,7 @@ internal sealed class ImportSource : IDisposable
         }
 
         handle.Dispose();
-        throw SourceFile.Refused(path, SourceFile.Describe(type));
+        throw SourceFile.Refused(path, Host.Files.OpenedFile.Describe(type));
     }
 
     public void Dispose() => _handle.Dispose();

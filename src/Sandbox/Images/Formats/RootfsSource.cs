@@ -20,6 +20,12 @@ internal static class RootfsSource
             using var writer = new BlobWriter(store, limits.MaxTotalBytes, source.Path);
             using var root = DirFd.Reopen(source.Handle, source.Path);
             DirectoryTar.Write(root, writer, limits, store.Interrupt);
+            if (writer.Written == 0) // no entry at all: the tar would be empty, and so would the image
+            {
+                throw new SandboxException(ErrorKind.ImageNotFound, $"root filesystem directory {source.Path} is empty: there is nothing to import",
+                    "give the directory that holds the image's files (its bin, etc, usr, ...)");
+            }
+
             digest = writer.Commit(null);
         }
         catch (Exception e) when (e is IOException or InvalidDataException) // InvalidDataException: over the size budget

@@ -33,7 +33,7 @@ internal static class SourceFile
         if (type != (uint)LibC.S_IFREG)
         {
             handle.Dispose();
-            throw Refused(shown, Describe(type));
+            throw Refused(shown, OpenedFile.Describe(type));
         }
 
         return new FileStream(handle, FileAccess.Read, bufferSize: 1 << 16);
@@ -48,14 +48,6 @@ internal static class SourceFile
         return n <= maxBytes ? buffer[..n]
             : throw new SandboxException(ErrorKind.ImageNotFound, $"{shown} is larger than {maxBytes} bytes");
     }
-
-    public static string Describe(uint type) =>
-        type == (uint)LibC.S_IFDIR ? "is a directory"
-        : type == (uint)LibC.S_IFCHR ? "is a character device"
-        : type == (uint)LibC.S_IFBLK ? "is a block device"
-        : type == (uint)LibC.S_IFIFO ? "is a FIFO (named pipe)"
-        : type == (uint)LibC.S_IFSOCK ? "is a socket"
-        : "is not a regular file";
 
     public static SandboxException Refused(string shown, string what) =>
         new(ErrorKind.ImageNotFound, $"{shown} {what}, not an image: only a regular file or a directory is imported", ImportSource.Accepted);

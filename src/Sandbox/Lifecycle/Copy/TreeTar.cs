@@ -78,7 +78,7 @@ internal static class TreeTar
         NodeInfo info = parent.Info(name);
         if (info.Kind == NodeKind.Other)
         {
-            throw Special(shown, Images.Formats.SourceFile.Describe(info.Mode & (uint)LibC.S_IFMT));
+            throw Special(shown, Host.Files.OpenedFile.Describe(info.Mode & (uint)LibC.S_IFMT));
         }
     }
 
@@ -94,7 +94,7 @@ internal static class TreeTar
         };
         if (type is { } t)
         {
-            throw Special(shown, Images.Formats.SourceFile.Describe(t));
+            throw Special(shown, Host.Files.OpenedFile.Describe(t));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Sandbox.Audit;
 using Sandbox.Runtime;
+using Sandbox.Tests.Support;
 
 namespace Sandbox.Tests.Unit.Audit;
 
@@ -261,6 +262,23 @@ public sealed class AuditTrustTests : IDisposable
         File.SetUnixFileMode(shortKey, UnixFileMode.UserRead);
         Assert.Contains("holds 3 bytes", Assert.Throws<SandboxException>(() => AuditKey.Load(shortKey, Root)).Message, StringComparison.Ordinal);
         Assert.Contains("does not exist", Assert.Throws<SandboxException>(() => AuditKey.Load(Path.Combine(dir, "none"), Root)).Message, StringComparison.Ordinal);
+
+        string longKey = Path.Combine(dir, "long.key");
+        File.WriteAllBytes(longKey, new byte[5000]);
+        File.SetUnixFileMode(longKey, UnixFileMode.UserRead);
+        Assert.Contains("holds more than 1024 bytes", Assert.Throws<SandboxException>(() => AuditKey.Load(longKey, Root)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_key_path_that_is_a_directory_or_a_fifo_is_refused_naming_it_without_blocking()
+    {
+        string directory = Directory.CreateDirectory(Path.Combine(dir, "key-dir")).FullName;
+        Assert.Contains($"audit key {directory} is a directory, not a key file",
+            Assert.Throws<SandboxException>(() => AuditKey.Load(directory, Root)).Message, StringComparison.Ordinal);
+
+        string fifo = Path.Combine(dir, "key-fifo");
+        Tool.Run("mkfifo", "-m", "0600", fifo); // nobody writes it: reading would block forever
+        Assert.Contains("is a FIFO (named pipe), not a key file", Assert.Throws<SandboxException>(() => AuditKey.Load(fifo, Root)).Message, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(dir, recursive: true);

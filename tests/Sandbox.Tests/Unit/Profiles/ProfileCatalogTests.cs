@@ -44,6 +44,9 @@ public class ProfileCatalogTests
         {
             File.WriteAllText(Path.Combine(dir, "mine.yaml"), ProfileYaml.Valid);
             Assert.Equal("test", ProfileCatalog.Resolve(Path.Combine(dir, "mine.yaml")).Name);
+            // A directory is named as one (it was "does not exist").
+            var e = Assert.Throws<SandboxException>(() => ProfileCatalog.Resolve(dir));
+            Assert.Contains($"'{dir}' is a directory, not a seccomp profile file", e.Message, StringComparison.Ordinal);
         }
         finally
         {
