@@ -29,9 +29,9 @@ public sealed record SampleFile(string HostPath, string Name, long Size, string 
     {
         ArgumentNullException.ThrowIfNull(path);
         var info = new FileInfo(path);
-        if (!info.Exists || info.LinkTarget is not null && !File.Exists(info.FullName))
+        if (!Path.Exists(info.FullName)) // a dangling link too; what is there (a directory, a FIFO, ...) the reader names
         {
-            throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: '{Printable.Escape(path)}' is not a file");
+            throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: '{Printable.Escape(path)}': no such file or directory");
         }
 
         byte[] bytes = SampleReader.Read(info.FullName, path, MaxSize);

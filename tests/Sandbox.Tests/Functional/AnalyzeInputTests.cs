@@ -66,6 +66,21 @@ public sealed class AnalyzeInputTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_and_a_missing_path_are_named_as_such()
+    {
+        // Both were "is not a file".
+        var directory = Analyze(_work);
+        Assert.Equal(125, directory.ExitCode);
+        Assert.Contains($"'{_work}' is a directory, not a regular file", directory.Stderr, StringComparison.Ordinal);
+
+        string missing = Path.Combine(_work, "no-such-sample");
+        var gone = Analyze(missing);
+        Assert.Equal(125, gone.ExitCode);
+        Assert.Contains($"'{missing}': no such file or directory", gone.Stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_work, "out")));
+    }
+
+    [Fact]
     public void Not_a_program_and_an_existing_output_directory_are_refused()
     {
         string data = Path.Combine(_work, "data.bin");

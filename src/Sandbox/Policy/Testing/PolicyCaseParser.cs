@@ -25,7 +25,8 @@ public static class PolicyCaseParser
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
         {
-            throw ProfileError.File(path, "cases file does not exist", "give a YAML file of cases; profiles/policy.tests.yaml is an example");
+            throw ProfileError.File(path, Directory.Exists(path) ? "is a directory, not a cases file" : "cases file does not exist",
+                "give a YAML file of cases; profiles/policy.tests.yaml is an example");
         }
 
         return Parse(Profiles.YamlDocument.Decode(Profiles.YamlDocument.ReadBytes(path, PolicyLoader.MaxBytes, Noun), path, Noun), path);

@@ -41,6 +41,22 @@ public sealed class PolicyCasesTests
         Assert.True(report.Failed == 0, PolicyTestText.Human(report));
     }
 
+    [Fact]
+    public void A_cases_path_that_is_a_directory_is_named_as_one()
+    {
+        // It was "cases file does not exist".
+        string dir = Directory.CreateTempSubdirectory("cases-dir-").FullName;
+        try
+        {
+            var e = Assert.Throws<SandboxException>(() => PolicyCaseParser.Load(dir));
+            Assert.Contains($"{dir}: is a directory, not a cases file", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+
     private const string WrongExpectation = """
         cases:
           - name: untrusted code in a container
