@@ -41,12 +41,24 @@ public static class ImageReference
         string name = normalized[..colon];
         string tag = normalized[(colon + 1)..];
         bool nameOk = name.Length is > 0 and <= 200 && char.IsAsciiLetterOrDigit(name[0])
-            && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-' or '/' or ':');
+            && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '.' or '_' or '-' or '/' or ':')
+            && ColonsOnlyInRegistryPort(name);
         bool tagOk = tag.Length is > 0 and <= 128 && tag.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-');
         return nameOk && tagOk && !normalized.StartsWith("sha256:", StringComparison.Ordinal)
             ? normalized
             : throw new SandboxException(ErrorKind.InvalidArgument, $"--name: '{reference}' is not a valid image name",
                 "use NAME[:TAG]: lowercase letters, digits, '.', '_', '-', '/', and a tag of letters, digits, '.', '_', '-'");
+    }
+
+    // A ':' in the name is a registry's port (127.0.0.1:5000/app): only in the first of several
+    // components, followed by digits. Anything else ("a:b:c") would make a name no registry has.
+    private static bool ColonsOnlyInRegistryPort(string name)
+    {
+        string[] components = name.Split('/');
+        int colon = components[0].IndexOf(':', StringComparison.Ordinal);
+        bool registryOk = colon < 0 || components.Length > 1 && colon > 0
+            && components[0][(colon + 1)..] is { Length: > 0 and <= 5 } port && port.All(char.IsAsciiDigit);
+        return registryOk && components.Skip(1).All(c => !c.Contains(':', StringComparison.Ordinal));
     }
 
     /// <summary>The tag part ("1" of app:1).</summary>
