@@ -118,6 +118,36 @@ public sealed class CpTests : IDisposable
         Assert.Equal("", Ok(_cli.Run("exec", "box", "ls", "/tmp")).Stdout);
     }
 
+    [Fact]
+    public void A_copy_out_never_replaces_a_host_device_fifo_or_socket()
+    {
+        // `cp box:/tmp /dev/full` replaced the host's /dev/full with a directory. Here the device is a
+        // node of the test's own (root makes it), and a FIFO stands at a path a copied tree also has.
+        _cli.Detach("--name", "box", "busybox", "sh", "-c", "mkdir -p /tmp/t/dev && echo planted > /tmp/t/dev/pipe && sleep 300");
+        Eventually(() => _cli.Run("exec", "box", "test", "-e", "/tmp/t/dev/pipe").ExitCode == 0, "the tree made");
+        string device = Path.Combine(_host, "full");
+        Tool.Run("mknod", "-m", "0666", device, "c", "1", "7");
+        var onDevice = _cli.Run("cp", "box:/tmp", device);
+        Assert.Equal(125, onDevice.ExitCode);
+        Assert.Contains($"cp: '{device}' is a character device; cp never replaces a device, FIFO or socket", onDevice.Stderr, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite,
+            File.GetUnixFileMode(device));
+        Assert.Equal("c", Tool.Run("stat", "-c", "%F", device).Trim()[..1]); // still a character special file
+
+        string into = Directory.CreateDirectory(Path.Combine(_host, "into", "t", "dev")).FullName;
+        string pipe = Path.Combine(into, "pipe");
+        Tool.Run("mkfifo", pipe);
+        var onFifo = _cli.Run("cp", "box:/tmp/t", Path.Combine(_host, "into"));
+        Assert.Equal(125, onFifo.ExitCode);
+        Assert.Contains("'t/dev/pipe' is a FIFO (named pipe) here; cp never replaces a device, FIFO or socket", onFifo.Stderr, StringComparison.Ordinal);
+        Assert.Equal("fifo", Tool.Run("stat", "-c", "%F", pipe).Trim());
+
+        // An empty tar stream on stdin is named as such (it was "Unable to read beyond the end of the stream").
+        var empty = _cli.Run(["cp", "-", "box:/tmp"], stdin: "");
+        Assert.Equal(125, empty.ExitCode);
+        Assert.Contains("cp: the tar stream ended early (it was empty or cut short)", empty.Stderr, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         RemoveAll(_cli);

@@ -150,6 +150,13 @@ public sealed class ExecCpMicroVmTests : IDisposable
         var zero = _cli.Run(["cp", "/dev/zero", $"{_name}:/tmp"], stdin: null, Boot);
         Assert.Equal(125, zero.ExitCode);
         Assert.Contains("cp: '/dev/zero' is a character device", zero.Stderr, StringComparison.Ordinal);
+        // Nor is a host device, FIFO or socket ever replaced by what comes out (a container's cp refuses the same).
+        string fifo = Path.Combine(_host, "pipe");
+        Tool.Run("mkfifo", fifo);
+        var onFifo = _cli.Run(["cp", $"{_name}:/tmp/made", fifo], stdin: null, Boot);
+        Assert.Equal(125, onFifo.ExitCode);
+        Assert.Contains($"cp: '{fifo}' is a FIFO (named pipe); cp never replaces a device, FIFO or socket", onFifo.Stderr, StringComparison.Ordinal);
+        Assert.Equal("fifo", Tool.Run("stat", "-c", "%F", fifo).Trim());
     }
 
     private string Start(params string[] args)

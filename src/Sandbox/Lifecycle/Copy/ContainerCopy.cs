@@ -52,6 +52,11 @@ internal static class ContainerCopy
 
     public static async Task<AuditCopy> OutAsync(RunningContainer container, string given, string sandboxPath, CopyEndpoint destination, Stream stdout)
     {
+        if (!destination.IsStdio)
+        {
+            HostSide.CheckDestination(destination.Path); // refused by name before a transfer starts
+        }
+
         using var root = DirFd.OpenTrusted($"/proc/{container.Pid}/root");
         var parts = CopyEndpoint.Components(sandboxPath);
         if (parts.Count == 0)

@@ -50,6 +50,30 @@ internal static class HostSide
     /// <summary>Unpacks a tar at the host path: into it when it is a directory, else in its place; never through a link.</summary>
     public static void Destination(string path, Stream input)
     {
+        var (parent, name, kind) = DestinationNode(path);
+        using (parent)
+        {
+            if (kind == NodeKind.Directory)
+            {
+                using var into = name.Length == 0 ? parent.OpenChild(".", out _)! : parent.OpenChild(name, out _)
+                    ?? throw new IOException($"'{path}' changed while it was written");
+                new TreeUntar(into, null, null, keepSpecialNodes: true).Extract(input);
+            }
+            else
+            {
+                new TreeUntar(parent, name, null, keepSpecialNodes: true).Extract(input);
+            }
+        }
+    }
+
+    /// <summary>Refuses, before any transfer starts, a host destination <see cref="Destination"/> would refuse.</summary>
+    public static void CheckDestination(string path) => DestinationNode(path).Parent.Dispose();
+
+    // The destination's directory, opened, its name and what is there now. A missing directory, a
+    // symlink (never written through) and a device, FIFO or socket (never replaced: `cp NAME:/tmp
+    // /dev/full` replaced the host's /dev/full with a directory) are refused.
+    private static (DirFd Parent, string Name, NodeKind Kind) DestinationNode(string path)
+    {
         string full = Path.GetFullPath(path);
         string name = Path.GetFileName(full.TrimEnd('/'));
         string parentPath = Path.GetDirectoryName(full.TrimEnd('/')) ?? "/";
@@ -58,22 +82,28 @@ internal static class HostSide
             throw new SandboxException(ErrorKind.InvalidArgument, $"cp: the directory of '{path}' does not exist");
         }
 
-        using var parent = DirFd.OpenTrusted(parentPath);
-        switch (name.Length == 0 ? NodeKind.Directory : parent.Kind(name))
+        var parent = DirFd.OpenTrusted(parentPath);
+        try
         {
-            case NodeKind.Directory:
-                using (var into = name.Length == 0 ? parent.OpenChild(".", out _)! : parent.OpenChild(name, out _)
-                    ?? throw new IOException($"'{path}' changed while it was written"))
-                {
-                    new TreeUntar(into, null, null).Extract(input);
-                }
-
-                break;
-            case NodeKind.Symlink:
+            NodeKind kind = name.Length == 0 ? NodeKind.Directory : parent.Kind(name);
+            if (kind == NodeKind.Symlink)
+            {
                 throw new SandboxException(ErrorKind.Refused, $"cp: '{path}' is a symlink; cp never writes through links", "name the directory it points to");
-            default:
-                new TreeUntar(parent, name, null).Extract(input);
-                break;
+            }
+
+            if (kind == NodeKind.Other)
+            {
+                throw new SandboxException(ErrorKind.Refused,
+                    $"cp: '{Sandbox.Host.Printable.Escape(path)}' {Sandbox.Host.Files.OpenedFile.Describe(parent.Info(name).Mode & (uint)Tmds.Linux.LibC.S_IFMT)}; cp never replaces a device, FIFO or socket",
+                    "name a directory to copy into, or a path for a new file or directory");
+            }
+
+            return (parent, name, kind);
+        }
+        catch
+        {
+            parent.Dispose();
+            throw;
         }
     }
 }

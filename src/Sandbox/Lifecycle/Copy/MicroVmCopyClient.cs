@@ -36,6 +36,11 @@ internal static class MicroVmCopyClient
 
     public static async Task<AuditCopy> OutAsync(string control, string given, string path, CopyEndpoint destination, Stream stdout)
     {
+        if (!destination.IsStdio)
+        {
+            HostSide.CheckDestination(destination.Path); // refused by name before the guest is asked for anything
+        }
+
         var parts = CopyEndpoint.Components(path);
         if (parts.Count == 0)
         {

@@ -73,8 +73,11 @@ internal static class Transfer
         catch (Exception e) when (e is IOException or LayerRefusedException or LimitExceededException or InvalidDataException or FormatException)
         {
             bool readOnly = e.Message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("EROFS", StringComparison.Ordinal);
-            throw new SandboxException(ErrorKind.Refused, $"cp: {e.Message}",
-                readOnly ? "that part of the sandbox is read-only; copy into /tmp or a volume mounted read-write" : "what came before that entry was copied; the rest was not");
+            bool ended = e is EndOfStreamException;
+            throw new SandboxException(ErrorKind.Refused, $"cp: {(ended ? "the tar stream ended early (it was empty or cut short)" : e.Message)}",
+                readOnly ? "that part of the sandbox is read-only; copy into /tmp or a volume mounted read-write"
+                : ended ? "cp - NAME:/path reads a tar stream, e.g. tar -c -f - FILES | sandbox cp - NAME:/tmp; what came before the cut was copied"
+                : "what came before that entry was copied; the rest was not");
         }
     }
 }

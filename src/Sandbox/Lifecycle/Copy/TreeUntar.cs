@@ -10,7 +10,12 @@ namespace Sandbox.Lifecycle.Copy;
 /// name is replaced (the link itself, never its target); a directory is merged. Names with ".." are
 /// refused; device nodes, FIFOs and hard links are skipped. Setuid/setgid bits are dropped.
 /// </summary>
-internal sealed class TreeUntar(DirFd into, string? renameTop, (uint Uid, uint Gid)? owner)
+/// <param name="keepSpecialNodes">
+/// On the host (cp out): a device, FIFO or socket already at a name is never removed, so a tree from
+/// a sandbox cannot replace, say, a host's /dev node with a file or directory of its own. Into a
+/// sandbox such a node is the workload's own, and is replaced as in a microVM (whose guest tar does).
+/// </param>
+internal sealed class TreeUntar(DirFd into, string? renameTop, (uint Uid, uint Gid)? owner, bool keepSpecialNodes = false)
 {
     private const uint Permissions = 0b111_111_111 | 0b001_000_000_000; // rwx and sticky: never setuid/setgid
     private static readonly ExtractionLimits Limits = new();
@@ -52,8 +57,9 @@ internal sealed class TreeUntar(DirFd into, string? renameTop, (uint Uid, uint G
         switch (entry.EntryType)
         {
             case TarEntryType.Directory:
-                if (parent.Kind(leaf) != NodeKind.Directory)
+                if (parent.Kind(leaf) is var kind and not NodeKind.Directory)
                 {
+                    KeepSpecial(parent, leaf, kind, parts);
                     parent.Remove(leaf);
                     parent.MakeDirectory(leaf, 0b111_000_000);
                 }
@@ -86,14 +92,25 @@ internal sealed class TreeUntar(DirFd into, string? renameTop, (uint Uid, uint G
     }
 
     // A file or link at the name is replaced (unlinked: a link's target is never touched); a directory is not.
-    private static void Replaceable(DirFd parent, string leaf, List<string> parts)
+    private void Replaceable(DirFd parent, string leaf, List<string> parts)
     {
-        if (parent.Kind(leaf) == NodeKind.Directory)
+        NodeKind kind = parent.Kind(leaf);
+        if (kind == NodeKind.Directory)
         {
             throw new IOException($"cannot overwrite the directory '{string.Join('/', parts)}' with a non-directory");
         }
 
+        KeepSpecial(parent, leaf, kind, parts);
         parent.Remove(leaf);
+    }
+
+    private void KeepSpecial(DirFd parent, string leaf, NodeKind kind, List<string> parts)
+    {
+        if (keepSpecialNodes && kind == NodeKind.Other)
+        {
+            string what = Host.Files.OpenedFile.Describe(parent.Info(leaf).Mode & (uint)Tmds.Linux.LibC.S_IFMT);
+            throw new IOException($"'{string.Join('/', parts)}' {what} here; cp never replaces a device, FIFO or socket");
+        }
     }
 
     private void Own(DirFd parent, string leaf)
