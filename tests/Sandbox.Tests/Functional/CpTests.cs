@@ -142,6 +142,17 @@ public sealed class CpTests : IDisposable
         Assert.Contains("'t/dev/pipe' is a FIFO (named pipe) here; cp never replaces a device, FIFO or socket", onFifo.Stderr, StringComparison.Ordinal);
         Assert.Equal("fifo", Tool.Run("stat", "-c", "%F", pipe).Trim());
 
+        // A directory is not copied onto a file given as the destination (the file was replaced by it);
+        // a file onto a file still replaces it.
+        string report = Path.Combine(_host, "report.txt");
+        File.WriteAllText(report, "keep\n");
+        var onFile = _cli.Run("cp", "box:/tmp/t", report);
+        Assert.Equal(125, onFile.ExitCode);
+        Assert.Contains("'report.txt' is not a directory; a directory is not copied onto it", onFile.Stderr, StringComparison.Ordinal);
+        Assert.Equal("keep\n", File.ReadAllText(report));
+        Ok(_cli.Run("cp", "box:/tmp/t/dev/pipe", report));
+        Assert.Equal("planted\n", File.ReadAllText(report));
+
         // An empty tar stream on stdin is named as such (it was "Unable to read beyond the end of the stream").
         var empty = _cli.Run(["cp", "-", "box:/tmp"], stdin: "");
         Assert.Equal(125, empty.ExitCode);

@@ -59,6 +59,12 @@ internal sealed class TreeUntar(DirFd into, string? renameTop, (uint Uid, uint G
             case TarEntryType.Directory:
                 if (parent.Kind(leaf) is var kind and not NodeKind.Directory)
                 {
+                    if (renameTop is not null && parts.Count == 1 && kind != NodeKind.Missing)
+                    {
+                        // The node given as the destination (docker cp refuses the same): a file there is not lost to a directory.
+                        throw new IOException($"'{leaf}' is not a directory; a directory is not copied onto it");
+                    }
+
                     KeepSpecial(parent, leaf, kind, parts);
                     parent.Remove(leaf);
                     parent.MakeDirectory(leaf, 0b111_000_000);
