@@ -72,7 +72,8 @@ internal static class ProfileCommand
             string path = r.GetValue(file)!;
             if (!File.Exists(path))
             {
-                throw new SandboxException(ErrorKind.InvalidArgument, $"{path}: no such file", "give a Docker/OCI seccomp JSON profile, e.g. /usr/share/containers/seccomp.json");
+                throw new SandboxException(ErrorKind.InvalidArgument, Directory.Exists(path) ? $"{path}: is a directory, not a profile" : $"{path}: no such file",
+                    "give a Docker/OCI seccomp JSON profile, e.g. /usr/share/containers/seccomp.json");
             }
 
             string profileName = r.GetValue(name) ?? DefaultName(path);

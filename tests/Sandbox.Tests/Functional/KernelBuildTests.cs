@@ -57,6 +57,16 @@ public sealed class KernelBuildTests
             Assert.Contains("writable by others", refused.Stderr, StringComparison.Ordinal);
             Assert.Empty(Directory.EnumerateFileSystemEntries(open));
             Assert.False(Directory.Exists(Path.Combine(cli.StateRoot, "kernels", "minimal-6.1")));
+
+            // Not a directory, or not the directory itself: named, never an internal error ("host I/O error: The file '/dev/null' already exists").
+            string link = Path.Combine(open, "link");
+            File.CreateSymbolicLink(link, Path.GetTempPath());
+            foreach (var (cache, what) in new[] { ("/dev/null", "exists and is not a directory"), (link, "is a symbolic link") })
+            {
+                var notDirectory = cli.Run("kernel", "build", "minimal-6.1", "--cache", cache);
+                Assert.Equal(125, notDirectory.ExitCode);
+                Assert.Contains($"--cache: '{cache}' {what}", notDirectory.Stderr, StringComparison.Ordinal);
+            }
         }
         finally
         {

@@ -110,6 +110,9 @@ public sealed class PolicyAuditCliTests : IDisposable
         var zero = _cli.Run("profile", "import", "/dev/zero");
         Assert.Equal(125, zero.ExitCode);
         Assert.Contains("/dev/zero: the seccomp profile is larger than 4 MiB", zero.Stderr, StringComparison.Ordinal);
+        var directory = _cli.Run("profile", "import", _dir); // was "no such file"
+        Assert.Equal(125, directory.ExitCode);
+        Assert.Contains($"{_dir}: is a directory, not a profile", directory.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -124,6 +124,14 @@ public sealed class KernelBuilder(StateRoot root, TextWriter log, string? cache 
     // The cache directory, created 0700 if missing; refused unless owned by us and writable by no one else.
     private static string TrustedCache(string dir)
     {
+        // What is there must be a directory (it is created when missing), and the directory itself.
+        string? refused = new FileInfo(dir).LinkTarget is not null ? "is a symbolic link" : File.Exists(dir) ? "exists and is not a directory" : null;
+        if (refused is not null)
+        {
+            throw new SandboxException(ErrorKind.InvalidArgument, $"--cache: '{dir}' {refused}",
+                "give the path of a directory of finished builds (it is created when missing)");
+        }
+
         Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var (uid, _) = FileOwner.Get(dir);
         var mode = File.GetUnixFileMode(dir);
