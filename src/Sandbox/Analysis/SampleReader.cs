@@ -29,18 +29,14 @@ internal static class SampleReader
             throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: '{shown}' is {size} bytes, above the {maxSize >> 20} MiB a sample may have");
         }
 
-        var bytes = new byte[size];
-        int done;
         try
         {
             using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);
-            done = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+            return OpenedFile.ReadUpTo(file, (int)size); // it shrank meanwhile: what was read is the sample
         }
         catch (IOException e)
         {
             throw new SandboxException(ErrorKind.InvalidArgument, $"analyze: cannot read '{shown}': {e.Message}");
         }
-
-        return done == bytes.Length ? bytes : bytes[..done]; // it shrank meanwhile: what was read is the sample
     }
 }

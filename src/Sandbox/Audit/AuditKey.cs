@@ -88,9 +88,8 @@ public sealed class AuditKey
             throw Bad(full, $"is owned by uid {owner}, not by root or uid {me}", $"chown root {full}: whoever owns the key can change it");
         }
 
-        using var file = new FileStream(handle, FileAccess.Read, bufferSize: 1);
-        byte[] buffer = new byte[MaxBytes + 1];
-        byte[] bytes = buffer[..file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false)];
+        using var file = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+        byte[] bytes = Host.Files.OpenedFile.ReadUpTo(file, MaxBytes + 1);
         return bytes.Length is < MinBytes or > MaxBytes
             ? throw Bad(full, bytes.Length > MaxBytes ? $"holds more than {MaxBytes} bytes" : $"holds {bytes.Length} bytes, not {MinBytes} to {MaxBytes}", $"head -c 32 /dev/urandom > {full}")
             : new AuditKey(full, bytes);

@@ -39,6 +39,15 @@ internal static unsafe class OpenedFile
         return (handle, (uint)st.st_mode & (uint)LibC.S_IFMT, st.st_size, 0);
     }
 
+    /// <summary>At most <paramref name="count"/> bytes from <paramref name="file"/>, fewer only at its end (the array itself when full).</summary>
+    public static byte[] ReadUpTo(Stream file, int count)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        byte[] buffer = new byte[count];
+        int n = file.ReadAtLeast(buffer, count, throwOnEndOfStream: false);
+        return n == count ? buffer : buffer[..n];
+    }
+
     /// <summary>What a file of this type (S_IFMT bits) is, as a phrase: "is a directory", "is a FIFO (named pipe)", ...</summary>
     public static string Describe(uint type) =>
         type == (uint)LibC.S_IFDIR ? "is a directory"

@@ -28,6 +28,9 @@ internal sealed record NodeInfo(NodeKind Kind, uint Mode, uint Uid, uint Gid, lo
         return new NodeInfo(kind, mode, st.st_uid, st.st_gid, st.st_size, st.st_mtim.tv_sec);
     }
 
+    /// <summary>What the node is, as a phrase: "is a directory", "is a character device", ...</summary>
+    public string Described => Host.Files.OpenedFile.Describe(Mode & (uint)LibC.S_IFMT);
+
     /// <summary>The S_IFMT bits: tells a device from a FIFO or socket among <see cref="NodeKind.Other"/>.</summary>
     public uint Type => Mode & (uint)LibC.S_IFMT;
 }

@@ -43,9 +43,8 @@ internal static class SourceFile
     public static byte[] ReadSmall(string path, string shown, int maxBytes)
     {
         using FileStream file = OpenRegular(path, shown);
-        byte[] buffer = new byte[maxBytes + 1];
-        int n = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
-        return n <= maxBytes ? buffer[..n]
+        byte[] bytes = OpenedFile.ReadUpTo(file, maxBytes + 1);
+        return bytes.Length <= maxBytes ? bytes
             : throw new SandboxException(ErrorKind.ImageNotFound, $"{shown} is larger than {maxBytes} bytes");
     }
 

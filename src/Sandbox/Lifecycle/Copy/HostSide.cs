@@ -94,7 +94,7 @@ internal static class HostSide
             if (kind == NodeKind.Other)
             {
                 throw new SandboxException(ErrorKind.Refused,
-                    $"cp: '{Sandbox.Host.Printable.Escape(path)}' {Sandbox.Host.Files.OpenedFile.Describe(parent.Info(name).Mode & (uint)Tmds.Linux.LibC.S_IFMT)}; cp never replaces a device, FIFO or socket",
+                    $"cp: '{Sandbox.Host.Printable.Escape(path)}' {parent.Info(name).Described}; cp never replaces a device, FIFO or socket",
                     "name a directory to copy into, or a path for a new file or directory");
             }
 

@@ -78,7 +78,7 @@ internal static class TreeTar
         NodeInfo info = parent.Info(name);
         if (info.Kind == NodeKind.Other)
         {
-            throw Special(shown, Host.Files.OpenedFile.Describe(info.Mode & (uint)LibC.S_IFMT));
+            throw Special(shown, info.Described);
         }
     }
 

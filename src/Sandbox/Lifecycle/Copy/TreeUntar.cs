@@ -114,8 +114,7 @@ internal sealed class TreeUntar(DirFd into, string? renameTop, (uint Uid, uint G
     {
         if (keepSpecialNodes && kind == NodeKind.Other)
         {
-            string what = Host.Files.OpenedFile.Describe(parent.Info(leaf).Mode & (uint)Tmds.Linux.LibC.S_IFMT);
-            throw new IOException($"'{string.Join('/', parts)}' {what} here; cp never replaces a device, FIFO or socket");
+            throw new IOException($"'{string.Join('/', parts)}' {parent.Info(leaf).Described} here; cp never replaces a device, FIFO or socket");
         }
     }
 
