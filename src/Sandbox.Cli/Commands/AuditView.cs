@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Sandbox.Audit;
@@ -52,10 +53,12 @@ internal static class AuditView
             s.Append(a.UidMap.Count == 0 && a.GidMap.Count == 0 && a.Backend == "microvm"
                 ? ", no user namespace (the guest kernel is the boundary)\n"
                 : $", uid map {string.Join(" ", a.UidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}, gid map {string.Join(" ", a.GidMap.Select(m => $"{m.ContainerId}:{m.HostId}:{m.Size}"))}\n");
-            s.Append($"          namespaces {string.Join(",", a.Namespaces)}, read-only root {a.ReadonlyRoot}, no-new-privileges {a.NoNewPrivileges}, network {a.Network}\n");
+            s.Append($"          namespaces {string.Join(",", a.Namespaces)}, read-only root {YesNo(a.ReadonlyRoot)}, no-new-privileges {YesNo(a.NoNewPrivileges)}, network {a.Network}\n");
+            s.Append($"          limits {Limits(a.Limits)}\n");
+            s.Append($"          mounts {(a.Volumes.Count == 0 ? "none" : E(string.Join(", ", a.Volumes.Select(m => $"{m.Target} ({(m.ReadOnly ? "ro" : "rw")}, {m.Mechanism})"))))}\n");
             if (a.Kernel is not null || a.Accelerator is not null || a.Vmm is not null)
             {
-                s.Append($"          kernel {a.Kernel ?? "-"}, accelerator {a.Accelerator ?? "-"}, vmm {(a.Vmm is { } v ? $"uid {v.Uid}, seccomp {v.Seccomp}, namespaces {string.Join(",", v.Namespaces)}" : "-")}\n");
+                s.Append($"          kernel {a.Kernel ?? "-"}, accelerator {a.Accelerator ?? "-"}, vmm {(a.Vmm is { } v ? $"uid {v.Uid}, seccomp {YesNo(v.Seccomp)}, namespaces {string.Join(",", v.Namespaces)}" : "-")}\n");
             }
 
             if (a.Init is { } init)
@@ -100,6 +103,12 @@ internal static class AuditView
         JsonSerializer.Serialize(records, Context.IReadOnlyListAuditRecord) + "\n";
 
     private static string Shown(IEnumerable<string> items) => items.Any() ? E(string.Join(",", items)) : "none";
+
+    /// <summary>The cgroup limits as handed to the engine; "-" for one not set (unlimited).</summary>
+    private static string Limits(AppliedLimits? l) => l is null ? "-"
+        : $"memory {(l.MemoryBytes is { } m ? m.ToString(CultureInfo.InvariantCulture) : "-")}, cpu {(l.CpuQuota is { } q && l.CpuPeriod is { } p ? $"{q}/{p} us" : "-")}, pids {(l.Pids is { } n ? n.ToString(CultureInfo.InvariantCulture) : "-")}";
+
+    private static string YesNo(bool value) => value ? "yes" : "no";
 
     // Records hold what a sandbox and its image supplied (commands, names, errors): never raw control characters on a terminal.
     private static string E(string text) => Sandbox.Host.Printable.Escape(text);

@@ -56,7 +56,6 @@ internal static class InspectCommand
             if (started is not null)
             {
                 s.Append(AuditView.Detail(started));
-                s.Append($"mounts:   {(started.Applied?.Volumes is { Count: > 0 } v ? string.Join(", ", v.Select(m => $"{m.Target} ({(m.ReadOnly ? "ro" : "rw")}, {m.Mechanism})")) : "-")}\n");
             }
 
             Console.Out.Write(s.ToString());

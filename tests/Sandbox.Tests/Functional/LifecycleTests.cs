@@ -180,7 +180,7 @@ public sealed class LifecycleTests : IDisposable
         string text = Ok(_cli.Run("inspect", id)).Stdout;
         Assert.Contains("status:   Up", text, StringComparison.Ordinal);
         Assert.Contains("rule:     trusted-to-container", text, StringComparison.Ordinal);
-        Assert.Contains("mounts:   /data (rw,", text, StringComparison.Ordinal);
+        Assert.Contains("          mounts /data (rw,", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -31,4 +31,39 @@ public sealed class AuditShowSnapshotTests
         };
         Snapshot.Match("audit-show-keyed.txt", AuditView.Detail(record));
     }
+
+    [Fact]
+    public void A_microvm_record_shows_what_was_applied_in_words_with_its_limits_and_mounts()
+    {
+        var record = new AuditRecord
+        {
+            Seq = 8,
+            Sandbox = "sb-0123456789ab",
+            Time = "2026-12-08T04:00:00.000Z",
+            Uid = 0,
+            Command = ["perl", "/data/svc.pl"],
+            Image = new AuditImage("deb:12", null),
+            Outcome = "started",
+            Applied = new AppliedHardening
+            {
+                Backend = "microvm",
+                Engine = "crun in the guest, under qemu (jailed by runc)",
+                SeccompProfile = "default",
+                SeccompSha256 = new string('5', 64),
+                Capabilities = new CapabilitySets([], [], [], [], []),
+                Namespaces = ["mount", "pid", "ipc", "uts", "network", "cgroup"],
+                ReadonlyRoot = true,
+                NoNewPrivileges = true,
+                Network = "none",
+                Limits = new AppliedLimits(536870912, 100000, 100000, 256),
+                Volumes = [new AppliedVolume("/data", false, "virtio-9p"), new AppliedVolume("/ref", true, "virtio-9p")],
+                Kernel = "minimal-5.10",
+                Accelerator = "emulation",
+                Vmm = new VmmConfinement(1000065536, 1000065536, true, ["user", "mount"], [], null),
+            },
+            Prev = new string('0', 64),
+            Hash = new string('c', 64),
+        };
+        Snapshot.Match("audit-show-applied.txt", AuditView.Detail(record));
+    }
 }
