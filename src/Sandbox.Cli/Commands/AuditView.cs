@@ -77,7 +77,7 @@ internal static class AuditView
             }
         }
 
-        s.Append($"outcome:  {r.Outcome}{(r.ExitCode is { } code ? $", exit {code}" : "")}\n");
+        s.Append($"outcome:  {r.Outcome}{(r.RefusedBy is "check" ? " (by a check after the policy allowed it)" : r.RefusedBy is "policy" ? " (by the policy)" : "")}{(r.ExitCode is { } code ? $", exit {code}" : "")}\n");
         if (r.Error is { } e)
         {
             s.Append($"error:    {E(e)}\n");

@@ -60,6 +60,13 @@ public sealed record AuditRecord
     /// <summary>The refusal or failure message, when there was one.</summary>
     public string? Error { get; init; }
 
+    /// <summary>
+    /// A refused run: "policy" when the policy refused it, "check" when the policy allowed it and a
+    /// later check refused it (a volume's size, the host); absent otherwise and in older records.
+    /// `policy diff --audit` replays only the policy's verdict.
+    /// </summary>
+    public string? RefusedBy { get; init; }
+
     /// <summary>sandbox analyze: "sha256:..." of the report.json it produced; absent for runs.</summary>
     public string? Report { get; init; }
 

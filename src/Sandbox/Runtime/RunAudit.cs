@@ -31,10 +31,11 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
     public AuditRecord Failed(Runtime.SandboxException e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return Append(e.Kind == ErrorKind.Refused ? "refused" : "failed", e.ExitCode, e.Message);
+        return e.Kind != ErrorKind.Refused ? Append("failed", e.ExitCode, e.Message)
+            : Append("refused", e.ExitCode, e.Message, refusedBy: Evaluation is { Allowed: true } ? "check" : "policy");
     }
 
-    private AuditRecord Append(string outcome, int? exitCode, string? error, string? report = null) => log.Append((seq, prev) => new AuditRecord
+    private AuditRecord Append(string outcome, int? exitCode, string? error, string? report = null, string? refusedBy = null) => log.Append((seq, prev) => new AuditRecord
     {
         Seq = seq,
         Prev = prev,
@@ -54,6 +55,7 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
         Outcome = outcome,
         ExitCode = exitCode,
         Error = error,
+        RefusedBy = refusedBy,
         Report = report,
     });
 

@@ -84,7 +84,8 @@ public sealed class HostResourceBoundsTests : IDisposable
             Assert.Contains($"volume '{unsized}' has no size limit, and an untrusted sandbox writes only to sized volumes", refused.Stderr, StringComparison.Ordinal);
             _cli.Run("volume", "rm", unsized);
             Assert.Contains(File.ReadLines(Path.Combine(_cli.StateRoot, "audit", "audit.log")),
-                l => l.Contains("\"outcome\":\"refused\"", StringComparison.Ordinal) && l.Contains(unsized, StringComparison.Ordinal) && l.Contains("has no size limit", StringComparison.Ordinal));
+                l => l.Contains("\"outcome\":\"refused\"", StringComparison.Ordinal) && l.Contains(unsized, StringComparison.Ordinal) && l.Contains("has no size limit", StringComparison.Ordinal)
+                    && l.Contains("\"refusedBy\":\"check\"", StringComparison.Ordinal)); // the policy allowed it: policy diff --audit replays an allow
         }
         finally
         {

@@ -54,7 +54,7 @@ public static class PolicyReplay
                 AuditDecision? newDecision = now.Allowed ? RunAudit.ToAudit(now.Decision!) : null;
                 differences.Add(new ReplayedRun(
                     first.Seq, first.Sandbox, first.Time, first.Image.Reference,
-                    RecordedVerdict(last), last.Rule?.Name, last.Outcome == "refused" ? null : last.Decision?.Backend,
+                    RecordedVerdict(last), last.Rule?.Name, RecordedVerdict(last) == "refused" ? null : last.Decision?.Backend,
                     now.Allowed ? "allowed" : "refused", (now.Refusal?.Rule ?? now.Decision?.Rule)?.Name, newDecision?.Backend,
                     changes));
             }
@@ -63,11 +63,14 @@ public static class PolicyReplay
         return new ReplayReport(runs.Count, runs.Count - missing.Count, missing, differences);
     }
 
-    /// <summary>Policy let the run go ahead unless it was refused.</summary>
+    /// <summary>
+    /// What the policy said: it let the run go ahead unless the run was refused, and not by a check
+    /// after the policy had allowed it (an older record does not say, and counts as the policy's).
+    /// </summary>
     public static string RecordedVerdict(AuditRecord r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        return r.Outcome == "refused" ? "refused" : "allowed";
+        return r.Outcome == "refused" && r.RefusedBy != "check" ? "refused" : "allowed";
     }
 
     private static List<string> Compare(AuditRecord recorded, PolicyEvaluation now)

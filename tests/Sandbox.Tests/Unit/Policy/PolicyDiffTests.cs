@@ -81,14 +81,19 @@ public sealed class PolicyDiffTests
             Recorded(5, "trusted", "busybox", "exited", memory: "128M"),             // already below 256M: unchanged
             Recorded(6, "trusted", "busybox", "refused", memory: "1G"),              // refused before and after
             new AuditRecord { Seq = 7, Time = "2026-12-01T10:00:00.000Z", Image = new AuditImage("old", null), Outcome = "exited" }, // no facts
+            // Refused after the policy allowed them (an unsized volume): the policy's verdict was allow.
+            Recorded(8, "untrusted", "busybox", "refused") with { Sandbox = "sb-8", RefusedBy = "check" },  // unchanged
+            Recorded(9, "trusted", "busybox", "refused") with { Sandbox = "sb-9", RefusedBy = "check" },    // its limits change
         ];
         ReplayReport report = PolicyReplay.Run(log, PolicyLoader.Parse(Modified(), "new.yaml"), ProfileCatalog.Resolve);
-        Assert.Equal(6, report.Runs);
-        Assert.Equal(5, report.Replayed);
+        Assert.Equal(8, report.Runs);
+        Assert.Equal(7, report.Replayed);
         Assert.Equal([7L], report.WithoutFacts);
-        Assert.Equal([1L, 3L], report.Differences.Select(d => d.Seq));
+        Assert.Equal([1L, 3L, 9L], report.Differences.Select(d => d.Seq));
         Assert.Equal(["memory: 512M -> 256M"], report.Differences[0].Changes);
         Assert.Equal(("allowed", "refused", "no-legacy"), (report.Differences[1].RecordedVerdict, report.Differences[1].NewVerdict, report.Differences[1].NewRule));
+        Assert.Equal(("allowed", "container"), (report.Differences[2].RecordedVerdict, report.Differences[2].RecordedBackend));
+        Assert.Equal(["memory: 512M -> 256M"], report.Differences[2].Changes);
     }
 
     private static string Json(global::Sandbox.Policy.WorkloadFacts f) => System.Text.Json.JsonSerializer.Serialize(

@@ -1,4 +1,7 @@
 using Sandbox.Audit;
+using Sandbox.Policy;
+using Sandbox.Policy.Replay;
+using Sandbox.Profiles;
 using Sandbox.Runtime;
 
 namespace Sandbox.Tests.Unit.Runtime;
@@ -42,6 +45,27 @@ public sealed class FailuresTests : IDisposable
         AuditRecord record = audit.Failed(Failures.Unmapped(new NotSupportedException("boom")));
         Assert.Equal(("failed", 125), (record.Outcome, record.ExitCode));
         Assert.Equal("the launcher failed: internal error (NotSupportedException): boom", record.Error);
+    }
+
+    [Fact]
+    public void A_refusal_record_says_whether_the_policy_or_a_later_check_refused()
+    {
+        var log = new AuditLog(Path.Combine(_dir, "audit", "audit.log"));
+        var refusal = new SandboxException(ErrorKind.Refused, "refused: volume 'v' has no size limit");
+        var engine = new PolicyEngine(new RecordedHost("6.1.0", Accelerator.Kvm), ProfileCatalog.Resolve);
+        PolicyEvaluation Evaluate(long? memory) => engine.Evaluate(PolicyLoader.Builtin(),
+            new WorkloadFacts { Trust = TrustLevel.Untrusted, ImageReference = "busybox", MemoryBytes = memory });
+
+        var allowed = new RunAudit(log, new RunRequest { Image = "busybox" }) { Evaluation = Evaluate(null) };
+        Assert.True(allowed.Evaluation.Allowed);
+        AuditRecord checkRecord = allowed.Failed(refusal);
+        Assert.Equal(("refused", "check"), (checkRecord.Outcome, checkRecord.RefusedBy));
+
+        var refused = new RunAudit(log, new RunRequest { Image = "busybox" }) { Evaluation = Evaluate(64L << 30) }; // above the policy's ceiling
+        Assert.False(refused.Evaluation.Allowed);
+        AuditRecord policyRecord = refused.Failed(refused.Evaluation.Refusal!.ToException());
+        Assert.Equal(("refused", "policy"), (policyRecord.Outcome, policyRecord.RefusedBy));
+        Assert.Null(new RunAudit(log, new RunRequest { Image = "busybox" }).Failed(Failures.Unmapped(new NotSupportedException("boom"))).RefusedBy);
     }
 
     [Fact]
