@@ -3,7 +3,10 @@ namespace Sandbox.Runtime;
 /// <summary>Builds the workload's environment: image defaults, then sandbox basics, then -e flags.</summary>
 public static class EnvironmentBuilder
 {
-    public static IReadOnlyList<string> Build(IEnumerable<string> imageEnv, uint uid, string hostname, IEnumerable<string> flags)
+    /// <summary>What a workload with a terminal (-t) is told it talks to, unless its image or -e says otherwise (as docker does).</summary>
+    public const string TerminalType = "TERM=xterm";
+
+    public static IReadOnlyList<string> Build(IEnumerable<string> imageEnv, uint uid, string hostname, IEnumerable<string> flags, bool terminal = false)
     {
         var env = new List<KeyValuePair<string, string>>();
         foreach (string entry in imageEnv)
@@ -13,6 +16,11 @@ public static class EnvironmentBuilder
 
         Set(env, $"HOSTNAME={hostname}");
         Set(env, uid == 0 ? "HOME=/root" : "HOME=/");
+        if (terminal && !env.Exists(kv => kv.Key == "TERM"))
+        {
+            Set(env, TerminalType);
+        }
+
         foreach (string flag in flags)
         {
             if (flag.Contains('=', StringComparison.Ordinal))
@@ -26,6 +34,13 @@ public static class EnvironmentBuilder
         }
 
         return [.. env.Select(kv => $"{kv.Key}={kv.Value}")];
+    }
+
+    /// <summary>An exec's environment with a terminal: the workload's, plus <see cref="TerminalType"/> when it has no TERM.</summary>
+    public static IReadOnlyList<string> WithTerminal(IReadOnlyList<string> env)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        return env.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal)) ? env : [.. env, TerminalType];
     }
 
     // The launcher's own value, byte for byte: .NET's copy replaced what is not UTF-8 with U+FFFD.

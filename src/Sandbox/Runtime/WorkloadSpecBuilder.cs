@@ -25,7 +25,7 @@ public static class WorkloadSpecBuilder
         IReadOnlyList<string> args = image.CommandFor(request.Command);
         var (uid, gid) = request.UserSet ? (request.Uid, request.Gid) : image.UserIds();
         string hostname = request.Hostname ?? DefaultHostname;
-        var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, hostname, request.Env);
+        var env = EnvironmentBuilder.Build(image.DefaultEnv, uid, hostname, request.Env, request.Terminal);
         string cwd = request.WorkingDir ?? image.DefaultWorkingDir;
         var volumeTargets = request.Volumes.Select(v => v.Target).Concat(launcherMounts ?? []).ToList();
         WorkloadChecks.WorkingDir(image, cwd, volumeTargets, fromImage: request.WorkingDir is null); // first: it guards the runtime (CVE-2024-21626)

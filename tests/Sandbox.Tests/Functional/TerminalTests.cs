@@ -19,10 +19,11 @@ public sealed class TerminalTests : IDisposable
     [MemberData(nameof(Backends))]
     public async Task The_workload_gets_a_pty_of_its_own_with_the_terminal_s_size(string backend)
     {
-        using var session = Terminal.Start(_cli, backend, "sh", "-c", "tty; stty size; exit 4");
+        using var session = Terminal.Start(_cli, backend, "sh", "-c", "tty; stty size; echo term=$TERM; exit 4");
         string screen = await session.WaitForExitAsync();
         Assert.Contains("/dev/pts/0", screen, StringComparison.Ordinal); // the sandbox's own devpts, not the host's terminal
         Assert.Contains("30 100", screen, StringComparison.Ordinal);
+        Assert.Contains("term=xterm", screen, StringComparison.Ordinal); // as docker run -t: curses programs need to know
         Assert.Contains("rc=4", screen, StringComparison.Ordinal);
         Assert.Contains("after: opost icanon", screen, StringComparison.Ordinal); // the host terminal is restored
     }

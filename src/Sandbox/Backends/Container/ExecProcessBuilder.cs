@@ -21,7 +21,7 @@ public static class ExecProcessBuilder
             Terminal = request.Tty,
             ConsoleSize = request.Tty && request.TerminalSize is { } t ? new OciConsoleSize(t.Rows, t.Columns) : null,
             Args = request.Command,
-            Env = Merge(applied.Env, request.Env),
+            Env = Merge(request.Tty ? Runtime.EnvironmentBuilder.WithTerminal(applied.Env) : applied.Env, request.Env),
             Cwd = request.Cwd ?? applied.Cwd,
             User = user,
         };

@@ -40,6 +40,17 @@ public sealed class ExecProcessBuilderTests
     }
 
     [Fact]
+    public void A_terminal_exec_is_told_it_talks_to_an_xterm_unless_the_workload_or_e_says_otherwise()
+    {
+        var applied = Applied();
+        Assert.Contains("TERM=xterm", ExecProcessBuilder.Build(applied, new ExecRequest(["sh"], [], null, null, Interactive: true, Tty: true)).Env);
+        Assert.DoesNotContain(ExecProcessBuilder.Build(applied, new ExecRequest(["sh"], [], null, null, Interactive: true, Tty: false)).Env, e => e.StartsWith("TERM=", StringComparison.Ordinal));
+        Assert.Contains("TERM=vt100", ExecProcessBuilder.Build(applied, new ExecRequest(["sh"], ["TERM=vt100"], null, null, Interactive: true, Tty: true)).Env);
+        var own = applied with { Env = [.. applied.Env, "TERM=linux"] };
+        Assert.Equal(["TERM=linux"], ExecProcessBuilder.Build(own, new ExecRequest(["sh"], [], null, null, Interactive: true, Tty: true)).Env.Where(e => e.StartsWith("TERM=", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Reads_the_process_back_from_a_rendered_config() =>
         Assert.Equal(["sleep", "300"], ExecProcessBuilder.AppliedProcess(OciSpecBuilder.ToUtf8Json(OciSpecBuilder.Build(new ContainerPlan(
             "sb-0123456789ab", "/rootfs", ["sleep", "300"], [], "/", 0, 0, IdRange.ForSlot(3), "sandbox", ResourceLimits.Default,

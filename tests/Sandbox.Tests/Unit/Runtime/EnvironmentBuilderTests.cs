@@ -12,6 +12,15 @@ public sealed class EnvironmentBuilderTests
     }
 
     [Fact]
+    public void A_terminal_adds_term_xterm_unless_the_image_or_a_flag_sets_term()
+    {
+        Assert.Equal(["PATH=/bin", "HOSTNAME=sandbox", "HOME=/root", "TERM=xterm"], EnvironmentBuilder.Build(["PATH=/bin"], 0, "sandbox", [], terminal: true));
+        Assert.DoesNotContain(EnvironmentBuilder.Build(["PATH=/bin"], 0, "sandbox", []), e => e.StartsWith("TERM=", StringComparison.Ordinal));
+        Assert.Contains("TERM=linux", EnvironmentBuilder.Build(["TERM=linux"], 0, "sandbox", [], terminal: true));
+        Assert.Equal(["HOSTNAME=sandbox", "HOME=/root", "TERM=vt100"], EnvironmentBuilder.Build([], 0, "sandbox", ["TERM=vt100"], terminal: true));
+    }
+
+    [Fact]
     public void A_bare_name_passes_the_launchers_value_or_nothing()
     {
         Environment.SetEnvironmentVariable("SANDBOX_TEST_PASSTHROUGH", "yes");
