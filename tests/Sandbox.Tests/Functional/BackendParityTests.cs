@@ -157,9 +157,15 @@ public sealed class BackendParityTests : IDisposable
     {
         foreach (string backend in new[] { "container", "microvm" })
         {
-            // A hog inside a 64 MiB sandbox is OOM-killed (137); the guest kernel never panics.
+            // A hog inside a 64 MiB sandbox is OOM-killed (137) and told so; the guest kernel never panics.
             var hog = Run(backend, "--memory", "64M", _image, "sh", "-c", "exec tail /dev/zero");
             Assert.True(hog.ExitCode == 137, $"{backend}: {hog}");
+            Assert.Contains("sandbox: the workload reached its memory limit (64 MiB): the out-of-memory killer", hog.Stderr, StringComparison.Ordinal);
+
+            // A SIGKILL that is not the OOM killer's is not called one.
+            var killed = Run(backend, "--memory", "64M", _image, "sh", "-c", "sh -c 'kill -KILL $$'; exit $?");
+            Assert.True(killed.ExitCode == 137, $"{backend}: {killed}");
+            Assert.DoesNotContain("memory limit", killed.Stderr, StringComparison.Ordinal);
 
             // --timeout 3s: "started" prints although booting a VM under TCG takes longer than 3 s.
             var slow = Run(backend, "--timeout", "3s", _image, "sh", "-c", "echo started; sleep 30");

@@ -16,6 +16,7 @@ internal sealed class ContainerSandbox(
     : ISandbox
 {
     private Task<ContainerOutcome>? _run;
+    private Host.Cgroups.OomKillLog? _oomLog;
     private readonly RunOnce _deletion = new();
 
     public string Id => spec.Id;
@@ -32,6 +33,7 @@ internal sealed class ContainerSandbox(
             throw new InvalidOperationException($"sandbox {Id} was already started");
         }
 
+        _oomLog = Host.Cgroups.OomKillLog.OpenAtEnd(); // before anything of the workload runs
         // Returns once the runtime process is started; the run goes on until WaitAsync.
         _run = ContainerRunner.RunAsync(runtime, runDir, Id, io, spec.Timeout, startDeadline, ct);
         return Task.CompletedTask;
@@ -64,6 +66,11 @@ internal sealed class ContainerSandbox(
             await io.NoticeSink.WriteAsync(Encoding.UTF8.GetBytes(
                 $"sandbox: {spec.TimeoutSource} {spec.Limits.Timeout.TotalSeconds:0.###}s reached; the workload was killed\n")).ConfigureAwait(false);
         }
+        else if (_oomLog?.KilledIn(Id) == true) // the runtime named the container's cgroup after its ID
+        {
+            await io.NoticeSink.WriteAsync(Encoding.UTF8.GetBytes(
+                $"sandbox: the workload reached its memory limit ({spec.Limits.MemoryBytes >> 20} MiB): the out-of-memory killer killed a process\n")).ConfigureAwait(false);
+        }
 
         return new WorkloadExit(outcome.ExitCode, outcome.TimedOut);
     }
@@ -87,6 +94,7 @@ internal sealed class ContainerSandbox(
         finally
         {
             SafeRemove.Directory(runDir); // detaches the rootfs, overlay and volume binds before deleting
+            _oomLog?.Dispose();
             claim.Dispose(); // only now: a concurrent reaper never takes a run that is being torn down for an orphan
             lease.Dispose();
         }
