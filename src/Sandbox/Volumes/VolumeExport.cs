@@ -18,6 +18,7 @@ public sealed record ExportReport(int Files, int Directories, int Symlinks, int 
 /// follows a link (symlinks are copied as symlinks, not read through); setuid and setgid bits are
 /// dropped; device nodes, FIFOs and sockets are left out and named. To '-' it writes a tar stream;
 /// to DIR (which must not exist) it creates the tree below a directory it just made, owned by root.
+/// A volume a microVM wrote is exported as the guest made it (<see cref="GuestMode"/>), under the same rules.
 /// </summary>
 public static unsafe class VolumeExport
 {
@@ -79,25 +80,33 @@ public static unsafe class VolumeExport
                 }
 
                 uint mode = (uint)st.st_mode & 0b111_111_111_111;
-                if ((mode & SetIdBits) != 0)
-                {
-                    report.StrippedSetId++;
-                    mode &= ~SetIdBits;
-                }
-
                 switch ((uint)st.st_mode & (uint)S_IFMT)
                 {
                     case var t when t == (uint)S_IFDIR:
+                        int sub = Open(dirFd, name, DirFlags, path);
+                        if (GuestMode.Of(sub) is { } g && (g & (uint)S_IFMT) == (uint)S_IFDIR)
+                        {
+                            mode = g & 0b111_111_111_111; // a directory a microVM made: its mode as the guest set it
+                        }
+
                         report.Directories++;
-                        sink.Directory(path, mode);
-                        Walk(Open(dirFd, name, DirFlags, path), path, report, sink);
+                        try
+                        {
+                            sink.Directory(path, Stripped(mode, report));
+                        }
+                        catch
+                        {
+                            _ = close(sub);
+                            throw;
+                        }
+
+                        Walk(sub, path, report, sink);
                         break;
                     case var t when t == (uint)S_IFREG:
                         int fd = Open(dirFd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, path);
                         using (var file = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read))
                         {
-                            report.Files++;
-                            sink.File(path, mode, file);
+                            RegularFile(path, mode, st.st_size, GuestMode.Of(fd), file, report, sink);
                         }
 
                         break;
@@ -115,6 +124,48 @@ public static unsafe class VolumeExport
         {
             _ = close(dirFd);
         }
+    }
+
+    /// <summary>
+    /// A regular file on the host, which a microVM may have made as something else (see
+    /// <see cref="GuestMode"/>): a guest symlink is copied as the symlink it is, a guest FIFO, device
+    /// or socket is left out, and a guest file gets the guest's mode.
+    /// </summary>
+    private static void RegularFile(string path, uint mode, long size, uint? guest, FileStream file, Counter report, ISink sink)
+    {
+        uint type = (guest ?? 0) & (uint)S_IFMT;
+        if (type == (uint)S_IFLNK && size < 4096 && MappedTarget(file) is { } target)
+        {
+            report.Symlinks++;
+            sink.Symlink(path, target);
+        }
+        else if (type == (uint)S_IFIFO || type == (uint)S_IFCHR || type == (uint)S_IFBLK || type == (uint)S_IFSOCK)
+        {
+            report.Skipped.Add(path);
+        }
+        else
+        {
+            report.Files++;
+            sink.File(path, Stripped(type == (uint)S_IFREG ? guest!.Value & 0b111_111_111_111 : mode, report), file);
+        }
+    }
+
+    // The target a guest symlink's file holds; null when it cannot be one (a NUL, which no path holds).
+    private static string? MappedTarget(FileStream file)
+    {
+        byte[] bytes = Host.Files.OpenedFile.ReadUpTo(file, 4096);
+        return bytes.Length > 0 && !bytes.Contains((byte)0) ? Encoding.UTF8.GetString(bytes) : null;
+    }
+
+    private static uint Stripped(uint mode, Counter report)
+    {
+        if ((mode & SetIdBits) == 0)
+        {
+            return mode;
+        }
+
+        report.StrippedSetId++;
+        return mode & ~SetIdBits;
     }
 
     private static string ReadLink(int dirFd, string name)

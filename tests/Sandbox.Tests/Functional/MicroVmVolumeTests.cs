@@ -111,6 +111,37 @@ public sealed class MicroVmVolumeTests : IDisposable
     }
 
     [Fact]
+    public void A_volume_the_guest_wrote_exports_as_the_guest_made_it_under_the_same_rules_as_a_container_s()
+    {
+        string v = NewVolume();
+        var vm = Vm($"{v}:/data", "ln -s /etc/shadow /data/to-shadow && mkfifo /data/fifo && echo x > /data/suid && chmod 6755 /data/suid "
+            + "&& mkdir -m 0750 /data/d && echo inner > /data/d/f && chmod 0640 /data/d/f");
+        Assert.True(vm.ExitCode == 0, vm.ToString());
+        string dir = Path.Combine(Path.GetTempPath(), $"sandbox-export-{Guid.NewGuid():N}");
+        try
+        {
+            var export = _cli.Run("volume", "export", v, dir);
+            Assert.True(export.ExitCode == 0, export.ToString());
+            Assert.Contains("1 symlink(s)", export.Stderr, StringComparison.Ordinal);
+            Assert.Contains("setuid/setgid dropped on 1", export.Stderr, StringComparison.Ordinal);
+            Assert.Contains("left out fifo", export.Stderr, StringComparison.Ordinal);
+            Assert.Equal("/etc/shadow", new FileInfo(Path.Combine(dir, "to-shadow")).LinkTarget); // a link again, never the host's file
+            Assert.False(Path.Exists(Path.Combine(dir, "fifo")));
+            Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(dir, "suid"))); // the guest's 6755, setid dropped
+            Assert.Equal((UnixFileMode)0b111_101_000, File.GetUnixFileMode(Path.Combine(dir, "d")));
+            Assert.Equal((UnixFileMode)0b110_100_000, File.GetUnixFileMode(Path.Combine(dir, "d", "f")));
+            Assert.Equal("inner\n", File.ReadAllText(Path.Combine(dir, "d", "f")));
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public void An_image_symlink_at_the_mount_point_does_not_redirect_the_volume_in_the_guest()
     {
         string v = NewVolume();
