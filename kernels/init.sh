@@ -222,7 +222,7 @@ exec_request() {
       status=125
     else
       out=$d/out err=$d/err
-      crun exec --process "$d/process.json" workload <"$d/stdin" >"$out" 2>"$err" 3>&-
+      crun exec --process "$d/process.json" --pid-file "$d/pid" workload <"$d/stdin" >"$out" 2>"$err" 3>&-
       status=$?
       # The workload ended before crun could join it: crun only says it has no state file.
       [ $status = 0 ] || [ -e /run/crun/workload/status ] || ! grep -q /run/crun/workload/status "$err" ||
@@ -243,6 +243,17 @@ exec_request() {
     exec 4<&- 5<&-; rm -rf /run/control.lock
   ) &
 }
+# "execsignal ID N": the exec's client was interrupted (or went away: N is 9). The signal goes to the
+# exec'd process, once crun has written its pid (at most 2 s); an exec that has ended has no directory.
+exec_signal() {
+  [ -z "$3" ] || return
+  case "$1:$2" in *[!0-9:]* | :* | *::* | *:) return ;; esac
+  [ "$2" -ge 1 ] && [ "$2" -le 64 ] || return
+  (
+    i=0; until [ -s "/run/exec/$1/pid" ] || [ ! -d "/run/exec/$1" ] || [ $i -ge 200 ]; do i=$((i + 1)); usleep 10000; done
+    pid=$(cat "/run/exec/$1/pid" 2>/dev/null) && kill -"$2" "$pid" 2>/dev/null # crun ends the file without a newline
+  ) 3>&- &
+}
 # --- end of sandbox exec ---------------------------------------------------------------------
 # One worker applies resizes in the order they came: a terminal's `stty rows R cols C` is two
 # resizes, and two appliers in flight could finish out of order and leave the older size. Only -t has one.
@@ -258,6 +269,7 @@ fi
         rows=${arg%% *}; cols=${arg#* }
         [ "$stdin" = 2 ] && cells "$rows" && cells "$cols" && echo "$rows $cols" >/run/resize.fifo ;;
       exec:*) exec_request $arg ;; # unquoted: three numbers, checked there
+      execsignal:*) exec_signal $arg ;; # unquoted: two numbers, checked there
       poweroff:*) break ;;
     esac
   done

@@ -11,6 +11,7 @@ public sealed record ExecOutput(int ExitCode, byte[] Stdout, byte[] Stderr);
 /// </summary>
 public interface ISandboxExec
 {
+    /// <param name="signals">Signals for the exec'd process while it runs (its client's SIGINT, or SIGKILL when the client went away); completes with the exec.</param>
     /// <exception cref="Runtime.SandboxException">The sandbox is not running, or the request is malformed.</exception>
-    Task<ExecOutput> ExecAsync(ExecRequest request, byte[] stdin, CancellationToken ct);
+    Task<ExecOutput> ExecAsync(ExecRequest request, byte[] stdin, System.Threading.Channels.ChannelReader<int>? signals, CancellationToken ct);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Sandbox.Backends;
@@ -226,7 +227,20 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
                 throw new SandboxException(ErrorKind.InvalidArgument, $"sandbox {run.Request.Id}: its backend is exec'd through its OCI runtime, not its supervisor");
             }
 
-            var output = await exec.ExecAsync(request, stdin.ToArray(), CancellationToken.None).ConfigureAwait(false);
+            var signals = Channel.CreateUnbounded<int>();
+            using var answered = new CancellationTokenSource();
+            Task watching = WatchExecCallerAsync(reader, signals.Writer, answered.Token);
+            ExecOutput output;
+            try
+            {
+                output = await exec.ExecAsync(request, stdin.ToArray(), signals.Reader, CancellationToken.None).ConfigureAwait(false);
+            }
+            finally
+            {
+                await answered.CancelAsync().ConfigureAwait(false);
+                await watching.ConfigureAwait(false);
+            }
+
             reply = [.. System.Text.Encoding.ASCII.GetBytes(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"exit {output.ExitCode} {output.Stdout.Length} {output.Stderr.Length}\n")), .. output.Stdout, .. output.Stderr];
         }
@@ -238,6 +252,40 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
 
         await connection.WriteAsync(reply).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// While an exec runs, its caller may send "signal N" lines (its own SIGINT, SIGTERM, ...), which
+    /// reach the exec'd process. A caller that goes away before the answer (killed, or its terminal
+    /// closed) leaves nobody to read it: the process gets SIGKILL, as a container's exec dies with
+    /// its runtime, instead of running on unseen.
+    /// </summary>
+    private static async Task WatchExecCallerAsync(Backends.MicroVm.Streams.BoundedLineReader reader, ChannelWriter<int> signals, CancellationToken answered)
+    {
+        try
+        {
+            while (await reader.ReadLineAsync(answered).ConfigureAwait(false) is { } line)
+            {
+                if (SupervisorControl.TryParse(line.Trim(), out string verb, out int signal) && verb == "signal" && signal is >= 1 and <= 64)
+                {
+                    signals.TryWrite(signal);
+                }
+            }
+
+            signals.TryWrite(9); // EOF: the caller is gone
+        }
+        catch (OperationCanceledException)
+        {
+            // answered: the caller reads the reply
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or Backends.MicroVm.Streams.LineTooLongException)
+        {
+            signals.TryWrite(9);
+        }
+        finally
+        {
+            signals.TryComplete();
+        }
     }
 
     /// <summary>docker stop: no more restarts; SIGTERM, then SIGKILL once <paramref name="grace"/> has passed, then delete (<see cref="GracefulStop"/>).</summary>

@@ -52,6 +52,28 @@ public sealed class ExecCpMicroVmTests : IDisposable
     }
 
     [Fact]
+    public void A_signal_to_exec_reaches_the_exec_d_process_and_an_exec_whose_caller_died_is_killed()
+    {
+        Start("busybox", "sh", "-c", "echo up; sleep 600");
+        bool Holds(string test) => _cli.Run(["exec", _name, "sh", "-c", test], stdin: null, Boot).ExitCode == 0;
+
+        // SIGTERM to `sandbox exec` is the exec'd process's, as a container's exec relays it: its handler runs and its status is the answer.
+        using var trapped = _cli.Start(["exec", _name, "sh", "-c", "trap 'echo got-TERM; exit 7' TERM; touch /tmp/trapped; while :; do sleep 1; done"]);
+        Eventually(() => Holds("test -e /tmp/trapped"), "the exec to set its trap");
+        Assert.Equal(0, Tmds.Linux.LibC.kill(trapped.Id, 15));
+        var answer = SandboxCli.Wait(trapped, Boot);
+        Assert.Equal((7, "got-TERM\n"), (answer.ExitCode, answer.Stdout));
+
+        // A caller killed outright leaves nobody to read the answer: its process does not run on unseen.
+        using var orphan = _cli.Start(["exec", _name, "sh", "-c", "echo $$ > /tmp/victim; exec sleep 300"]);
+        Eventually(() => Holds("test -s /tmp/victim && kill -0 $(cat /tmp/victim)"), "the exec to start");
+        orphan.Kill();
+        orphan.WaitForExit();
+        Eventually(() => !Holds("kill -0 $(cat /tmp/victim)"), "the exec'd process to end with its caller");
+        Assert.Equal("1\n", Ok(_cli.Run(["exec", _name, "sh", "-c", "ps -o comm | grep -c sleep"], stdin: null, Boot)).Stdout); // the workload's own sleep only
+    }
+
+    [Fact]
     public void An_exec_right_after_run_d_waits_for_the_guest_to_start_the_workload()
     {
         // run -d returns once the sandbox is created, while the guest still boots: a script's next

@@ -43,11 +43,11 @@ public static class ContainerExec
             }
 
             // The runtime in the foreground relays what it gets to the exec'd process; this process stays to report.
-            var forwarded = new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) }
-                .Select(s => PosixSignalRegistration.Create(s.Item1, ctx =>
+            var forwarded = Host.ForwardedSignals.All
+                .Select(s => PosixSignalRegistration.Create(s.Signal, ctx =>
                 {
                     ctx.Cancel = true;
-                    _ = Tmds.Linux.LibC.kill(runtime.Id, s.Item2);
+                    _ = Tmds.Linux.LibC.kill(runtime.Id, s.Number);
                 })).ToList();
             try
             {

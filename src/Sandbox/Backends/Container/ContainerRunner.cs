@@ -59,7 +59,7 @@ public static class ContainerRunner
         {
             if (io.ForwardSignals)
             {
-                foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT })
+                foreach (var (signal, _) in Host.ForwardedSignals.All)
                 {
                     forwarded.Add(PosixSignalRegistration.Create(signal, ctx =>
                     {
@@ -118,13 +118,7 @@ public static class ContainerRunner
 
     private static void Forward(int runtimePid, PosixSignal signal, OciRuntime runtime, string id, CancellationToken exited)
     {
-        int signo = signal switch
-        {
-            PosixSignal.SIGINT => 2,
-            PosixSignal.SIGHUP => 1,
-            PosixSignal.SIGQUIT => 3,
-            _ => 15,
-        };
+        int signo = Host.ForwardedSignals.Number(signal);
 
         // The runtime in foreground mode relays signals it receives to the workload's init.
         _ = Tmds.Linux.LibC.kill(runtimePid, signo);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 using Sandbox.Backends.MicroVm.Guest;
 using Sandbox.Runtime;
 
@@ -50,7 +51,8 @@ public sealed class GuestControl : IDisposable
     /// waits for the workload to start, or for the VM to be gone (its control port closed, or the sandbox
     /// deleted), which the boot timeout bounds.
     /// </summary>
-    public async Task<ExecOutput> ExecAsync(byte[] processJson, byte[] stdin, CancellationToken ct)
+    /// <param name="signals">Each signal read is delivered to the exec's process (init's "execsignal") until it ended.</param>
+    public async Task<ExecOutput> ExecAsync(byte[] processJson, byte[] stdin, ChannelReader<int>? signals, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(processJson);
         ArgumentNullException.ThrowIfNull(stdin);
@@ -88,9 +90,19 @@ public sealed class GuestControl : IDisposable
                 _send.Release();
             }
 
-            await using (ct.Register(() => done.TrySetCanceled(ct)))
+            using var ended = new CancellationTokenSource();
+            Task forwarding = signals is null ? Task.CompletedTask : ForwardAsync(id, signals, ended.Token);
+            try
             {
-                return await done.Task.ConfigureAwait(false);
+                await using (ct.Register(() => done.TrySetCanceled(ct)))
+                {
+                    return await done.Task.ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                await ended.CancelAsync().ConfigureAwait(false);
+                await forwarding.ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
@@ -100,6 +112,21 @@ public sealed class GuestControl : IDisposable
         finally
         {
             _execs.TryRemove(id, out _);
+        }
+    }
+
+    // Until the exec ended; a VM that is gone takes no more signals (its report fails the exec anyway).
+    private async Task ForwardAsync(int id, ChannelReader<int> signals, CancellationToken ended)
+    {
+        try
+        {
+            await foreach (int signal in signals.ReadAllAsync(ended).ConfigureAwait(false))
+            {
+                await SendAsync(Encoding.ASCII.GetBytes(ControlMessage.ExecSignal(id, signal)), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
         }
     }
 

@@ -67,7 +67,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
     /// guest-config.json, as sent) with the exec's command, so `crun exec` in the guest gives it the
     /// workload's user namespace, no capability, no_new_privs, seccomp, cgroup and read-only root.
     /// </summary>
-    public async Task<ExecOutput> ExecAsync(ExecRequest request, byte[] stdin, CancellationToken ct)
+    public async Task<ExecOutput> ExecAsync(ExecRequest request, byte[] stdin, System.Threading.Channels.ChannelReader<int>? signals, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
         // Created: `run -d` has returned and the start follows; the guest control waits for the workload.
@@ -84,7 +84,7 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
 
         var applied = ExecProcessBuilder.AppliedProcess(await File.ReadAllBytesAsync(Path.Combine(Bundle, "guest-config.json"), ct).ConfigureAwait(false));
         byte[] process = ExecProcessBuilder.ToAsciiLine(ExecProcessBuilder.Build(applied, request with { Tty = false }));
-        var output = await _guest.ExecAsync(process, stdin, ct).ConfigureAwait(false);
+        var output = await _guest.ExecAsync(process, stdin, signals, ct).ConfigureAwait(false);
         if (output.ExitCode == 255 && RuntimeLog.Classify(System.Text.Encoding.UTF8.GetString(output.Stderr)) is { Kind: not ErrorKind.EngineFailed } failed)
         {
             // crun in the guest could not start the command (it exits 255 and says why): docker's 127/126.

@@ -114,7 +114,7 @@ public sealed partial class VmRunner
         var registrations = new List<PosixSignalRegistration>();
         if (io.ForwardSignals)
         {
-            foreach (var (s, n) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
+            foreach (var (s, n) in Host.ForwardedSignals.All)
             {
                 registrations.Add(PosixSignalRegistration.Create(s, ctx =>
                 {

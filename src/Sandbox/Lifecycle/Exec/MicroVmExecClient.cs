@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using System.Text;
 using Sandbox.Backends;
@@ -23,7 +24,7 @@ public static class MicroVmExecClient
         }
 
         byte[] stdin = request.Interactive ? await ReadAllAsync(Console.OpenStandardInput(), ExecWire.MaxStdin).ConfigureAwait(false) : [];
-        var output = await ExecAsync(controlSocket, request, stdin, given).ConfigureAwait(false);
+        var output = await ExecAsync(controlSocket, request, stdin, given, forwardSignals: true).ConfigureAwait(false);
         using (var stdout = Console.OpenStandardOutput())
         {
             await stdout.WriteAsync(output.Stdout).ConfigureAwait(false);
@@ -38,7 +39,12 @@ public static class MicroVmExecClient
     }
 
     /// <summary>One exec through the supervisor, its output returned whole (cp uses it to run tar in the sandbox).</summary>
-    public static async Task<ExecOutput> ExecAsync(string controlSocket, ExecRequest request, byte[] stdin, string given)
+    /// <param name="forwardSignals">
+    /// SIGINT, SIGTERM, SIGHUP and SIGQUIT to this process go to the exec'd process instead (as with a
+    /// container's exec), whose answer then ends the exec. Either way, if this process dies first the
+    /// supervisor kills the exec'd process.
+    /// </param>
+    public static async Task<ExecOutput> ExecAsync(string controlSocket, ExecRequest request, byte[] stdin, string given, bool forwardSignals = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(stdin);
@@ -57,6 +63,7 @@ public static class MicroVmExecClient
         await stream.WriteAsync(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"exec {json.Length} {stdin.Length}\n"))).ConfigureAwait(false);
         await stream.WriteAsync(json).ConfigureAwait(false);
         await stream.WriteAsync(stdin).ConfigureAwait(false);
+        using var forwarded = forwardSignals ? Forward(stream) : null;
         var reader = new BoundedLineReader(stream, 4096);
         string line = await reader.ReadLineAsync().ConfigureAwait(false) ?? throw DetachedSandboxes.NotRunning(given);
         string[] f = line.Split(' ', 4);
@@ -80,6 +87,32 @@ public static class MicroVmExecClient
         }
 
         throw new SandboxException(ErrorKind.EngineFailed, $"sandbox {given}: its supervisor answered the exec with '{Host.Printable.Escape(line)}'");
+    }
+
+    // "signal N" on the open request, once it was sent whole; the handlers run one at a time.
+    private static SignalForwarding Forward(Stream request)
+    {
+        var gate = new object();
+        return new SignalForwarding([.. Host.ForwardedSignals.All.Select(s => PosixSignalRegistration.Create(s.Signal, ctx =>
+        {
+            ctx.Cancel = true; // this process waits for the exec's answer
+            lock (gate)
+            {
+                try
+                {
+                    request.Write(Encoding.ASCII.GetBytes(string.Create(CultureInfo.InvariantCulture, $"signal {s.Number}\n")));
+                }
+                catch (IOException)
+                {
+                    // the supervisor is gone: its answer (none) ends this exec
+                }
+            }
+        }))]);
+    }
+
+    private sealed class SignalForwarding(PosixSignalRegistration[] registrations) : IDisposable
+    {
+        public void Dispose() => Array.ForEach(registrations, r => r.Dispose());
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream from, int max)

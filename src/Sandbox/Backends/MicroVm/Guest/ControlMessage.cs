@@ -31,6 +31,12 @@ public abstract record ControlMessage
     /// </summary>
     public static string Exec(int id, int length, int stdin) => string.Create(CultureInfo.InvariantCulture, $"exec {id} {length} {stdin}\n");
 
+    /// <summary>
+    /// sandbox exec: asks init to deliver signal N to exec ID's process (the exec's client was
+    /// interrupted, or went away: then SIGKILL), as the container's runtime relays a signal to an exec.
+    /// </summary>
+    public static string ExecSignal(int id, int signal) => string.Create(CultureInfo.InvariantCulture, $"execsignal {id} {signal}\n");
+
     /// <summary>The most output of one exec stream init sends (it cuts the rest), and so the host accepts.</summary>
     public const long MaxExecOutput = 16L << 20;
 
