@@ -102,6 +102,11 @@ internal static class PolicyCommand
         command.SetAction((r, ct) => ErrorReporter.GuardAsync(() =>
         {
             PolicyDocument policy = PolicyLoader.Load(RunOptions.PolicyPath(r.GetValue(file)!, "policy validate")!);
+            foreach (string profile in policy.Rules.Select(x => x.Outcome?.SeccompProfile).OfType<string>().Where(p => p.StartsWith('/')).Distinct(StringComparer.Ordinal))
+            {
+                _ = ProfileCatalog.Resolve(profile); // a profile named by path must load here, as every run it decides will load it
+            }
+
             int allow = policy.Rules.Count(x => x.Effect == RuleEffect.Allow);
             if (r.GetValue(GlobalOptions.Json))
             {

@@ -57,12 +57,20 @@ internal sealed class YamlReader(string source)
         return new YamlFields(entries);
     }
 
+    // A value is quoted back only as far as it helps to find it: a file that is not YAML at all (a
+    // path that named the wrong file) is one long scalar, and an error is no place to print it.
+    private static string Excerpt(string value)
+    {
+        string line = value.ReplaceLineEndings(" ");
+        return line.Length <= 60 ? line : line[..60] + $"… ({value.Length} characters)";
+    }
+
     public static string Describe(YamlNode node) => node switch
     {
         YamlMappingNode => "a mapping",
         YamlSequenceNode => "a list",
         YamlScalarNode s when IsNull(s) || string.IsNullOrWhiteSpace(s.Value) => "an empty value",
-        YamlScalarNode s => $"'{s.Value}'",
+        YamlScalarNode s => $"'{Excerpt(s.Value!)}'",
         _ => "an unsupported node",
     };
 

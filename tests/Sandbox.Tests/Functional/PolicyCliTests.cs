@@ -66,6 +66,20 @@ public sealed class PolicyCliTests : IDisposable
         Assert.Contains("  hint: match of rule 'r' accepts: trust, backend, image", run.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Validate_loads_a_seccomp_profile_a_rule_names_by_path_as_a_run_would()
+    {
+        string profile = Write("not-a-profile.yaml", string.Concat(Enumerable.Range(0, 50).Select(i => $"user{i}:x:{i}:{i}::/home/user{i}:/bin/sh\n")));
+        string policy = Write("p.yaml", $"version: 1\nrules:\n  - name: r\n    effect: allow\n    why: w\n    decide: {{backend: container, seccompProfile: {profile}}}\n");
+        var run = _cli.Run("policy", "validate", policy);
+        Assert.Equal(125, run.ExitCode);
+        Assert.StartsWith($"sandbox: {profile}:1:1: the profile must be a mapping, found 'user0:x:0:0::/home/user0:/bin/sh", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("user49", run.Stderr, StringComparison.Ordinal); // a file that is not YAML is not printed back whole
+
+        File.Copy(Path.Combine(RepoPaths.Root, "profiles", "seccomp", "default.yaml"), profile, overwrite: true);
+        Assert.Equal(0, _cli.Run("policy", "validate", policy).ExitCode);
+    }
+
     private string Write(string name, string text)
     {
         string path = Path.Combine(_dir, name);

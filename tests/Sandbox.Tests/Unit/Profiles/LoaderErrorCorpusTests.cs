@@ -57,6 +57,17 @@ public class LoaderErrorCorpusTests
         { "bad profile name", Valid.Replace("name: test", "name: Test Profile", StringComparison.Ordinal), "t.yaml:1:7", "profile name 'Test Profile' is not a valid identifier" },
     };
 
+    [Fact]
+    public void A_file_that_is_not_yaml_at_all_is_quoted_only_as_far_as_it_helps()
+    {
+        // --seccomp-profile /etc/passwd: one long scalar, which the error must not print whole.
+        string passwd = string.Concat(Enumerable.Range(0, 40).Select(i => $"user{i}:x:{i}:{i}:User {i}:/home/user{i}:/bin/sh\n"));
+        var e = Assert.Throws<SandboxException>(() => SeccompProfileLoader.Parse(passwd, "t.yaml"));
+        Assert.Contains("the profile must be a mapping, found 'user0:x:0:0:User 0:/home/user0:/bin/sh user1:x:1:1:User 1:/h…", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("user39", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Message.Length < 250, e.Message);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Malformed_profiles_are_refused_with_position_and_hint(string name, string yaml, string at, string fragment)
