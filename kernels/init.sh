@@ -187,8 +187,9 @@ kill_workload() { container_made; crun kill workload "$1" 2>/dev/null; }
 # cgroup, read-only root, no capability, no_new_privs, seccomp. Its input and output are files in
 # init's /run/exec, never the workload's. head may read ahead of the bytes it copies, so the input is
 # the last thing the host sends until init says "execread ID". After the process ended init sends
-# "execdone ID STATUS OUT ERR" and OUT then ERR bytes, each stream cut at 16 MiB; a cut, or an exec
-# that could not be staged, ends ERR with a "sandbox-init:" line. Replies are written under the
+# "execdone ID STATUS OUT ERR ENGINE" and OUT, ERR then ENGINE bytes, each stream cut at 16 MiB; a
+# cut, or an exec that could not be staged, ends ERR with a "sandbox-init:" line; ENGINE is crun's
+# own error (a JSON log line, at most 1 KiB) when crun could not start the command. Replies are written under the
 # control lock (mkdir is atomic), so they never interleave with each other or with init's final
 # report, which takes the lock for good.
 exec_max=16777216
@@ -222,11 +223,13 @@ exec_request() {
       status=125
     else
       out=$d/out err=$d/err
-      crun exec --process "$d/process.json" --pid-file "$d/pid" workload <"$d/stdin" >"$out" 2>"$err" 3>&-
+      crun --log="$d/crun.log" --log-format=json exec --process "$d/process.json" --pid-file "$d/pid" workload <"$d/stdin" >"$out" 2>"$err" 3>&-
       status=$?
       # The workload ended before crun could join it: crun only says it has no state file.
-      [ $status = 0 ] || [ -e /run/crun/workload/status ] || ! grep -q /run/crun/workload/status "$err" ||
-        { status=125; err=/dev/null; note="sandbox-init: the workload is not running (it has ended)"; }
+      [ $status = 0 ] || [ -e /run/crun/workload/status ] || ! grep -q /run/crun/workload/status "$d/crun.log" 2>/dev/null ||
+        { status=125; note="sandbox-init: the workload is not running (it has ended)"; }
+      # crun's own failure (a missing command or directory) is in its log, where the command cannot write.
+      [ $status = 0 ] || [ -n "$note" ] || grep -m 1 '"level":"error"' "$d/crun.log" 2>/dev/null | head -c 1024 >"$d/engine" || true
     fi
     [ -r "$out" ] || out=/dev/null; [ -r "$err" ] || err=/dev/null # a failed redirection of exec (below) would end this shell
     o=$(($(wc -c <"$out"))); e=$(($(wc -c <"$err")))
@@ -235,12 +238,13 @@ exec_request() {
     [ -z "$note" ] || note="$note
 "
     [ $((e + ${#note})) -le $exec_max ] || e=$((exec_max - ${#note}))
+    engine=/dev/null; [ -s "$d/engine" ] && engine=$d/engine; g=$(($(wc -c <"$engine")))
     # The files go before the reply ends (their space is freed as the last byte is written), so the
     # host's next exec, which may come as soon as this reply is read, finds /run/exec empty again.
-    exec 4<"$out" 5<"$err"; rm -rf "$d"
+    exec 4<"$out" 5<"$err" 6<"$engine"; rm -rf "$d"
     control_lock
-    { echo "execdone $1 $status $o $((e + ${#note}))"; head -c $o <&4; head -c $e <&5; printf '%s' "$note"; } >&3
-    exec 4<&- 5<&-; rm -rf /run/control.lock
+    { echo "execdone $1 $status $o $((e + ${#note})) $g"; head -c $o <&4; head -c $e <&5; printf '%s' "$note"; head -c $g <&6; } >&3
+    exec 4<&- 5<&- 6<&-; rm -rf /run/control.lock
   ) &
 }
 # "execsignal ID N": the exec's client was interrupted (or went away: N is 9). The signal goes to the

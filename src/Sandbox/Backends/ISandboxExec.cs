@@ -1,7 +1,8 @@
 namespace Sandbox.Backends;
 
 /// <summary>What an exec'd process left: its exit status and its whole output (a backend that buffers it).</summary>
-public sealed record ExecOutput(int ExitCode, byte[] Stdout, byte[] Stderr);
+/// <param name="EngineError">The OCI runtime's own error when it could not start the command (then ExitCode is the runtime's, not the command's).</param>
+public sealed record ExecOutput(int ExitCode, byte[] Stdout, byte[] Stderr, string? EngineError = null);
 
 /// <summary>
 /// A sandbox that runs one more process inside itself, confined as its workload, on request of the

@@ -31,6 +31,13 @@ public sealed class ExecCpMicroVmTests : IDisposable
         Assert.Equal(127, missing.ExitCode);
         Assert.Contains("no-such-command", missing.Stderr, StringComparison.Ordinal);
         Assert.Equal(126, _cli.Run(["exec", _name, "/etc/passwd"], stdin: null, Boot).ExitCode);
+        // A -w that does not exist is crun's failure, 125 as in a container; what the command prints and returns is its own.
+        var nowhere = _cli.Run(["exec", "-w", "/nonexistent", _name, "sh", "-c", "pwd"], stdin: null, Boot);
+        Assert.Equal(125, nowhere.ExitCode);
+        Assert.Contains("could not exec in sandbox", nowhere.Stderr, StringComparison.Ordinal);
+        Assert.Contains("/nonexistent", nowhere.Stderr, StringComparison.Ordinal);
+        var own = _cli.Run(["exec", _name, "sh", "-c", "echo 'executable file `x` not found in $PATH' >&2; exit 255"], stdin: null, Boot);
+        Assert.Equal((255, "executable file `x` not found in $PATH\n"), (own.ExitCode, own.Stderr));
 
         // Confinement, by the attacks themselves: no capability, no_new_privs, seccomp, read-only root, the workload's PID namespace.
         string status = Ok(_cli.Run(["exec", _name, "cat", "/proc/self/status"], stdin: null, Boot)).Stdout;
@@ -45,7 +52,7 @@ public sealed class ExecCpMicroVmTests : IDisposable
         Assert.Equal("1\n", Ok(_cli.Run(["exec", _name, "sh", "-c", "ps -o pid,comm | grep -c sleep"], stdin: null, Boot)).Stdout);
 
         var exec = AuditOf(_cli, id).Where(r => r.GetProperty("outcome").GetString() == "exec").ToList();
-        Assert.Equal(8, exec.Count);
+        Assert.Equal(10, exec.Count);
         Assert.Equal(3, exec[0].GetProperty("exitCode").GetInt32());
         Assert.Equal("up\n", Ok(_cli.Run("logs", _name)).Stdout); // the execs' output never reaches the workload's log
 

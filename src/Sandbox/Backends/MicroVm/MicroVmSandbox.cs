@@ -85,11 +85,13 @@ internal sealed class MicroVmSandbox(WorkloadSpec spec, OciRuntime runtime, Work
         var applied = ExecProcessBuilder.AppliedProcess(await File.ReadAllBytesAsync(Path.Combine(Bundle, "guest-config.json"), ct).ConfigureAwait(false));
         byte[] process = ExecProcessBuilder.ToAsciiLine(ExecProcessBuilder.Build(applied, request with { Tty = false }));
         var output = await _guest.ExecAsync(process, stdin, signals, ct).ConfigureAwait(false);
-        if (output.ExitCode == 255 && RuntimeLog.Classify(System.Text.Encoding.UTF8.GetString(output.Stderr)) is { Kind: not ErrorKind.EngineFailed } failed)
+        if (output.EngineError is { } engine)
         {
-            // crun in the guest could not start the command (it exits 255 and says why): docker's 127/126.
-            throw new SandboxException(failed.Kind, $"crun (in the guest) could not exec in sandbox {Id}: {Printable.Escape(failed.Message.Trim())}",
-                "the command must exist in the sandbox's image and be executable");
+            // crun in the guest could not start the command, and its log (never the command's stderr) says why:
+            // a missing or unrunnable command is docker's 127/126, anything else (a missing -w directory) 125.
+            var (kind, message) = RuntimeLog.Classify(RuntimeLog.Error(engine) ?? engine);
+            throw new SandboxException(kind, $"crun (in the guest) could not exec in sandbox {Id}: {Printable.Escape(message.Trim())}",
+                kind == ErrorKind.EngineFailed ? "sandbox inspect shows its state; -w must name a directory that exists in the sandbox" : "the command must exist in the sandbox's image and be executable");
         }
 
         return output;

@@ -78,20 +78,21 @@ public sealed partial class VmRunner
                         guest?.Acknowledge(r.Id);
                         break;
                     case ControlMessage.ExecDone x:
-                        if (guest is null || x.Stdout > ControlMessage.MaxExecOutput || x.Stderr > ControlMessage.MaxExecOutput)
+                        if (guest is null || x.Stdout > ControlMessage.MaxExecOutput || x.Stderr > ControlMessage.MaxExecOutput || x.EngineError > ControlMessage.MaxExecEngineError)
                         {
-                            violation($"the guest sent an exec report of {x.Stdout}+{x.Stderr} bytes (at most {ControlMessage.MaxExecOutput} each are accepted); the microVM was killed");
+                            violation($"the guest sent an exec report of {x.Stdout}+{x.Stderr}+{x.EngineError} bytes (at most {ControlMessage.MaxExecOutput} a stream and {ControlMessage.MaxExecEngineError} of crun's error are accepted); the microVM was killed");
                             return;
                         }
 
-                        using (MemoryStream o = new(), e = new())
+                        using (MemoryStream o = new(), e = new(), g = new())
                         {
-                            if (!await reader.CopyExactlyAsync(x.Stdout, o).ConfigureAwait(false) || !await reader.CopyExactlyAsync(x.Stderr, e).ConfigureAwait(false))
+                            if (!await reader.CopyExactlyAsync(x.Stdout, o).ConfigureAwait(false) || !await reader.CopyExactlyAsync(x.Stderr, e).ConfigureAwait(false)
+                                || !await reader.CopyExactlyAsync(x.EngineError, g).ConfigureAwait(false))
                             {
                                 return; // the VM went away mid-report
                             }
 
-                            guest.Complete(x.Id, new ExecOutput(x.Status, o.ToArray(), e.ToArray()));
+                            guest.Complete(x.Id, new ExecOutput(x.Status, o.ToArray(), e.ToArray(), x.EngineError == 0 ? null : System.Text.Encoding.UTF8.GetString(g.ToArray())));
                         }
 
                         break;

@@ -76,9 +76,11 @@ public sealed class ExecProcessBuilderTests
     [Fact]
     public void Exec_reports_are_parsed_and_bad_ones_ignored()
     {
-        Assert.Equal(new ControlMessage.ExecDone(4, 127, 0, 31), ControlMessage.Parse("execdone 4 127 0 31\n"));
-        Assert.Null(ControlMessage.Parse("execdone 4 256 0 0"));
-        Assert.Null(ControlMessage.Parse("execdone 4 1 -1 0"));
+        Assert.Equal(new ControlMessage.ExecDone(4, 127, 0, 31, 0), ControlMessage.Parse("execdone 4 127 0 31 0\n"));
+        Assert.Equal(new ControlMessage.ExecDone(5, 1, 0, 0, 88), ControlMessage.Parse("execdone 5 1 0 0 88"));
+        Assert.Null(ControlMessage.Parse("execdone 4 256 0 0 0"));
+        Assert.Null(ControlMessage.Parse("execdone 4 1 -1 0 0"));
+        Assert.Null(ControlMessage.Parse("execdone 4 1 0 0")); // crun's error length is part of every report
         Assert.Null(ControlMessage.Parse("execdone 4 1 0"));
         Assert.Equal("exec 7 120 0\n", ControlMessage.Exec(7, 120, 0));
     }

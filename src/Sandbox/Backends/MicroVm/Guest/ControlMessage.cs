@@ -71,8 +71,15 @@ public abstract record ControlMessage
     /// <summary>"execread ID": init has read exec ID's request and input; the host may send again.</summary>
     public sealed record ExecRead(int Id) : ControlMessage;
 
-    /// <summary>"execdone ID STATUS OUT ERR": an exec ended with STATUS; OUT then ERR bytes of its stdout and stderr follow the line.</summary>
-    public sealed record ExecDone(int Id, int Status, long Stdout, long Stderr) : ControlMessage;
+    /// <summary>
+    /// "execdone ID STATUS OUT ERR ENGINE": an exec ended with STATUS; OUT then ERR bytes of its stdout
+    /// and stderr follow the line, then ENGINE (<see cref="EngineError"/>) bytes of crun's own error (its JSON log line, at most
+    /// <see cref="MaxExecEngineError"/>) when crun could not start the command.
+    /// </summary>
+    public sealed record ExecDone(int Id, int Status, long Stdout, long Stderr, long EngineError) : ControlMessage;
+
+    /// <summary>The most of crun's error init sends with an exec's report (it cuts its log line at 1 KiB).</summary>
+    public const long MaxExecEngineError = 1024;
 
     /// <summary>Null for anything else (ignored, never trusted as an exit status).</summary>
     public static ControlMessage? Parse(string line)
@@ -113,11 +120,12 @@ public abstract record ControlMessage
         if (t.StartsWith("execdone ", StringComparison.Ordinal))
         {
             string[] f = t[9..].Split(' ');
-            return f.Length == 4 && int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int id)
+            return f.Length == 5 && int.TryParse(f[0], NumberStyles.None, CultureInfo.InvariantCulture, out int id)
                 && int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out int status) && status <= 255
                 && long.TryParse(f[2], NumberStyles.None, CultureInfo.InvariantCulture, out long o)
                 && long.TryParse(f[3], NumberStyles.None, CultureInfo.InvariantCulture, out long e)
-                ? new ExecDone(id, status, o, e)
+                && long.TryParse(f[4], NumberStyles.None, CultureInfo.InvariantCulture, out long g)
+                ? new ExecDone(id, status, o, e, g)
                 : null;
         }
 
