@@ -246,8 +246,8 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
         }
         catch (Exception e) when (e is SandboxException or System.Text.Json.JsonException)
         {
-            var kind = e is SandboxException s ? s.Kind : ErrorKind.InvalidArgument;
-            reply = System.Text.Encoding.UTF8.GetBytes($"error {kind} {e.Message.ReplaceLineEndings(" ")}\n");
+            var (kind, hint) = e is SandboxException s ? (s.Kind, s.Hint) : (ErrorKind.InvalidArgument, null);
+            reply = System.Text.Encoding.UTF8.GetBytes($"error {kind} {e.Message.ReplaceLineEndings(" ")}\n{(hint is null ? "" : $"hint {hint.ReplaceLineEndings(" ")}\n")}");
         }
 
         await connection.WriteAsync(reply).ConfigureAwait(false);

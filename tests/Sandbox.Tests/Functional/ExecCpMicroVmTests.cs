@@ -36,6 +36,7 @@ public sealed class ExecCpMicroVmTests : IDisposable
         Assert.Equal(125, nowhere.ExitCode);
         Assert.Contains("could not exec in sandbox", nowhere.Stderr, StringComparison.Ordinal);
         Assert.Contains("/nonexistent", nowhere.Stderr, StringComparison.Ordinal);
+        Assert.Contains("  hint: ", nowhere.Stderr, StringComparison.Ordinal); // the supervisor passes the hint on, as a container's exec prints it
         var own = _cli.Run(["exec", _name, "sh", "-c", "echo 'executable file `x` not found in $PATH' >&2; exit 255"], stdin: null, Boot);
         Assert.Equal((255, "executable file `x` not found in $PATH\n"), (own.ExitCode, own.Stderr));
 

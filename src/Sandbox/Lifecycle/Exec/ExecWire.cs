@@ -7,8 +7,9 @@ namespace Sandbox.Lifecycle.Exec;
 
 /// <summary>
 /// An exec request on a supervisor's control socket (root only): "exec LENGTH STDIN" then LENGTH bytes
-/// of this JSON and STDIN bytes of input. The reply is "exit CODE OUT ERR" then OUT and ERR bytes, or
-/// "error KIND MESSAGE" (KIND an <see cref="ErrorKind"/> name).
+/// of this JSON and STDIN bytes of input; while it runs, "signal N" lines for the exec'd process. The
+/// reply is "exit CODE OUT ERR" then OUT and ERR bytes, or "error KIND MESSAGE" (KIND an
+/// <see cref="ErrorKind"/> name) and, when there is one, "hint HINT".
 /// </summary>
 public sealed record ExecWire(IReadOnlyList<string> Command, IReadOnlyList<string> Env, string? Cwd, uint? Uid, uint? Gid)
 {

@@ -83,7 +83,8 @@ public static class MicroVmExecClient
 
         if (line.Split(' ', 3) is ["error", var kind, var message] && Enum.TryParse(kind, out ErrorKind k))
         {
-            throw new SandboxException(k, message, k == ErrorKind.StateConflict ? "sandbox ps -a shows its state" : null);
+            string? hint = await reader.ReadLineAsync().ConfigureAwait(false) is { } next && next.StartsWith("hint ", StringComparison.Ordinal) ? next[5..] : null;
+            throw new SandboxException(k, message, hint ?? (k == ErrorKind.StateConflict ? "sandbox ps -a shows its state" : null));
         }
 
         throw new SandboxException(ErrorKind.EngineFailed, $"sandbox {given}: its supervisor answered the exec with '{Host.Printable.Escape(line)}'");
