@@ -189,6 +189,39 @@ public sealed class ExecCpMicroVmTests : IDisposable
         Assert.Equal("fifo", Tool.Run("stat", "-c", "%F", fifo).Trim());
     }
 
+    [Fact]
+    public void Cp_in_a_microvm_whose_image_has_no_tar_says_that_is_what_it_needs()
+    {
+        // A minimal image: a shell and sleep, no tar (cp in a microVM runs the image's tar inside the sandbox).
+        string rootfs = Directory.CreateDirectory(Path.Combine(_host, "rootfs", "bin")).Parent!.FullName;
+        File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
+        File.SetUnixFileMode(Path.Combine(rootfs, "bin", "busybox"), (UnixFileMode)0b111_101_101);
+        foreach (string applet in new[] { "sh", "sleep", "echo" })
+        {
+            File.CreateSymbolicLink(Path.Combine(rootfs, "bin", applet), "busybox");
+        }
+
+        File.SetUnixFileMode(_host, (UnixFileMode)0b111_101_101);
+        string image = _name + "-notar:1";
+        Ok(_cli.Run(["image", "import", rootfs, "--name", image], stdin: null, Boot));
+        try
+        {
+            Start(image, "sh", "-c", "echo up; sleep 600");
+            foreach (string[] cp in new[] { new[] { "cp", $"{_name}:/tmp", Path.Combine(_host, "out") }, ["cp", rootfs, $"{_name}:/tmp"] })
+            {
+                var run = _cli.Run(cp, stdin: null, Boot);
+                Assert.Equal(125, run.ExitCode);
+                Assert.Contains($"cp: sandbox {_name} has no tar in its image, which cp in a microVM runs", run.Stderr, StringComparison.Ordinal);
+                Assert.Contains("share the files through a volume", run.Stderr, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            _cli.Run(["rm", "-f", _name], stdin: null, TimeSpan.FromMinutes(2));
+            _cli.Run(["image", "rm", image], stdin: null, TimeSpan.FromMinutes(1));
+        }
+    }
+
     private string Start(params string[] args)
     {
         string id = Ok(_cli.Run(["run", "-d", "--name", _name, "--backend", "microvm", .. args], stdin: null, Boot)).Stdout.Trim();

@@ -76,8 +76,20 @@ internal static class MicroVmCopyClient
         }
     }
 
-    private static Task<ExecOutput> TarAsync(string control, string given, IReadOnlyList<string> command, byte[] input) =>
-        MicroVmExecClient.ExecAsync(control, new ExecRequest(command, [], "/", null, Interactive: true, Tty: false), input, given);
+    private static async Task<ExecOutput> TarAsync(string control, string given, IReadOnlyList<string> command, byte[] input)
+    {
+        try
+        {
+            return await MicroVmExecClient.ExecAsync(control, new ExecRequest(command, [], "/", null, Interactive: true, Tty: false), input, given).ConfigureAwait(false);
+        }
+        catch (SandboxException e) when (e.Kind == ErrorKind.CommandNotFound)
+        {
+            throw NoTar(given); // crun found no tar to run: say what cp needs, not what exec lacked
+        }
+    }
+
+    private static SandboxException NoTar(string given) =>
+        new(ErrorKind.HostUnsupported, $"cp: sandbox {given} has no tar in its image, which cp in a microVM runs", "use an image with tar (busybox and Debian have one), or share the files through a volume");
 
     private static bool NotADirectory(ExecOutput o) =>
         Encoding.UTF8.GetString(o.Stderr) is var e && (e.Contains("No such file", StringComparison.OrdinalIgnoreCase) || e.Contains("Not a directory", StringComparison.OrdinalIgnoreCase));
@@ -98,7 +110,7 @@ internal static class MicroVmCopyClient
 
         if (o.ExitCode == 127)
         {
-            throw new SandboxException(ErrorKind.HostUnsupported, $"cp: sandbox {given} has no tar in its image, which cp in a microVM runs", "use an image with tar (busybox and Debian have one)");
+            throw NoTar(given);
         }
 
         throw NotADirectory(o) && !writing
@@ -111,7 +123,8 @@ internal static class MicroVmCopyClient
         using var tar = new MemoryStream();
         HostSide.Source(hostPath, tar, entryName);
         return tar.Length <= MaxTar ? tar.ToArray()
-            : throw new SandboxException(ErrorKind.InvalidArgument, $"cp: '{hostPath}' is more than {MaxTar >> 20} MiB as a tar, more than a microVM's cp carries");
+            : throw new SandboxException(ErrorKind.InvalidArgument, $"cp: '{hostPath}' is more than {MaxTar >> 20} MiB as a tar, more than a microVM's cp carries",
+                "copy a smaller part, or share it through a volume (sandbox volume create NAME --size SIZE; run with -v NAME:/path)");
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream from)
