@@ -257,8 +257,8 @@ public sealed class SupervisorService(SupervisedRun run, Launcher launcher, IHos
     /// <summary>
     /// While an exec runs, its caller may send "signal N" lines (its own SIGINT, SIGTERM, ...), which
     /// reach the exec'd process. A caller that goes away before the answer (killed, or its terminal
-    /// closed) leaves nobody to read it: the process gets SIGKILL, as a container's exec dies with
-    /// its runtime, instead of running on unseen.
+    /// closed) leaves nobody to read it: the process gets SIGKILL instead of running on unseen (a
+    /// container's exec'd process does outlive a killed `sandbox exec`: docs/parity.md).
     /// </summary>
     private static async Task WatchExecCallerAsync(Backends.MicroVm.Streams.BoundedLineReader reader, ChannelWriter<int> signals, CancellationToken answered)
     {

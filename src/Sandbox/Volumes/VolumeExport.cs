@@ -150,11 +150,18 @@ public static unsafe class VolumeExport
         }
     }
 
-    // The target a guest symlink's file holds; null when it cannot be one (a NUL, which no path holds).
+    // The target a guest symlink's file holds; null when it cannot be one (empty, or a NUL, which no
+    // path holds), and the file is then read again from its start as the plain file it is.
     private static string? MappedTarget(FileStream file)
     {
         byte[] bytes = Host.Files.OpenedFile.ReadUpTo(file, 4096);
-        return bytes.Length > 0 && !bytes.Contains((byte)0) ? Encoding.UTF8.GetString(bytes) : null;
+        if (bytes.Length > 0 && !bytes.Contains((byte)0))
+        {
+            return Encoding.UTF8.GetString(bytes);
+        }
+
+        file.Position = 0;
+        return null;
     }
 
     private static uint Stripped(uint mode, Counter report)

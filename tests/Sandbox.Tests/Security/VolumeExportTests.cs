@@ -55,6 +55,32 @@ public sealed class VolumeExportTests : IDisposable
     }
 
     [Fact]
+    public void A_forged_guest_mode_attribute_makes_at_most_a_link_or_a_left_out_entry()
+    {
+        // Whoever can write the volume's files can set user.virtfs.mode, which export reads for what a
+        // microVM made (QEMU keeps a guest's symlinks and FIFOs that way). Set here from the host.
+        var run = _cli.Run("run", "--trust", "trusted", "-v", "planted:/data", "busybox", "sh", "-c",
+            "printf 'a\\0b' > /data/nul-link && echo /etc/shadow > /data/link && echo text > /data/fifo && echo kept > /data/mode");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string Set(string name, int mode) => Tool.Run("python3", "-c",
+            $"import os, struct; os.setxattr('{Path.Combine(Data, name)}', 'user.virtfs.mode', struct.pack('<I', {mode}))");
+        Set("nul-link", 0b1_010_000_111_111_111); // S_IFLNK | 0777, but a NUL in the "target"
+        Set("link", 0b1_010_000_111_111_111);
+        Set("fifo", 0b0_001_000_110_100_100);     // S_IFIFO | 0644
+        Set("mode", 0b0_1000_110_111_101_101);    // S_IFREG | 06755
+        File.WriteAllText(Path.Combine(Data, "link"), "/etc/shadow"); // a guest link's file holds the target alone
+
+        var export = _cli.Run("volume", "export", "planted", _out);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        Assert.Equal(new byte[] { (byte)'a', 0, (byte)'b' }, File.ReadAllBytes(Path.Combine(_out, "nul-link"))); // a file, read whole
+        Assert.Null(new FileInfo(Path.Combine(_out, "nul-link")).LinkTarget);
+        Assert.Equal("/etc/shadow", new FileInfo(Path.Combine(_out, "link")).LinkTarget); // a link, never followed
+        Assert.False(Path.Exists(Path.Combine(_out, "fifo")));
+        Assert.Contains("left out fifo", export.Stderr, StringComparison.Ordinal);
+        Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(Path.Combine(_out, "mode"))); // setuid/setgid dropped
+    }
+
+    [Fact]
     public void A_name_that_is_not_utf8_is_said_to_be_left_out_never_silently_dropped()
     {
         var plant = _cli.RunBytes([.. new[] { "run", "--trust", "trusted", "-v", "planted:/data", "busybox", "sh", "-c", "echo kept > /data/kept; touch \"/data/$1\"", "sh" }

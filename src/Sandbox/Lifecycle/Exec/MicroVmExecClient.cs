@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using Sandbox.Backends;
 using Sandbox.Backends.MicroVm.Streams;
