@@ -32,7 +32,7 @@ public sealed class RunAudit(AuditLog log, RunRequest request)
     {
         ArgumentNullException.ThrowIfNull(e);
         return e.Kind != ErrorKind.Refused ? Append("failed", e.ExitCode, e.Message)
-            : Append("refused", e.ExitCode, e.Message, refusedBy: Evaluation is { Allowed: true } ? "check" : "policy");
+            : Append("refused", e.ExitCode, e.Message, refusedBy: Evaluation is { Allowed: false } ? "policy" : "check"); // no evaluation yet: not the policy's
     }
 
     private AuditRecord Append(string outcome, int? exitCode, string? error, string? report = null, string? refusedBy = null) => log.Append((seq, prev) => new AuditRecord

@@ -66,6 +66,7 @@ public sealed class FailuresTests : IDisposable
         AuditRecord policyRecord = refused.Failed(refused.Evaluation.Refusal!.ToException());
         Assert.Equal(("refused", "policy"), (policyRecord.Outcome, policyRecord.RefusedBy));
         Assert.Null(new RunAudit(log, new RunRequest { Image = "busybox" }).Failed(Failures.Unmapped(new NotSupportedException("boom"))).RefusedBy);
+        Assert.Equal("check", new RunAudit(log, new RunRequest { Image = "busybox" }).Failed(refusal).RefusedBy); // refused before the policy was asked
     }
 
     [Fact]
