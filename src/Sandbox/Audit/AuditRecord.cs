@@ -61,8 +61,8 @@ public sealed record AuditRecord
     public string? Error { get; init; }
 
     /// <summary>
-    /// A refused run: "policy" when the policy refused it, "check" when the policy allowed it and a
-    /// later check refused it (a volume's size, the host); absent otherwise and in older records.
+    /// A refused run: "policy" when the policy refused it, "check" when something else did (a volume's
+    /// size after the policy allowed the run, the host); absent otherwise and in older records.
     /// `policy diff --audit` replays only the policy's verdict.
     /// </summary>
     public string? RefusedBy { get; init; }
